@@ -1,0 +1,48 @@
+/**
+ * Password hashing with scrypt (node's own, no native dependency). The stored form is
+ * self-describing so the cost can be raised later without invalidating old hashes:
+ * `scrypt$N$r$p$salt_b64$hash_b64`.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+const N = 1 << 14;
+const r = 8;
+const p = 1;
+const keyLength = 32;
+
+function derive(password: string, salt: Buffer, n: number, rr: number, pp: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, keyLength, { N: n, r: rr, p: pp, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, N, r, p);
+  return `scrypt$${N}$${r}$${p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+/** A valid hash of a random password: compared against when the user does not exist, so
+ *  that an unknown login costs the same time as a wrong password. */
+let decoy: Promise<string> | undefined;
+export function decoyHash(): Promise<string> {
+  decoy ??= hashPassword(randomBytes(16).toString('hex'));
+  return decoy;
+}
+
+/** Constant-time check. A malformed stored hash never matches. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, n, rr, pp, salt, hash] = parts;
+  const expected = Buffer.from(hash ?? '', 'base64');
+  if (expected.length !== keyLength) return false;
+  const key = await derive(password, Buffer.from(salt ?? '', 'base64'), Number(n), Number(rr), Number(pp));
+  return timingSafeEqual(key, expected);
+}
+
+export function isPasswordHash(value: string): boolean {
+  return value.startsWith('scrypt$');
+}

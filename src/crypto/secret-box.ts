@@ -1,0 +1,63 @@
+/**
+ * Encryption of stored secrets (partner passwords, private keys) with AES-256-GCM under the
+ * key file `[database] AESPassphrase`. Every node of a cluster must share the same file.
+ * Stored form: `aesgcm:` + base64(nonce(12) | ciphertext | tag(16)).
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const prefix = 'aesgcm:';
+
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length !== 32) throw new Error(`AES key must be 32 bytes, got ${key.length}`);
+    this.#key = key;
+  }
+
+  /**
+   * Reads the key file, creating it with 32 random bytes (mode 0600) if it does not exist.
+   * Creation uses O_EXCL so that two nodes starting at once never write different keys.
+   */
+  static fromKeyFile(file: string): SecretBox {
+    try {
+      return new SecretBox(readKey(file));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
+      chmodSync(file, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    return new SecretBox(readKey(file));
+  }
+
+  encrypt(plain: string): string {
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, nonce);
+    const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
+    return prefix + Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64');
+  }
+
+  decrypt(stored: string): string {
+    if (!stored.startsWith(prefix)) throw new Error('not an encrypted value');
+    const raw = Buffer.from(stored.slice(prefix.length), 'base64');
+    if (raw.length < 28) throw new Error('encrypted value is truncated');
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString(
+      'utf8',
+    );
+  }
+}
+
+function readKey(file: string): Buffer {
+  const key = readFileSync(file);
+  // Tolerate a trailing newline from an operator's `echo`, nothing else.
+  return key.length === 33 && key[32] === 0x0a ? key.subarray(0, 32) : key;
+}

@@ -1,0 +1,67 @@
+/**
+ * The one SQL seam of the gateway: an async executor that both engines implement.
+ * Stores write portable SQL with `?` placeholders; the few dialect differences
+ * (DDL, upserts, row locks) are switched on `dialect`.
+ */
+
+export type Dialect = 'sqlite' | 'mysql';
+export type SqlValue = string | number | bigint | boolean | null | Buffer;
+export type Row = Record<string, unknown>;
+
+export interface RunResult {
+  /** Rows changed (SQLite `changes`, MySQL `affectedRows`). */
+  changes: number;
+  /** Auto-increment id of an INSERT, else 0. */
+  lastInsertId: number;
+}
+
+/** What a query can run on: the database itself, or a transaction. */
+export interface SqlExecutor {
+  readonly dialect: Dialect;
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+}
+
+export interface SqlDatabase extends SqlExecutor {
+  /**
+   * Runs `fn` in one transaction, committed when it resolves, rolled back when it throws.
+   * SQLite: BEGIN IMMEDIATE, and other callers of this process wait for it.
+   * MySQL: one pooled connection for the whole transaction.
+   */
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` while holding the cluster-wide named lock `name` (MySQL GET_LOCK; SQLite: an
+   * exclusive transaction, the file lock being cluster-wide for its processes).
+   */
+  withExclusiveLock<T>(name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T>;
+  /** A cheap round trip, for readiness and metrics. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Coerces JS values to what both drivers bind (booleans as 0/1). */
+export function bindable(params: readonly SqlValue[]): (string | number | bigint | null | Buffer)[] {
+  return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+/** `(?, ?, ?)` for an IN list of n values; n must be > 0. */
+export function placeholders(n: number): string {
+  return `(${new Array<string>(n).fill('?').join(', ')})`;
+}
+
+/** Thrown when a write hit a unique constraint (a duplicate name). */
+export class UniqueViolationError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('unique constraint violated', options);
+    this.name = 'UniqueViolationError';
+  }
+}
+
+/** Thrown when a write names a row that does not exist (foreign key). */
+export class ForeignKeyViolationError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('foreign key constraint violated', options);
+    this.name = 'ForeignKeyViolationError';
+  }
+}

@@ -1,0 +1,48 @@
+import type { Row, SqlValue } from '../sql.js';
+
+/** Paging and sorting of a list, already validated by the caller against `sortKeys`. */
+export interface ListOptions {
+  limit?: number;
+  offset?: number;
+  /** A key of the store's sort map, and the direction. */
+  sort?: { key: string; desc: boolean };
+}
+
+/** Builds `ORDER BY … LIMIT … OFFSET …` from whitelisted sort keys (never from raw input). */
+export function pageClause(
+  options: ListOptions,
+  sortColumns: Record<string, string>,
+  defaultKey: string,
+): { sql: string; params: SqlValue[] } {
+  const key = options.sort?.key ?? defaultKey;
+  const column = sortColumns[key];
+  if (column === undefined) throw new Error(`unknown sort key ${key}`);
+  const dir = options.sort?.desc === true ? 'DESC' : 'ASC';
+  return {
+    sql: ` ORDER BY ${column} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+    params: [options.limit ?? 20, options.offset ?? 0],
+  };
+}
+
+export function bool(v: unknown): boolean {
+  return Number(v) === 1;
+}
+
+export function num(v: unknown): number {
+  return Number(v);
+}
+
+export function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v);
+}
+
+export function str(v: unknown): string {
+  return v === null || v === undefined ? '' : String(v as string);
+}
+
+export function json<T>(v: unknown, fallback: T): T {
+  if (typeof v !== 'string' || v === '') return fallback;
+  return JSON.parse(v) as T;
+}
+
+export type { Row };

@@ -1,0 +1,623 @@
+/**
+ * Transfers and their history. The rules that keep a cluster honest live here:
+ *
+ * - A RUNNING row belongs to one node (`node`) until `lease_expires_at`; the node's heartbeat
+ *   renews every lease it holds in one statement.
+ * - Every write a running node makes is fenced: `WHERE id = ? AND node = ? AND status = 'RUNNING'`.
+ *   A node that lost its lease (declared dead, taken over) changes nothing: the methods
+ *   return false and the caller must stop the transfer.
+ * - "No retry scheduled" is NULL in `next_retry`; such rows are never picked.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HistoryEntry, Transfer, TransferAction } from '../../model/entities.js';
+import type { TransferErrorCode, TransferStatus, TransferStep } from '../../model/transfer-state.js';
+import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../sql.js';
+import { placeholders } from '../sql.js';
+import type { ListOptions } from './common.js';
+import { bool, json, num, numOrNull, pageClause, str } from './common.js';
+
+export type NewTransfer = Omit<
+  Transfer,
+  'id' | 'owner' | 'remoteTransferId' | 'stop' | 'requestedAction' | 'errorCode' | 'errorDetails' | 'progress' | 'taskNumber'
+> &
+  Partial<Pick<Transfer, 'remoteTransferId' | 'progress' | 'taskNumber'>>;
+
+/** A transfer as the REST API shows it: live or history, with names instead of ids. */
+export interface NormalizedTransfer {
+  id: number;
+  remoteTransferId: string;
+  isServer: boolean;
+  isSend: boolean;
+  account: string;
+  agent: string;
+  client: string;
+  protocol: string;
+  rule: string;
+  srcFilename: string;
+  destFilename: string;
+  localPath: string;
+  remotePath: string;
+  filesize: number;
+  start: number;
+  stop: number | null;
+  status: TransferStatus;
+  step: TransferStep;
+  progress: number;
+  taskNumber: number;
+  errorCode: TransferErrorCode;
+  errorDetails: string;
+  node: string | null;
+  info: Record<string, unknown>;
+  remainingTries: number;
+  nextRetryDelay: number;
+  retryIncrementFactor: number;
+  nextRetry: number | null;
+  isHistory: boolean;
+}
+
+export interface TransferFilter {
+  status?: TransferStatus[];
+  rule?: string[];
+  /** start >= */
+  startAfter?: number;
+  /** start <= (history `stop` filter in the reference is on stop; we keep it on stop) */
+  stopBefore?: number;
+  account?: string[];
+  agent?: string[];
+  protocol?: string[];
+  historyOnly?: boolean;
+  liveOnly?: boolean;
+}
+
+export const transferSortKeys = {
+  id: 'id',
+  start: 'start',
+  stop: 'stop',
+  status: 'status',
+  rule: 'rule',
+  requester: 'account',
+  requested: 'agent',
+};
+
+/** Progress checkpoint written by the running node. */
+export interface Checkpoint {
+  progress: number;
+  step: TransferStep;
+  taskNumber: number;
+  filesize?: number;
+  localPath?: string;
+  remotePath?: string;
+  info?: Record<string, unknown>;
+}
+
+export interface RetryPlan {
+  nextRetry: number;
+  nextRetryDelay: number;
+  remainingTries: number;
+}
+
+const fence = 'id = ? AND node = ? AND status = ?';
+
+function toTransfer(r: Row): Transfer {
+  return {
+    id: num(r.id),
+    owner: str(r.owner),
+    remoteTransferId: str(r.remote_transfer_id),
+    ruleId: num(r.rule_id),
+    clientId: numOrNull(r.client_id),
+    localAccountId: numOrNull(r.local_account_id),
+    remoteAccountId: numOrNull(r.remote_account_id),
+    srcFilename: str(r.src_filename),
+    destFilename: str(r.dest_filename),
+    localPath: str(r.local_path),
+    remotePath: str(r.remote_path),
+    filesize: num(r.filesize),
+    start: num(r.start),
+    stop: numOrNull(r.stop),
+    status: str(r.status) as TransferStatus,
+    step: str(r.step) as TransferStep,
+    progress: num(r.progress),
+    taskNumber: num(r.task_number),
+    errorCode: str(r.error_code) as TransferErrorCode,
+    errorDetails: str(r.error_details),
+    remainingTries: num(r.remaining_tries),
+    nextRetryDelay: num(r.next_retry_delay),
+    retryIncrementFactor: num(r.retry_increment_factor),
+    nextRetry: numOrNull(r.next_retry),
+    node: r.node === null || r.node === undefined ? null : str(r.node),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    requestedAction: r.requested_action === null || r.requested_action === undefined ? null : (str(r.requested_action) as TransferAction),
+    info: json(r.info, {}),
+  };
+}
+
+function toNormalized(r: Row): NormalizedTransfer {
+  return {
+    id: num(r.id),
+    remoteTransferId: str(r.remote_transfer_id),
+    isServer: bool(r.is_server),
+    isSend: bool(r.is_send),
+    account: str(r.account),
+    agent: str(r.agent),
+    client: str(r.client),
+    protocol: str(r.protocol),
+    rule: str(r.rule),
+    srcFilename: str(r.src_filename),
+    destFilename: str(r.dest_filename),
+    localPath: str(r.local_path),
+    remotePath: str(r.remote_path),
+    filesize: num(r.filesize),
+    start: num(r.start),
+    stop: numOrNull(r.stop),
+    status: str(r.status) as TransferStatus,
+    step: str(r.step) as TransferStep,
+    progress: num(r.progress),
+    taskNumber: num(r.task_number),
+    errorCode: str(r.error_code) as TransferErrorCode,
+    errorDetails: str(r.error_details),
+    node: r.node === null || r.node === undefined ? null : str(r.node),
+    info: json(r.info, {}),
+    remainingTries: num(r.remaining_tries),
+    nextRetryDelay: num(r.next_retry_delay),
+    retryIncrementFactor: num(r.retry_increment_factor),
+    nextRetry: numOrNull(r.next_retry),
+    isHistory: bool(r.is_history),
+  };
+}
+
+function toHistory(r: Row): HistoryEntry {
+  return {
+    id: num(r.id),
+    owner: str(r.owner),
+    remoteTransferId: str(r.remote_transfer_id),
+    isServer: bool(r.is_server),
+    isSend: bool(r.is_send),
+    account: str(r.account),
+    agent: str(r.agent),
+    client: str(r.client),
+    protocol: str(r.protocol),
+    rule: str(r.rule),
+    srcFilename: str(r.src_filename),
+    destFilename: str(r.dest_filename),
+    localPath: str(r.local_path),
+    remotePath: str(r.remote_path),
+    filesize: num(r.filesize),
+    start: num(r.start),
+    stop: num(r.stop),
+    status: str(r.status) as TransferStatus,
+    step: str(r.step) as TransferStep,
+    progress: num(r.progress),
+    taskNumber: num(r.task_number),
+    errorCode: str(r.error_code) as TransferErrorCode,
+    errorDetails: str(r.error_details),
+    node: r.node === null || r.node === undefined ? null : str(r.node),
+    info: json(r.info, {}),
+  };
+}
+
+export class TransferStore {
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly owner: string,
+  ) {}
+
+  async create(t: NewTransfer): Promise<Transfer> {
+    const remoteTransferId = t.remoteTransferId ?? randomUUID();
+    const row: Transfer = {
+      ...t,
+      id: 0,
+      owner: this.owner,
+      remoteTransferId,
+      stop: null,
+      progress: t.progress ?? 0,
+      taskNumber: t.taskNumber ?? 0,
+      errorCode: 'TeOk',
+      errorDetails: '',
+      requestedAction: null,
+    };
+    const res = await this.db.run(
+      `INSERT INTO transfers (owner, remote_transfer_id, rule_id, client_id, local_account_id, remote_account_id,
+        src_filename, dest_filename, local_path, remote_path, filesize, start, stop, status, step, progress,
+        task_number, error_code, error_details, remaining_tries, next_retry_delay, retry_increment_factor,
+        next_retry, node, lease_expires_at, requested_action, info)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+      [
+        this.owner,
+        remoteTransferId,
+        row.ruleId,
+        row.clientId,
+        row.localAccountId,
+        row.remoteAccountId,
+        row.srcFilename,
+        row.destFilename,
+        row.localPath,
+        row.remotePath,
+        row.filesize,
+        row.start,
+        row.status,
+        row.step,
+        row.progress,
+        row.taskNumber,
+        row.errorCode,
+        row.errorDetails,
+        row.remainingTries,
+        row.nextRetryDelay,
+        row.retryIncrementFactor,
+        row.nextRetry,
+        row.node,
+        row.leaseExpiresAt,
+        JSON.stringify(row.info),
+      ],
+    );
+    return { ...row, id: res.lastInsertId };
+  }
+
+  async get(id: number): Promise<Transfer | undefined> {
+    const r = await this.db.get('SELECT * FROM transfers WHERE id = ? AND owner = ?', [id, this.owner]);
+    return r && toTransfer(r);
+  }
+
+  async getNormalized(id: number): Promise<NormalizedTransfer | undefined> {
+    const r = await this.db.get('SELECT * FROM normalized_transfers WHERE id = ? AND owner = ?', [id, this.owner]);
+    return r && toNormalized(r);
+  }
+
+  async listNormalized(filter: TransferFilter, options: ListOptions = {}): Promise<NormalizedTransfer[]> {
+    const where: string[] = ['owner = ?'];
+    const params: SqlValue[] = [this.owner];
+    const inList = (column: string, values: string[] | undefined): void => {
+      if (values === undefined || values.length === 0) return;
+      where.push(`${column} IN ${placeholders(values.length)}`);
+      params.push(...values);
+    };
+    inList('status', filter.status);
+    inList('rule', filter.rule);
+    inList('account', filter.account);
+    inList('agent', filter.agent);
+    inList('protocol', filter.protocol);
+    if (filter.startAfter !== undefined) {
+      where.push('start >= ?');
+      params.push(filter.startAfter);
+    }
+    if (filter.stopBefore !== undefined) {
+      where.push('stop <= ?');
+      params.push(filter.stopBefore);
+    }
+    if (filter.historyOnly === true) where.push('is_history = 1');
+    if (filter.liveOnly === true) where.push('is_history = 0');
+    const page = pageClause(options, transferSortKeys, 'start');
+    const rows = await this.db.all(
+      `SELECT * FROM normalized_transfers WHERE ${where.join(' AND ')}${page.sql}`,
+      [...params, ...page.params],
+    );
+    return rows.map(toNormalized);
+  }
+
+  async getHistory(id: number): Promise<HistoryEntry | undefined> {
+    const r = await this.db.get('SELECT * FROM transfer_history WHERE id = ? AND owner = ?', [id, this.owner]);
+    return r && toHistory(r);
+  }
+
+  // ---- claiming -------------------------------------------------------------------------
+
+  /**
+   * Claims up to `limit` due client transfers for `node`, atomically: no two nodes ever get
+   * the same row. MySQL/MariaDB: `FOR UPDATE SKIP LOCKED`, so nodes do not queue behind each
+   * other. SQLite: the IMMEDIATE transaction holds the database write lock.
+   */
+  async claimDue(node: string, now: number, limit: number, leaseUntil: number): Promise<Transfer[]> {
+    if (limit <= 0) return [];
+    return this.db.transaction(async (tx) => {
+      const lock = tx.dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
+      const rows = await tx.all(
+        `SELECT * FROM transfers WHERE owner = ? AND remote_account_id IS NOT NULL
+          AND status IN ('PLANNED', 'INTERRUPTED', 'ERROR') AND next_retry IS NOT NULL AND next_retry <= ?
+          ORDER BY next_retry, id LIMIT ?${lock}`,
+        [this.owner, now, limit],
+      );
+      const claimed: Transfer[] = [];
+      for (const r of rows) {
+        const res = await tx.run(
+          `UPDATE transfers SET status = 'RUNNING', node = ?, lease_expires_at = ?, next_retry = NULL,
+            requested_action = NULL WHERE id = ? AND status = ?`,
+          [node, leaseUntil, r.id as number, r.status as string],
+        );
+        if (res.changes === 1) {
+          claimed.push({ ...toTransfer(r), status: 'RUNNING', node, leaseExpiresAt: leaseUntil, nextRetry: null });
+        }
+      }
+      return claimed;
+    });
+  }
+
+  /**
+   * Takes one specific transfer for `node` if it is not running elsewhere: used by protocol
+   * servers continuing an interrupted upload. A RUNNING row whose lease has lapsed counts as
+   * free (its node is dead). Returns the row as claimed, or undefined.
+   */
+  async claimOne(id: number, node: string, now: number, leaseUntil: number): Promise<Transfer | undefined> {
+    const res = await this.db.run(
+      `UPDATE transfers SET status = 'RUNNING', node = ?, lease_expires_at = ?, next_retry = NULL,
+        requested_action = NULL, error_code = 'TeOk', error_details = ''
+        WHERE id = ? AND owner = ? AND (status IN ('INTERRUPTED', 'ERROR', 'PLANNED', 'AVAILABLE')
+          OR (status = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < ?)))`,
+      [node, leaseUntil, id, this.owner, now],
+    );
+    return res.changes === 1 ? this.get(id) : undefined;
+  }
+
+  /**
+   * The unfinished server transfer of an account for one rule and file, if any: the record an
+   * upload that comes back (through any node) continues instead of starting a new one.
+   */
+  async findUnfinishedServerTransfer(
+    localAccountId: number,
+    ruleId: number,
+    destFilename: string,
+  ): Promise<Transfer | undefined> {
+    const r = await this.db.get(
+      `SELECT * FROM transfers WHERE owner = ? AND local_account_id = ? AND rule_id = ? AND dest_filename = ?
+        AND status IN ('RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE') ORDER BY id DESC LIMIT 1`,
+      [this.owner, localAccountId, ruleId, destFilename],
+    );
+    return r && toTransfer(r);
+  }
+
+  // ---- fenced writes by the running node ----------------------------------------------
+
+  /** Saves progress; false when this node no longer owns the transfer (stop it). */
+  async checkpoint(id: number, node: string, c: Checkpoint): Promise<boolean> {
+    const sets = ['progress = ?', 'step = ?', 'task_number = ?'];
+    const params: SqlValue[] = [c.progress, c.step, c.taskNumber];
+    if (c.filesize !== undefined) (sets.push('filesize = ?'), params.push(c.filesize));
+    if (c.localPath !== undefined) (sets.push('local_path = ?'), params.push(c.localPath));
+    if (c.remotePath !== undefined) (sets.push('remote_path = ?'), params.push(c.remotePath));
+    if (c.info !== undefined) (sets.push('info = ?'), params.push(JSON.stringify(c.info)));
+    const res = await this.db.run(`UPDATE transfers SET ${sets.join(', ')} WHERE ${fence}`, [
+      ...params,
+      id,
+      node,
+      'RUNNING',
+    ]);
+    return res.changes === 1;
+  }
+
+  /** Ends a transfer successfully: moved to history as DONE, in one transaction, fenced. */
+  async complete(id: number, node: string, now: number, c: Checkpoint): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.#applyCheckpoint(tx, id, node, c))) return false;
+      await this.#moveToHistory(tx, id, 'DONE', now);
+      return true;
+    });
+  }
+
+  /**
+   * Records a failure. With a retry plan the controller picks it again at `nextRetry`;
+   * without one it stays ERROR with next_retry NULL until an operator acts.
+   */
+  async fail(
+    id: number,
+    node: string,
+    now: number,
+    error: { code: TransferErrorCode; details: string },
+    retry: RetryPlan | null,
+    c?: Checkpoint,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (c !== undefined && !(await this.#applyCheckpoint(tx, id, node, c))) return false;
+      const res = await tx.run(
+        `UPDATE transfers SET status = 'ERROR', error_code = ?, error_details = ?, stop = ?, lease_expires_at = NULL,
+          requested_action = NULL, next_retry = ?, next_retry_delay = COALESCE(?, next_retry_delay),
+          remaining_tries = COALESCE(?, remaining_tries) WHERE ${fence}`,
+        [
+          error.code,
+          error.details.slice(0, 4000),
+          now,
+          retry?.nextRetry ?? null,
+          retry?.nextRetryDelay ?? null,
+          retry?.remainingTries ?? null,
+          id,
+          node,
+          'RUNNING',
+        ],
+      );
+      return res.changes === 1;
+    });
+  }
+
+  /**
+   * Stops a running transfer so that it can be resumed (shutdown, lost session, pause).
+   * Client transfers become due at once (`resumeAt`) so any node can continue them; PAUSED
+   * transfers wait for an operator.
+   */
+  async stopRunning(
+    id: number,
+    node: string,
+    now: number,
+    to: 'INTERRUPTED' | 'PAUSED',
+    error: { code: TransferErrorCode; details: string },
+    c?: Checkpoint,
+  ): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (c !== undefined && !(await this.#applyCheckpoint(tx, id, node, c))) return false;
+      const res = await tx.run(
+        `UPDATE transfers SET status = ?, error_code = ?, error_details = ?, stop = ?, lease_expires_at = NULL,
+          requested_action = NULL,
+          next_retry = CASE WHEN ? = 'INTERRUPTED' AND remote_account_id IS NOT NULL THEN ? ELSE NULL END
+          WHERE ${fence}`,
+        [to, error.code, error.details.slice(0, 4000), now, to, now, id, node, 'RUNNING'],
+      );
+      return res.changes === 1;
+    });
+  }
+
+  /** Cancels a running transfer from its own node: to history as CANCELLED. */
+  async cancelRunning(id: number, node: string, now: number, c?: Checkpoint): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const ok = c !== undefined ? await this.#applyCheckpoint(tx, id, node, c) : await this.#owns(tx, id, node);
+      if (!ok) return false;
+      await this.#moveToHistory(tx, id, 'CANCELLED', now);
+      return true;
+    });
+  }
+
+  // ---- cluster housekeeping ----------------------------------------------------------
+
+  /** Renews every lease `node` holds: one statement per heartbeat, not one per transfer. */
+  async renewLeases(node: string, leaseUntil: number): Promise<number> {
+    const res = await this.db.run(
+      `UPDATE transfers SET lease_expires_at = ? WHERE owner = ? AND node = ? AND status = 'RUNNING'`,
+      [leaseUntil, this.owner, node],
+    );
+    return res.changes;
+  }
+
+  /**
+   * Moves RUNNING transfers whose lease lapsed to INTERRUPTED (their node is dead or cut off).
+   * Client transfers become due at once, so a survivor resumes them. Returns the ids.
+   */
+  async expireLeases(now: number): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all<{ id: number }>(
+        `SELECT id FROM transfers WHERE owner = ? AND status = 'RUNNING' AND lease_expires_at < ?`,
+        [this.owner, now],
+      );
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => Number(r.id));
+      await tx.run(
+        `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
+          error_details = 'the node running this transfer stopped answering', lease_expires_at = NULL,
+          next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ? ELSE NULL END
+          WHERE id IN ${placeholders(ids.length)} AND status = 'RUNNING' AND lease_expires_at < ?`,
+        [now, ...ids, now],
+      );
+      return ids;
+    });
+  }
+
+  /** At start: this node's own RUNNING rows are leftovers of its previous life. */
+  async interruptAllOf(node: string, now: number): Promise<number> {
+    const res = await this.db.run(
+      `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
+        error_details = 'the node restarted while this transfer was running', lease_expires_at = NULL,
+        next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ? ELSE NULL END
+        WHERE owner = ? AND node = ? AND status = 'RUNNING'`,
+      [now, this.owner, node],
+    );
+    return res.changes;
+  }
+
+  // ---- operator actions (any node) -----------------------------------------------------
+
+  /** Asks the node running a transfer to pause or cancel it; it acts within a heartbeat. */
+  async requestAction(id: number, action: TransferAction): Promise<boolean> {
+    const res = await this.db.run(
+      `UPDATE transfers SET requested_action = ? WHERE id = ? AND owner = ? AND status = 'RUNNING'`,
+      [action, id, this.owner],
+    );
+    return res.changes === 1;
+  }
+
+  /** Actions asked of `node`'s running transfers. */
+  async pendingActions(node: string): Promise<{ id: number; action: TransferAction }[]> {
+    const rows = await this.db.all<{ id: number; requested_action: string }>(
+      `SELECT id, requested_action FROM transfers WHERE owner = ? AND node = ? AND status = 'RUNNING'
+        AND requested_action IS NOT NULL`,
+      [this.owner, node],
+    );
+    return rows.map((r) => ({ id: Number(r.id), action: r.requested_action as TransferAction }));
+  }
+
+  /** PLANNED/AVAILABLE → PAUSED. */
+  async pauseWaiting(id: number): Promise<boolean> {
+    const res = await this.db.run(
+      `UPDATE transfers SET status = 'PAUSED', next_retry = NULL WHERE id = ? AND owner = ? AND status IN ('PLANNED')`,
+      [id, this.owner],
+    );
+    return res.changes === 1;
+  }
+
+  /** A client transfer in PAUSED, INTERRUPTED or ERROR is planned again, due now. */
+  async resume(id: number, now: number): Promise<boolean> {
+    const res = await this.db.run(
+      `UPDATE transfers SET status = 'PLANNED', next_retry = ?, error_code = 'TeOk', error_details = ''
+        WHERE id = ? AND owner = ? AND remote_account_id IS NOT NULL AND status IN ('PAUSED', 'INTERRUPTED', 'ERROR')`,
+      [now, id, this.owner],
+    );
+    return res.changes === 1;
+  }
+
+  /** Cancels a transfer that is not running: to history as CANCELLED. */
+  async cancelWaiting(id: number, now: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const r = await tx.get(`SELECT status FROM transfers WHERE id = ? AND owner = ?`, [id, this.owner]);
+      if (r === undefined || r.status === 'RUNNING') return false;
+      await this.#moveToHistory(tx, id, 'CANCELLED', now);
+      return true;
+    });
+  }
+
+  /** Ids of live transfers in these statuses (for cancel-all). */
+  async idsWithStatus(statuses: TransferStatus[]): Promise<number[]> {
+    const rows = await this.db.all<{ id: number }>(
+      `SELECT id FROM transfers WHERE owner = ? AND status IN ${placeholders(statuses.length)} ORDER BY id`,
+      [this.owner, ...statuses],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db.all<{ status: string; n: number }>(
+      'SELECT status, COUNT(*) AS n FROM transfers WHERE owner = ? GROUP BY status',
+      [this.owner],
+    );
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  async countRunningOn(node: string): Promise<number> {
+    const r = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM transfers WHERE owner = ? AND node = ? AND status = 'RUNNING'`,
+      [this.owner, node],
+    );
+    return Number(r?.n ?? 0);
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  async #owns(tx: SqlExecutor, id: number, node: string): Promise<boolean> {
+    const r = await tx.get(`SELECT id FROM transfers WHERE ${fence}`, [id, node, 'RUNNING']);
+    return r !== undefined;
+  }
+
+  async #applyCheckpoint(tx: SqlExecutor, id: number, node: string, c: Checkpoint): Promise<boolean> {
+    const sets = ['progress = ?', 'step = ?', 'task_number = ?'];
+    const params: SqlValue[] = [c.progress, c.step, c.taskNumber];
+    if (c.filesize !== undefined) (sets.push('filesize = ?'), params.push(c.filesize));
+    if (c.localPath !== undefined) (sets.push('local_path = ?'), params.push(c.localPath));
+    if (c.remotePath !== undefined) (sets.push('remote_path = ?'), params.push(c.remotePath));
+    if (c.info !== undefined) (sets.push('info = ?'), params.push(JSON.stringify(c.info)));
+    const res = await tx.run(`UPDATE transfers SET ${sets.join(', ')} WHERE ${fence}`, [...params, id, node, 'RUNNING']);
+    return res.changes === 1;
+  }
+
+  async #moveToHistory(
+    tx: SqlExecutor,
+    id: number,
+    status: 'DONE' | 'CANCELLED',
+    now: number,
+  ): Promise<void> {
+    // A finished transfer is back at StepNone; a cancelled one keeps the step it stopped at.
+    const step = status === 'DONE' ? "'StepNone'" : 'step';
+    await tx.run(
+      `INSERT INTO transfer_history (id, owner, remote_transfer_id, is_server, is_send, account, agent, client,
+        protocol, rule, src_filename, dest_filename, local_path, remote_path, filesize, start, stop, status, step,
+        progress, task_number, error_code, error_details, node, info)
+        SELECT id, owner, remote_transfer_id, is_server, is_send, account, agent, client, protocol, rule,
+          src_filename, dest_filename, local_path, remote_path, filesize, start, ?, ?, ${step}, progress, task_number,
+          error_code, error_details, node, info
+        FROM normalized_transfers WHERE id = ? AND is_history = 0`,
+      [now, status, id],
+    );
+    await tx.run('DELETE FROM transfers WHERE id = ?', [id]);
+  }
+}
