@@ -1,0 +1,409 @@
+import { isIP } from 'node:net';
+import type { ValueType } from './values.js';
+
+/**
+ * The declarative description of `gatewayd.ini`: the single place that says which sections and
+ * keys exist, their type, default, aliases, documentation and environment variable. Parsing,
+ * environment overrides and the generated default file all read this table, so they cannot drift.
+ */
+
+/** Prefix of every environment override (the reference's container names). */
+export const envPrefix = 'WAARP_GATEWAY_';
+/** Gives the node name when `-i/--instance` is absent (the reference's container entrypoint). */
+export const instanceEnvVar = `${envPrefix}NODE_ID`;
+/** `WAARP_GATEWAY_*` variables that are read elsewhere, so not reported as unknown. */
+export const otherEnvVars: readonly string[] = [instanceEnvVar, `${envPrefix}CONFIG`];
+
+/** Relative values of path keys resolve against the config file's folder or against GatewayHome. */
+export type PathBase = 'configDir' | 'home';
+
+export interface KeyDef {
+  /** `section.key`, the handle the loader uses. */
+  readonly id: string;
+  /** Canonical section name (sections are case-insensitive). */
+  readonly section: string;
+  /** Canonical key name (keys are case-insensitive). */
+  readonly key: string;
+  /** Other accepted spellings (the reference's Go field names and documented names). */
+  readonly aliases?: readonly string[];
+  /** Old spellings still accepted, with a warning. */
+  readonly deprecated?: readonly string[];
+  readonly type: ValueType;
+  /** The default as it would be written in the file; undefined = unset (see `defaultNote`). */
+  readonly default: string | undefined;
+  /** Says what an unset key means when there is no plain default. */
+  readonly defaultNote?: string;
+  /** One line of documentation. */
+  readonly doc: string;
+  /** Environment variable overriding the file, without the `WAARP_GATEWAY_` prefix. */
+  readonly env?: string;
+  readonly path?: PathBase;
+}
+
+export interface SectionDef {
+  readonly name: string;
+  readonly doc: string;
+}
+
+export const sections: readonly SectionDef[] = [
+  { name: 'global', doc: 'Identity of the gateway.' },
+  { name: 'paths', doc: 'Where the gateway keeps its files.' },
+  { name: 'log', doc: 'Logging.' },
+  { name: 'admin', doc: 'The REST administration interface.' },
+  { name: 'database', doc: 'The database shared by every node of the gateway.' },
+  { name: 'controller', doc: 'The scheduler of planned client transfers.' },
+  { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
+];
+
+const nonEmpty = (v: string): string | undefined => (v === '' ? 'must not be empty' : undefined);
+
+const logTarget = (v: string): string | undefined => {
+  if (v === '') return 'must not be empty';
+  if (v.toLowerCase() === 'syslog') return 'syslog is not supported; use stdout, stderr or a file path';
+  return undefined;
+};
+
+const bindHost = (v: string): string | undefined => {
+  if (v === '') return 'must not be empty';
+  // An IPv6 literal has colons; anything else with one is a host:port mistake.
+  if (v.includes(':') && isIP(v) !== 6)
+    return `${JSON.stringify(v)} must be a host or IP without port (see Port)`;
+  return undefined;
+};
+
+const anyText: ValueType = { kind: 'string' };
+const nonEmptyText: ValueType = { kind: 'string', check: nonEmpty };
+const port: ValueType = { kind: 'int', min: 0, max: 65535 };
+const count: ValueType = { kind: 'int', min: 0, max: 1_000_000 };
+
+export const schema = [
+  {
+    id: 'global.gatewayName',
+    section: 'global',
+    key: 'GatewayName',
+    type: nonEmptyText,
+    default: 'waarp-gateway',
+    doc: 'Name of the gateway, identical on every node of a cluster; it owns the rows of the database.',
+    env: 'NAME',
+  },
+  {
+    id: 'paths.gatewayHome',
+    section: 'paths',
+    key: 'GatewayHome',
+    type: nonEmptyText,
+    default: '.',
+    doc: "Root folder of the gateway's files; relative to this file's folder (the reference uses the cwd).",
+    env: 'HOME',
+    path: 'configDir',
+  },
+  {
+    id: 'paths.defaultInDir',
+    section: 'paths',
+    key: 'DefaultInDir',
+    aliases: ['DefaultInDirectory'],
+    deprecated: ['InDirectory'],
+    type: nonEmptyText,
+    default: 'in',
+    doc: 'Default folder of received files; relative to GatewayHome.',
+    env: 'IN_DIR',
+    path: 'home',
+  },
+  {
+    id: 'paths.defaultOutDir',
+    section: 'paths',
+    key: 'DefaultOutDir',
+    aliases: ['DefaultOutDirectory'],
+    deprecated: ['OutDirectory'],
+    type: nonEmptyText,
+    default: 'out',
+    doc: 'Default folder of files to send; relative to GatewayHome.',
+    env: 'OUT_DIR',
+    path: 'home',
+  },
+  {
+    id: 'paths.defaultTmpDir',
+    section: 'paths',
+    key: 'DefaultTmpDir',
+    deprecated: ['WorkDirectory'],
+    type: nonEmptyText,
+    default: 'tmp',
+    doc: 'Default folder of files being received; relative to GatewayHome.',
+    env: 'TMP_DIR',
+    path: 'home',
+  },
+  {
+    id: 'paths.filePermissions',
+    section: 'paths',
+    key: 'FilePermissions',
+    type: { kind: 'mode' },
+    default: '0640',
+    doc: 'Octal mode of the files the gateway creates.',
+  },
+  {
+    id: 'paths.directoryPermissions',
+    section: 'paths',
+    key: 'DirectoryPermissions',
+    type: { kind: 'mode' },
+    default: '0750',
+    doc: 'Octal mode of the folders the gateway creates.',
+  },
+  {
+    id: 'log.level',
+    section: 'log',
+    key: 'Level',
+    type: {
+      kind: 'enum',
+      values: {
+        TRACE: 'trace',
+        DEBUG: 'debug',
+        INFO: 'info',
+        WARNING: 'warn',
+        ERROR: 'error',
+        CRITICAL: 'fatal',
+      },
+    },
+    default: 'INFO',
+    doc: 'Minimum level of the messages logged.',
+    env: 'LOG_LEVEL',
+  },
+  {
+    id: 'log.logTo',
+    section: 'log',
+    key: 'LogTo',
+    type: { kind: 'string', check: logTarget },
+    default: 'stdout',
+    doc: 'stdout, stderr, or a file path relative to GatewayHome.',
+    env: 'LOG_TO',
+  },
+  {
+    id: 'admin.host',
+    section: 'admin',
+    key: 'Host',
+    type: { kind: 'string', check: bindHost },
+    default: '127.0.0.1',
+    doc: 'Listening address of the admin API; loopback by default (the reference binds 0.0.0.0).',
+    env: 'ADMIN_ADDRESS',
+  },
+  {
+    id: 'admin.port',
+    section: 'admin',
+    key: 'Port',
+    type: port,
+    default: '8080',
+    doc: 'Listening port of the admin API; 0 picks a free port.',
+    env: 'ADMIN_PORT',
+  },
+  {
+    id: 'admin.tlsCert',
+    section: 'admin',
+    key: 'TLSCert',
+    type: anyText,
+    default: undefined,
+    defaultNote: 'unset: plain HTTP',
+    doc: "PEM certificate of the admin API (with TLSKey); relative to this file's folder.",
+    env: 'ADMIN_TLS_CERT',
+    path: 'configDir',
+  },
+  {
+    id: 'admin.tlsKey',
+    section: 'admin',
+    key: 'TLSKey',
+    type: anyText,
+    default: undefined,
+    defaultNote: 'unset: plain HTTP',
+    doc: "PEM private key of the admin API (with TLSCert); relative to this file's folder.",
+    env: 'ADMIN_TLS_KEY',
+    path: 'configDir',
+  },
+  {
+    id: 'admin.trustedProxies',
+    section: 'admin',
+    key: 'TrustedProxies',
+    type: { kind: 'cidrs' },
+    default: '',
+    doc: 'Comma-separated CIDRs of the load balancers whose X-Forwarded-For / PROXY headers are trusted.',
+    env: 'TRUSTED_PROXIES',
+  },
+  {
+    id: 'database.type',
+    section: 'database',
+    key: 'Type',
+    type: { kind: 'enum', values: { sqlite: 'sqlite', mysql: 'mysql' } },
+    default: 'sqlite',
+    doc: 'Database engine: sqlite (a lone node) or mysql (a cluster).',
+    env: 'DB_TYPE',
+  },
+  {
+    id: 'database.address',
+    section: 'database',
+    key: 'Address',
+    type: anyText,
+    default: undefined,
+    defaultNote: 'waarp-gateway.db for sqlite, localhost:3306 for mysql',
+    doc: 'sqlite: the database file, relative to GatewayHome; mysql: host[:port].',
+    env: 'DB_ADDRESS',
+  },
+  {
+    id: 'database.name',
+    section: 'database',
+    key: 'Name',
+    aliases: ['String'],
+    type: anyText,
+    default: undefined,
+    defaultNote: 'required for mysql',
+    doc: 'Database name (mysql).',
+    env: 'DB_NAME',
+  },
+  {
+    id: 'database.user',
+    section: 'database',
+    key: 'User',
+    type: anyText,
+    default: undefined,
+    defaultNote: 'empty',
+    doc: 'Database user (mysql).',
+    env: 'DB_USER',
+  },
+  {
+    id: 'database.password',
+    section: 'database',
+    key: 'Password',
+    type: anyText,
+    default: undefined,
+    defaultNote: 'empty',
+    doc: 'Database password (mysql); quote it if it contains ; or #.',
+    env: 'DB_PASSWORD',
+  },
+  {
+    id: 'database.aesPassphrase',
+    section: 'database',
+    key: 'AESPassphrase',
+    type: nonEmptyText,
+    default: 'passphrase.aes',
+    doc: "File of the 32-byte AES key shared by every node; relative to this file's folder.",
+    env: 'DB_AES_PASSPHRASE',
+    path: 'configDir',
+  },
+  {
+    id: 'controller.delay',
+    section: 'controller',
+    key: 'Delay',
+    type: { kind: 'duration', minMs: 1 },
+    default: '5s',
+    doc: 'How often the database is polled for planned transfers.',
+    env: 'CONTROLLER_DELAY',
+  },
+  {
+    id: 'controller.maxTransferIn',
+    section: 'controller',
+    key: 'MaxTransferIn',
+    aliases: ['MaxTransfersIn'],
+    type: count,
+    default: '0',
+    doc: 'Concurrent server-side transfers on this node; 0 = unlimited.',
+    env: 'MAX_IN',
+  },
+  {
+    id: 'controller.maxTransferOut',
+    section: 'controller',
+    key: 'MaxTransferOut',
+    aliases: ['MaxTransfersOut'],
+    type: count,
+    default: '0',
+    doc: 'Concurrent client-side transfers on this node; 0 = the built-in per-node cap.',
+    env: 'MAX_OUT',
+  },
+  {
+    id: 'cluster.heartbeatInterval',
+    section: 'cluster',
+    key: 'HeartbeatInterval',
+    type: { kind: 'duration', minMs: 1 },
+    default: '1s',
+    doc: 'How often this node records that it is alive.',
+    env: 'HEARTBEAT_INTERVAL',
+  },
+  {
+    id: 'cluster.nodeTimeout',
+    section: 'cluster',
+    key: 'NodeTimeout',
+    type: { kind: 'duration', minMs: 1 },
+    default: '5s',
+    doc: 'A node silent for longer is dead and its transfers are taken over; above HeartbeatInterval.',
+    env: 'NODE_TIMEOUT',
+  },
+  {
+    id: 'cluster.drainGrace',
+    section: 'cluster',
+    key: 'DrainGrace',
+    type: { kind: 'duration', minMs: 0 },
+    default: '30s',
+    doc: 'On SIGTERM, how long running transfers may finish before they are interrupted.',
+    env: 'DRAIN_GRACE',
+  },
+] as const satisfies readonly KeyDef[];
+
+export type KeyId = (typeof schema)[number]['id'];
+
+/**
+ * Keys of the reference that we do not implement. Reference configs write every key, so rejecting
+ * them would break every migrated file; they are ignored with a warning when `harmless`, and are an
+ * error otherwise (ignoring them would silently change behaviour).
+ */
+export interface LegacyKeyDef {
+  readonly section: string;
+  readonly key: string;
+  readonly note: string;
+  readonly harmless: (value: string) => boolean;
+}
+
+const always = (): boolean => true;
+const empty = (v: string): boolean => v === '';
+
+export const legacyKeys: readonly LegacyKeyDef[] = [
+  { section: 'log', key: 'SyslogFacility', note: 'syslog is not supported', harmless: always },
+  { section: 'admin', key: 'DisableWebUI', note: 'there is no web UI', harmless: always },
+  {
+    section: 'admin',
+    key: 'TLSPassphrase',
+    note: 'encrypted private keys are not supported; decrypt the key file',
+    harmless: empty,
+  },
+  {
+    section: 'database',
+    key: 'TLSCert',
+    note: 'database client certificates are not supported',
+    harmless: empty,
+  },
+  {
+    section: 'database',
+    key: 'TLSKey',
+    note: 'database client certificates are not supported',
+    harmless: empty,
+  },
+];
+
+export type KeyMatch =
+  | { readonly kind: 'key'; readonly def: KeyDef; readonly deprecated: boolean }
+  | { readonly kind: 'legacy'; readonly legacy: LegacyKeyDef };
+
+const lower = (s: string): string => s.toLowerCase();
+
+/** Finds a section by its case-insensitive name. */
+export function findSection(name: string): SectionDef | undefined {
+  return sections.find((s) => lower(s.name) === lower(name));
+}
+
+/** Finds a key (canonical, alias, deprecated alias, or legacy) of a section, case-insensitively. */
+export function findKey(section: string, key: string): KeyMatch | undefined {
+  const s = lower(section);
+  const k = lower(key);
+  for (const def of schema as readonly KeyDef[]) {
+    if (lower(def.section) !== s) continue;
+    if (lower(def.key) === k || (def.aliases ?? []).some((a) => lower(a) === k)) {
+      return { kind: 'key', def, deprecated: false };
+    }
+    if ((def.deprecated ?? []).some((a) => lower(a) === k)) return { kind: 'key', def, deprecated: true };
+  }
+  const legacy = legacyKeys.find((l) => lower(l.section) === s && lower(l.key) === k);
+  return legacy === undefined ? undefined : { kind: 'legacy', legacy };
+}
