@@ -1,0 +1,294 @@
+/**
+ * Runs one claimed client transfer (push or pull over SFTP) from its database row, so that
+ * any node can start or resume it: setup → pre-tasks → data (from the saved progress) →
+ * post-tasks → DONE. Every state write is fenced on this node's lease; when a write is
+ * refused, another node owns the transfer now and this one stops without touching it.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname, posix } from 'node:path';
+import type { GatewayContext } from '../gateway/context.js';
+import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/entities.js';
+import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js';
+import { stepRank, TransferError } from '../model/transfer-state.js';
+import type { Checkpoint, RetryPlan } from '../db/stores/transfers.js';
+import type { RunningTransfer, StopReason } from '../transfer/registry.js';
+import { clientPaths } from './paths.js';
+import { pullFile, pushFile, fileSize } from './sftp-copy.js';
+import { SftpSession } from './sftp-session.js';
+import { runClientTasks } from './tasks.js';
+
+/** Progress reaches the database at most this often (never per packet). */
+const checkpointIntervalMs = 1000;
+
+class LeaseLost extends Error {}
+
+export function startClientTransfer(ctx: GatewayContext, transfer: Transfer): RunningTransfer {
+  const abort = new AbortController();
+  let stopReason: StopReason | undefined;
+  let resolveFinished!: () => void;
+  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
+  const handle: RunningTransfer = {
+    id: transfer.id,
+    side: 'client',
+    finished,
+    stop: async (reason) => {
+      stopReason ??= reason;
+      abort.abort(new TransferError('TeStopped', `${reason} requested`));
+      await finished;
+    },
+  };
+  ctx.running.add(handle);
+  new Execution(ctx, transfer, abort.signal, () => stopReason)
+    .run()
+    .catch((err: unknown) => ctx.log.error({ err, transfer: transfer.id }, 'client transfer crashed'))
+    .finally(resolveFinished);
+  return handle;
+}
+
+class Execution {
+  #t: Transfer;
+  #lastCheckpoint = 0;
+  #pendingCheckpoint: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    transfer: Transfer,
+    private readonly signal: AbortSignal,
+    private readonly stopReason: () => StopReason | undefined,
+  ) {
+    this.#t = { ...transfer };
+  }
+
+  async run(): Promise<void> {
+    const { ctx } = this;
+    const log = ctx.log.child({ transfer: this.#t.id });
+    let session: SftpSession | undefined;
+    try {
+      const { rule, partner, account, client } = await this.#load();
+      const paths = clientPaths(ctx.config, rule, this.#t);
+      log.info({ rule: rule.name, partner: partner.name, send: rule.isSend, from: this.#t.progress }, 'client transfer starting');
+      await this.#save('StepSetup');
+      if (stepRank(this.#t.step) <= stepRank('StepPreTasks')) {
+        await this.#save('StepPreTasks');
+        await runClientTasks(ctx, 'PRE', rule, this.#t, paths, (n) => this.#taskDone(n));
+        this.#t.taskNumber = 0;
+      }
+      session = await SftpSession.open(await this.#target(partner, account, client));
+      if (stepRank(this.#t.step) <= stepRank('StepData')) {
+        this.#t.step = 'StepData';
+        if (rule.isSend) await this.#push(session, paths.local, paths.remote);
+        else await this.#pull(session, paths.remote, paths.tmp, paths.local);
+        this.#t.taskNumber = 0;
+      }
+      session.close();
+      session = undefined;
+      await this.#save('StepPostTasks');
+      await runClientTasks(ctx, 'POST', rule, this.#t, paths, (n) => this.#taskDone(n));
+      if (!(await ctx.stores.transfers.complete(this.#t.id, ctx.nodeName, ctx.now(), this.#checkpoint()))) {
+        throw new LeaseLost();
+      }
+      log.info({ bytes: this.#t.progress }, 'client transfer done');
+    } catch (err) {
+      session?.close();
+      await this.#settle(err, log);
+    }
+  }
+
+  async #load(): Promise<{ rule: Rule; partner: Partner; account: RemoteAccount; client: Client | undefined }> {
+    const s = this.ctx.stores;
+    const rule = await s.rules.getById(this.#t.ruleId);
+    const account = this.#t.remoteAccountId === null ? undefined : await s.remoteAccounts.getById(this.#t.remoteAccountId);
+    const partner = account && (await s.partners.getById(account.partnerId));
+    if (rule === undefined || account === undefined || partner === undefined) {
+      throw new TransferError('TeInternal', 'the rule, partner or account of this transfer no longer exists');
+    }
+    const client = this.#t.clientId === null ? undefined : await s.clients.getById(this.#t.clientId);
+    if (partner.protocol !== 'sftp') throw new TransferError('TeUnimplemented', `protocol ${partner.protocol} is not supported`);
+    return { rule, partner, account, client };
+  }
+
+  async #target(partner: Partner, account: RemoteAccount, client: Client | undefined) {
+    const { stores, secrets, config } = this.ctx;
+    const hostKeys = (await stores.credentials.list({ kind: 'partner', id: partner.id }, 'ssh_public_key')).map((c) => c.value);
+    const creds = await stores.credentials.list({ kind: 'remoteAccount', id: account.id });
+    const password = creds.find((c) => c.type === 'password');
+    return {
+      address: config.indirection.resolve(partner.address),
+      partnerName: partner.name,
+      hostKeys,
+      login: account.login,
+      password: password === undefined ? undefined : secrets.decrypt(password.value),
+      privateKeys: creds.filter((c) => c.type === 'ssh_private_key').map((c) => secrets.decrypt(c.value)),
+      localAddress: client?.localAddress === '' ? undefined : client?.localAddress,
+    };
+  }
+
+  async #push(session: SftpSession, local: string, remote: string): Promise<void> {
+    const size = await fileSize(local);
+    this.#t.filesize = size;
+    await session.mkdirp(posix.dirname(remote));
+    const existing = await session.stat(remote);
+    // Resume from what both sides agree on; never truncate what the partner already has.
+    let from = Math.min(this.#t.progress, existing?.size ?? 0, size);
+    if (existing === undefined) from = 0;
+    const handle = await session.open(remote, existing === undefined ? 'w' : 'r+');
+    try {
+      this.#t.progress = from;
+      await this.#save('StepData');
+      await pushFile(session.sftp, local, handle, size, this.#copyOptions(from));
+      // A longer remote file (an older, bigger upload) must not keep its tail.
+      if ((existing?.size ?? 0) > size) await session.truncate(handle, size);
+    } finally {
+      await session.closeHandle(handle).catch(() => undefined);
+    }
+    this.#t.progress = size;
+    this.#t.info = { ...this.#t.info, sha256: await sha256(local) };
+  }
+
+  async #pull(session: SftpSession, remote: string, tmp: string, final: string): Promise<void> {
+    const remoteStat = await session.stat(remote);
+    if (remoteStat === undefined) throw new TransferError('TeFileNotFound', `${remote}: no such file on the partner`);
+    const size = remoteStat.size;
+    this.#t.filesize = size;
+    await mkdir(dirname(tmp), { recursive: true });
+    // Continue the local tmp file; cut it back to the saved progress so no unverified tail survives.
+    const fh = await open(tmp, 'a+');
+    const have = (await fh.stat()).size;
+    const from = Math.min(this.#t.progress, have, size);
+    await fh.truncate(from);
+    await fh.close();
+    this.#t.progress = from;
+    await this.#save('StepData');
+    const handle = await session.open(remote, 'r');
+    try {
+      await pullFile(session.sftp, handle, tmp, size, this.#copyOptions(from));
+    } finally {
+      await session.closeHandle(handle).catch(() => undefined);
+    }
+    this.#t.progress = size;
+    await this.#save('StepFinalization');
+    await mkdir(dirname(final), { recursive: true });
+    await rename(tmp, final);
+    this.#t.localPath = final;
+    this.#t.info = { ...this.#t.info, sha256: await sha256(final) };
+  }
+
+  #copyOptions(from: number) {
+    return {
+      from,
+      signal: AbortSignal.any([this.signal, this.#leaseAbort.signal]),
+      onProgress: (contiguous: number) => {
+        this.#t.progress = contiguous;
+        const now = Date.now();
+        if (now - this.#lastCheckpoint >= checkpointIntervalMs && this.#pendingCheckpoint === undefined) {
+          this.#lastCheckpoint = now;
+          this.#pendingCheckpoint = this.#save('StepData')
+            .catch((err: unknown) => {
+              if (err instanceof LeaseLost) this.#abortSelf(err);
+              else this.ctx.log.warn({ err, transfer: this.#t.id }, 'could not save progress');
+            })
+            .finally(() => (this.#pendingCheckpoint = undefined));
+        }
+      },
+    };
+  }
+
+  /** A lost lease stops the copy like an operator's stop, but records nothing. */
+  #abortSelf(err: Error): void {
+    this.#lostLease = true;
+    this.#leaseAbort.abort(err);
+  }
+
+  #lostLease = false;
+  readonly #leaseAbort = new AbortController();
+
+  #checkpoint(): Checkpoint {
+    return {
+      progress: this.#t.progress,
+      step: this.#t.step,
+      taskNumber: this.#t.taskNumber,
+      filesize: this.#t.filesize,
+      localPath: this.#t.localPath,
+      info: this.#t.info,
+    };
+  }
+
+  async #save(step: TransferStep): Promise<void> {
+    this.#t.step = step;
+    if (this.#lostLease) throw new LeaseLost();
+    const ok = await this.ctx.stores.transfers.checkpoint(this.#t.id, this.ctx.nodeName, this.#checkpoint());
+    if (!ok) {
+      this.#lostLease = true;
+      throw new LeaseLost();
+    }
+  }
+
+  async #taskDone(next: number): Promise<void> {
+    this.#t.taskNumber = next;
+    await this.#save(this.#t.step);
+  }
+
+  /** Records how the transfer ended when it did not end well. */
+  async #settle(err: unknown, log: GatewayContext['log']): Promise<void> {
+    const { ctx } = this;
+    const store = ctx.stores.transfers;
+    const now = ctx.now();
+    await this.#pendingCheckpoint;
+    if (err instanceof LeaseLost || this.#lostLease) {
+      log.warn('lost the lease on this transfer (another node owns it now): stopped without recording');
+      return;
+    }
+    const reason = this.stopReason();
+    const c = this.#checkpoint();
+    try {
+      if (reason === 'cancel') {
+        await store.cancelRunning(this.#t.id, ctx.nodeName, now, c);
+        log.info('client transfer cancelled');
+      } else if (reason !== undefined) {
+        const to = reason === 'pause' ? 'PAUSED' : 'INTERRUPTED';
+        const code: TransferErrorCode = reason === 'pause' ? 'TeStopped' : 'TeShuttingDown';
+        await store.stopRunning(this.#t.id, ctx.nodeName, now, to, { code, details: `${reason} requested` }, c);
+        log.info({ status: to, progress: c.progress }, 'client transfer stopped');
+      } else {
+        const te = err instanceof TransferError ? err : new TransferError('TeInternal', (err as Error).message ?? String(err));
+        log.warn({ code: te.code, err: te.message }, 'client transfer failed');
+        await this.#runErrorTasks(te);
+        await store.fail(this.#t.id, ctx.nodeName, now, { code: te.code, details: te.message }, this.#retryPlan(now), c);
+      }
+    } catch (saveErr) {
+      log.error({ err: saveErr }, 'could not record the end of the transfer (the lease will lapse and it will be resumed)');
+    }
+  }
+
+  async #runErrorTasks(te: TransferError): Promise<void> {
+    try {
+      const rule = await this.ctx.stores.rules.getById(this.#t.ruleId);
+      if (rule === undefined || rule.errorTasks.length === 0) return;
+      const paths = clientPaths(this.ctx.config, rule, this.#t);
+      await runClientTasks(this.ctx, 'ERROR', rule, { ...this.#t, errorCode: te.code, errorDetails: te.message }, paths, () =>
+        Promise.resolve(),
+      );
+    } catch (err) {
+      this.ctx.log.warn({ err, transfer: this.#t.id }, 'an error task failed');
+    }
+  }
+
+  /** Retries left: due after the current delay, which then grows by the factor. */
+  #retryPlan(now: number): RetryPlan | null {
+    const t = this.#t;
+    if (t.remainingTries <= 0) return null;
+    return {
+      nextRetry: now + t.nextRetryDelay * 1000,
+      nextRetryDelay: Math.max(1, Math.round(t.nextRetryDelay * t.retryIncrementFactor)),
+      remainingTries: t.remainingTries - 1,
+    };
+  }
+}
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

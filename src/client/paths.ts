@@ -1,0 +1,56 @@
+/**
+ * Where a client transfer reads and writes, from the rule and the configuration, as the
+ * reference (leaf/branch chain): rule.localDir → the configured default directory, relative
+ * paths resolved against GatewayHome. Remote paths always stay inside the rule's remoteDir.
+ */
+import { isAbsolute, join, posix, resolve } from 'node:path';
+import type { GatewayConfig } from '../config/types.js';
+import type { Rule, Transfer } from '../model/entities.js';
+import { TransferError } from '../model/transfer-state.js';
+
+export interface ClientPaths {
+  /** Push: the file sent. Pull: the final file. */
+  local: string;
+  /** Pull only: the temporary file bytes land in (resumable by any node: it is on the shared volume). */
+  tmp: string;
+  remote: string;
+}
+
+function inHome(config: GatewayConfig, dir: string, fallback: string): string {
+  if (dir === '') return fallback;
+  return isAbsolute(dir) ? dir : resolve(config.paths.gatewayHome, dir);
+}
+
+/** A file name from a transfer request: relative, no `..`, no empty segment. */
+export function safeRelative(name: string, what: string): string {
+  const normalized = posix.normalize(name.replaceAll('\\', '/'));
+  if (
+    name === '' ||
+    normalized.startsWith('/') ||
+    normalized === '..' ||
+    normalized.startsWith('../') ||
+    normalized === '.'
+  ) {
+    throw new TransferError('TeForbidden', `${what} "${name}" must be a relative path inside the rule's directory`);
+  }
+  return normalized;
+}
+
+export function clientPaths(config: GatewayConfig, rule: Rule, t: Transfer): ClientPaths {
+  const remoteDir = rule.remoteDir === '' ? '/' : rule.remoteDir;
+  if (rule.isSend) {
+    const src = safeRelative(t.srcFilename, 'file');
+    const dest = safeRelative(t.destFilename, 'output');
+    const outDir = inHome(config, rule.localDir, config.paths.defaultOutDir);
+    return { local: join(outDir, src), tmp: '', remote: posix.join(remoteDir, dest) };
+  }
+  const src = safeRelative(t.srcFilename, 'file');
+  const dest = safeRelative(t.destFilename, 'output');
+  const inDir = inHome(config, rule.localDir, config.paths.defaultInDir);
+  const tmpDir = inHome(config, rule.tmpLocalRcvDir, config.paths.defaultTmpDir);
+  return {
+    local: join(inDir, dest),
+    tmp: join(tmpDir, `${dest.replaceAll('/', '_')}.${t.id}.part`),
+    remote: posix.join(remoteDir, src),
+  };
+}

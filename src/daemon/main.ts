@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+/**
+ * `waarp-gatewayd`: the gateway daemon. Parses the command line, loads the configuration
+ * and runs the command; every failure ends with a message on stderr and a distinct exit code.
+ */
+import { loadConfig } from '../config/load.js';
+import { findConfigFile, configFileCandidates } from '../config/find.js';
+import { writeDefaultConfig } from '../config/defaults-file.js';
+import type { GatewayConfig } from '../config/types.js';
+import { migrate } from '../db/migrate.js';
+import { openDatabase } from '../db/open.js';
+import { ExitCode, FatalError } from '../errors.js';
+import { createLogger } from '../log.js';
+import type { Logger } from '../log.js';
+import { version } from '../version.js';
+import { parseDaemonArgs } from './args.js';
+import { startNode } from './node.js';
+
+function locateConfig(file: string | undefined): string {
+  if (file !== undefined) return file;
+  const found = findConfigFile(process.cwd());
+  if (found === undefined) {
+    throw new FatalError(
+      `no configuration file given (-c FILE) and none found in: ${configFileCandidates(process.cwd()).join(', ')}. ` +
+        'Create one with: waarp-gatewayd server -n -c gatewayd.ini',
+      ExitCode.badConfigFile,
+    );
+  }
+  return found;
+}
+
+function load(file: string | undefined, instance: string | undefined): { config: GatewayConfig; log: Logger } {
+  const { config, warnings } = loadConfig({ file: locateConfig(file), instance });
+  const log = createLogger({ level: config.log.level, logTo: config.log.logTo, name: config.instance });
+  for (const w of warnings) log.warn(w);
+  return { config, log };
+}
+
+async function runServer(file: string | undefined, instance: string | undefined): Promise<void> {
+  const { config, log } = load(file, instance);
+  log.info({ config: config.configFile, instance: config.instance, version }, 'starting waarp-gatewayd');
+  const node = await startNode(config, log);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      log.warn({ signal }, 'second signal: exiting at once');
+      process.exit(ExitCode.gatewayError);
+    }
+    log.info({ signal }, 'stop requested: draining');
+    node.stop().then(
+      () => {
+        process.exitCode = ExitCode.ok;
+      },
+      (err: unknown) => {
+        log.error({ err }, 'error while stopping');
+        process.exitCode = ExitCode.gatewayError;
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function runMigrate(file: string | undefined): Promise<void> {
+  const { config, log } = load(file, undefined);
+  const db = openDatabase(config);
+  try {
+    const applied = await migrate(db, { node: config.instance ?? 'migrate' });
+    log.info({ applied }, applied.length > 0 ? 'database migrated' : 'database already up to date');
+  } catch (err) {
+    throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
+      cause: err,
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const cmd = parseDaemonArgs(argv);
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(cmd.text + '\n');
+      return;
+    case 'version':
+      process.stdout.write(`waarp-gatewayd ${version}\n`);
+      return;
+    case 'server':
+      if (cmd.create) {
+        const written = writeDefaultConfig(cmd.config ?? 'gatewayd.ini', cmd.instance);
+        for (const f of written) process.stdout.write(`wrote ${f}\n`);
+        return;
+      }
+      return runServer(cmd.config, cmd.instance);
+    case 'migrate':
+      return runMigrate(cmd.config);
+    case 'import': {
+      const { runImport } = await import('./import.js');
+      const { config, log } = load(cmd.config, cmd.instance);
+      return runImport(config, log, cmd.source);
+    }
+  }
+}
+
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`waarp-gatewayd: unhandled error: ${String((err as Error)?.stack ?? err)}\n`);
+  process.exit(ExitCode.gatewayError);
+});
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof FatalError) {
+    process.stderr.write(`waarp-gatewayd: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`waarp-gatewayd: ${String((err as Error)?.stack ?? err)}\n`);
+    process.exitCode = ExitCode.gatewayError;
+  }
+});

@@ -1,0 +1,186 @@
+/**
+ * The composition root of one gateway node: opens and migrates the database, registers the
+ * node, starts the admin API, the protocol servers, the controller and the cluster loops,
+ * and stops them in the reverse order with a graceful drain.
+ */
+import { mkdirSync } from 'node:fs';
+import { startAdminServer } from '../admin/server.js';
+import { ensureAdminUser } from '../admin/bootstrap.js';
+import { ActionPoller } from '../cluster/actions.js';
+import { Membership } from '../cluster/membership.js';
+import { Controller } from '../controller/controller.js';
+import type { GatewayConfig } from '../config/types.js';
+import { SecretBox } from '../crypto/secret-box.js';
+import { assertSchemaCompatible, migrate, SchemaTooNewError } from '../db/migrate.js';
+import { latestSchemaVersion } from '../db/migrations.js';
+import { openDatabase } from '../db/open.js';
+import type { SqlDatabase } from '../db/sql.js';
+import { createStores } from '../db/stores/index.js';
+import { ExitCode, FatalError } from '../errors.js';
+import type { GatewayContext } from '../gateway/context.js';
+import { NodeHealth, ServiceRegistry } from '../gateway/context.js';
+import type { Logger } from '../log.js';
+import { createSftpService } from '../sftp/service.js';
+import { RunningTransfers } from '../transfer/registry.js';
+import { sleep } from '../util/timers.js';
+import { version } from '../version.js';
+
+export interface NodeOptions {
+  /** How long to keep trying to reach the database at start (containers start in any order). */
+  databaseWaitMs?: number;
+  /** Migrate at start (default true; `waarp-gatewayd migrate` does it alone). */
+  migrate?: boolean;
+}
+
+export interface RunningNode {
+  readonly ctx: GatewayContext;
+  /** `host:port` the admin API listens on. */
+  readonly adminAddress: string;
+  /** The SFTP listeners, for tests and logs. */
+  sftpListeners(): { server: string; address: string; port: number }[];
+  /**
+   * Graceful stop: not ready at once, stop accepting, give running transfers `graceMs` to end,
+   * interrupt the rest (progress saved, leases released), then close everything.
+   */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function startNode(config: GatewayConfig, log: Logger, options: NodeOptions = {}): Promise<RunningNode> {
+  const nodeName = config.instance ?? config.global.gatewayName;
+  makeDirectories(config);
+  const db = await connect(config, log, options.databaseWaitMs ?? 30_000);
+  try {
+    await prepareSchema(db, nodeName, options.migrate ?? true, log);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+
+  const ctx: GatewayContext = {
+    config,
+    stores: createStores(db, config.global.gatewayName),
+    secrets: SecretBox.fromKeyFile(config.database.aesPassphrase),
+    log,
+    nodeName,
+    version,
+    services: new ServiceRegistry(),
+    health: new NodeHealth(),
+    running: new RunningTransfers(),
+    now: () => Date.now(),
+  };
+
+  let adminAddress = '';
+  const membership = new Membership(ctx, () => adminAddress, latestSchemaVersion);
+  await membership.register();
+  await ensureAdminUser(ctx);
+
+  const admin = await startAdminServer(ctx);
+  adminAddress = `${admin.address}:${admin.port}`;
+  const sftp = createSftpService(ctx);
+  await sftp.start();
+  const actions = new ActionPoller(ctx);
+  const controller = new Controller(ctx);
+
+  membership.setState('running');
+  membership.start();
+  actions.start();
+  ctx.health.started = true;
+  controller.start();
+  log.info({ node: nodeName, admin: adminAddress, sftp: sftp.listeners() }, 'gateway node started');
+
+  let stopping: Promise<void> | undefined;
+  const stop = async (graceMs = config.cluster.drainGraceMs): Promise<void> => {
+    ctx.health.draining = true;
+    membership.setState('draining');
+    await membership.beat().catch(() => undefined);
+    log.info({ graceMs, running: ctx.running.count() }, 'draining: no new work, waiting for running transfers');
+    await sftp.stop();
+    await controller.stop();
+    await waitForTransfers(ctx, graceMs);
+    const left = ctx.running.list();
+    if (left.length > 0) {
+      log.warn({ count: left.length }, 'grace period over: interrupting the remaining transfers');
+      await Promise.allSettled(left.map((t) => t.stop('interrupt')));
+    }
+    await sftp.closeAllSessions();
+    await actions.stop();
+    await membership.stop();
+    await admin.close();
+    await db.close();
+    log.info('gateway node stopped');
+  };
+
+  return {
+    ctx,
+    adminAddress,
+    sftpListeners: () => sftp.listeners(),
+    stop: (graceMs) => (stopping ??= stop(graceMs)),
+  };
+}
+
+function makeDirectories(config: GatewayConfig): void {
+  const mode = config.paths.directoryPermissions;
+  for (const dir of [
+    config.paths.gatewayHome,
+    config.paths.defaultInDir,
+    config.paths.defaultOutDir,
+    config.paths.defaultTmpDir,
+  ]) {
+    mkdirSync(dir, { recursive: true, mode });
+  }
+}
+
+async function connect(config: GatewayConfig, log: Logger, waitMs: number): Promise<SqlDatabase> {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 1; ; attempt++) {
+    let db: SqlDatabase | undefined;
+    try {
+      db = openDatabase(config);
+      await db.ping();
+      return db;
+    } catch (err) {
+      await db?.close().catch(() => undefined);
+      if (Date.now() >= deadline) {
+        throw new FatalError(
+          `cannot reach the ${config.database.type} database at ${config.database.address}: ${(err as Error).message}`,
+          ExitCode.databaseUnreachable,
+          { cause: err },
+        );
+      }
+      if (attempt === 1) log.warn({ err: (err as Error).message }, 'database not reachable yet, retrying');
+      await sleep(1000);
+    }
+  }
+}
+
+async function prepareSchema(db: SqlDatabase, node: string, doMigrate: boolean, log: Logger): Promise<void> {
+  try {
+    if (doMigrate) {
+      const applied = await migrate(db, { node });
+      if (applied.length > 0) log.info({ applied }, 'database migrated');
+    }
+    const status = await assertSchemaCompatible(db);
+    if (status.unknown.length > 0) {
+      log.warn({ unknown: status.unknown }, 'the database has newer additive migrations: a newer node migrated it');
+    }
+    if (status.current < status.known) {
+      throw new FatalError(
+        `the database schema is at version ${status.current}, this build needs ${status.known}: run waarp-gatewayd migrate`,
+        ExitCode.migrationFailed,
+      );
+    }
+  } catch (err) {
+    if (err instanceof FatalError) throw err;
+    if (err instanceof SchemaTooNewError) throw new FatalError(err.message, ExitCode.schemaTooNew, { cause: err });
+    throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
+      cause: err,
+    });
+  }
+}
+
+async function waitForTransfers(ctx: GatewayContext, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (ctx.running.count() > 0 && Date.now() < deadline) {
+    await Promise.race([Promise.allSettled(ctx.running.list().map((t) => t.finished)), sleep(250)]);
+  }
+}

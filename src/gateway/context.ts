@@ -1,0 +1,65 @@
+/**
+ * What every service of a running node shares: configuration, stores, secrets, logger,
+ * identity and the node's health. Built once by the daemon (src/daemon/server.ts) and by the
+ * test harness; services take it as their only dependency.
+ */
+import type { GatewayConfig } from '../config/types.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Stores } from '../db/stores/index.js';
+import type { Logger } from '../log.js';
+import type { RunningTransfers } from '../transfer/registry.js';
+
+export type ServiceState = 'Offline' | 'Running' | 'Error';
+
+export interface ServiceStatus {
+  name: string;
+  state: ServiceState;
+  reason: string;
+}
+
+/** Services report their state here for /api/about and /api/status. */
+export class ServiceRegistry {
+  readonly #services = new Map<string, ServiceStatus>();
+
+  set(name: string, state: ServiceState, reason = ''): void {
+    this.#services.set(name, { name, state, reason });
+  }
+
+  delete(name: string): void {
+    this.#services.delete(name);
+  }
+
+  list(): ServiceStatus[] {
+    return [...this.#services.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+}
+
+/** Liveness facts that readiness and the cluster runtime read and write. */
+export class NodeHealth {
+  /** SIGTERM received: refuse new work. */
+  draining = false;
+  /** Last database round trip succeeded. */
+  databaseUp = true;
+  /** Started and registered. */
+  started = false;
+
+  get ready(): boolean {
+    return this.started && this.databaseUp && !this.draining;
+  }
+}
+
+export interface GatewayContext {
+  readonly config: GatewayConfig;
+  readonly stores: Stores;
+  readonly secrets: SecretBox;
+  readonly log: Logger;
+  /** This node's name: `-i` instance, else the GatewayName (a lone node). */
+  readonly nodeName: string;
+  readonly version: string;
+  readonly services: ServiceRegistry;
+  readonly health: NodeHealth;
+  /** Transfers this process is running (server and client side). */
+  readonly running: RunningTransfers;
+  /** The clock every lease and retry time is read from (tests can move it). */
+  now(): number;
+}
