@@ -68,7 +68,10 @@ class Execution {
     try {
       const { rule, partner, account, client } = await this.#load();
       const paths = clientPaths(ctx.config, rule, this.#t);
-      log.info({ rule: rule.name, partner: partner.name, send: rule.isSend, from: this.#t.progress }, 'client transfer starting');
+      log.info(
+        { rule: rule.name, partner: partner.name, send: rule.isSend, from: this.#t.progress },
+        'client transfer starting',
+      );
       await this.#save('StepSetup');
       if (stepRank(this.#t.step) <= stepRank('StepPreTasks')) {
         await this.#save('StepPreTasks');
@@ -96,22 +99,31 @@ class Execution {
     }
   }
 
-  async #load(): Promise<{ rule: Rule; partner: Partner; account: RemoteAccount; client: Client | undefined }> {
+  async #load(): Promise<{
+    rule: Rule;
+    partner: Partner;
+    account: RemoteAccount;
+    client: Client | undefined;
+  }> {
     const s = this.ctx.stores;
     const rule = await s.rules.getById(this.#t.ruleId);
-    const account = this.#t.remoteAccountId === null ? undefined : await s.remoteAccounts.getById(this.#t.remoteAccountId);
+    const account =
+      this.#t.remoteAccountId === null ? undefined : await s.remoteAccounts.getById(this.#t.remoteAccountId);
     const partner = account && (await s.partners.getById(account.partnerId));
     if (rule === undefined || account === undefined || partner === undefined) {
       throw new TransferError('TeInternal', 'the rule, partner or account of this transfer no longer exists');
     }
     const client = this.#t.clientId === null ? undefined : await s.clients.getById(this.#t.clientId);
-    if (partner.protocol !== 'sftp') throw new TransferError('TeUnimplemented', `protocol ${partner.protocol} is not supported`);
+    if (partner.protocol !== 'sftp')
+      throw new TransferError('TeUnimplemented', `protocol ${partner.protocol} is not supported`);
     return { rule, partner, account, client };
   }
 
   async #target(partner: Partner, account: RemoteAccount, client: Client | undefined) {
     const { stores, secrets, config } = this.ctx;
-    const hostKeys = (await stores.credentials.list({ kind: 'partner', id: partner.id }, 'ssh_public_key')).map((c) => c.value);
+    const hostKeys = (
+      await stores.credentials.list({ kind: 'partner', id: partner.id }, 'ssh_public_key')
+    ).map((c) => c.value);
     const creds = await stores.credentials.list({ kind: 'remoteAccount', id: account.id });
     const password = creds.find((c) => c.type === 'password');
     return {
@@ -149,7 +161,8 @@ class Execution {
 
   async #pull(session: SftpSession, remote: string, tmp: string, final: string): Promise<void> {
     const remoteStat = await session.stat(remote);
-    if (remoteStat === undefined) throw new TransferError('TeFileNotFound', `${remote}: no such file on the partner`);
+    if (remoteStat === undefined)
+      throw new TransferError('TeFileNotFound', `${remote}: no such file on the partner`);
     const size = remoteStat.size;
     this.#t.filesize = size;
     await mkdir(dirname(tmp), { recursive: true });
@@ -249,16 +262,36 @@ class Execution {
       } else if (reason !== undefined) {
         const to = reason === 'pause' ? 'PAUSED' : 'INTERRUPTED';
         const code: TransferErrorCode = reason === 'pause' ? 'TeStopped' : 'TeShuttingDown';
-        await store.stopRunning(this.#t.id, ctx.nodeName, now, to, { code, details: `${reason} requested` }, c);
+        await store.stopRunning(
+          this.#t.id,
+          ctx.nodeName,
+          now,
+          to,
+          { code, details: `${reason} requested` },
+          c,
+        );
         log.info({ status: to, progress: c.progress }, 'client transfer stopped');
       } else {
-        const te = err instanceof TransferError ? err : new TransferError('TeInternal', (err as Error).message ?? String(err));
+        const te =
+          err instanceof TransferError
+            ? err
+            : new TransferError('TeInternal', (err as Error).message ?? String(err));
         log.warn({ code: te.code, err: te.message }, 'client transfer failed');
         await this.#runErrorTasks(te);
-        await store.fail(this.#t.id, ctx.nodeName, now, { code: te.code, details: te.message }, this.#retryPlan(now), c);
+        await store.fail(
+          this.#t.id,
+          ctx.nodeName,
+          now,
+          { code: te.code, details: te.message },
+          this.#retryPlan(now),
+          c,
+        );
       }
     } catch (saveErr) {
-      log.error({ err: saveErr }, 'could not record the end of the transfer (the lease will lapse and it will be resumed)');
+      log.error(
+        { err: saveErr },
+        'could not record the end of the transfer (the lease will lapse and it will be resumed)',
+      );
     }
   }
 
@@ -267,8 +300,13 @@ class Execution {
       const rule = await this.ctx.stores.rules.getById(this.#t.ruleId);
       if (rule === undefined || rule.errorTasks.length === 0) return;
       const paths = clientPaths(this.ctx.config, rule, this.#t);
-      await runClientTasks(this.ctx, 'ERROR', rule, { ...this.#t, errorCode: te.code, errorDetails: te.message }, paths, () =>
-        Promise.resolve(),
+      await runClientTasks(
+        this.ctx,
+        'ERROR',
+        rule,
+        { ...this.#t, errorCode: te.code, errorDetails: te.message },
+        paths,
+        () => Promise.resolve(),
       );
     } catch (err) {
       this.ctx.log.warn({ err, transfer: this.#t.id }, 'an error task failed');

@@ -31,7 +31,10 @@ export function safeRelative(name: string, what: string): string {
     normalized.startsWith('../') ||
     normalized === '.'
   ) {
-    throw new TransferError('TeForbidden', `${what} "${name}" must be a relative path inside the rule's directory`);
+    throw new TransferError(
+      'TeForbidden',
+      `${what} "${name}" must be a relative path inside the rule's directory`,
+    );
   }
   return normalized;
 }

@@ -26,7 +26,11 @@ class ContiguousTracker {
 
   complete(offset: number, length: number): void {
     this.#done.set(offset, length);
-    for (let len = this.#done.get(this.contiguous); len !== undefined; len = this.#done.get(this.contiguous)) {
+    for (
+      let len = this.#done.get(this.contiguous);
+      len !== undefined;
+      len = this.#done.get(this.contiguous)
+    ) {
       this.#done.delete(this.contiguous);
       this.contiguous += len;
     }
@@ -46,10 +50,13 @@ export async function pushFile(
     return await pipeline(size, options, async (offset, length) => {
       const buf = Buffer.allocUnsafe(length);
       const n = await fsRead(fd, buf, offset);
-      if (n !== length) throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
+      if (n !== length)
+        throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
       await new Promise<void>((resolve, reject) =>
         sftp.write(remote, buf, 0, length, offset, (err) =>
-          err ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`)) : resolve(),
+          err
+            ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`))
+            : resolve(),
         ),
       );
       return length;
@@ -73,10 +80,13 @@ export async function pullFile(
       const buf = Buffer.allocUnsafe(length);
       const n = await new Promise<number>((resolve, reject) =>
         sftp.read(remote, buf, 0, length, offset, (err, bytesRead) =>
-          err ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`)) : resolve(bytesRead),
+          err
+            ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`))
+            : resolve(bytesRead),
         ),
       );
-      if (n !== length) throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
+      if (n !== length)
+        throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
       await fsWrite(fd, buf, offset);
       return n;
     });
@@ -93,11 +103,12 @@ async function pipeline(
 ): Promise<number> {
   const tracker = new ContiguousTracker(options.from);
   let next = options.from;
-  let failure: unknown;
+  let failure: Error | undefined;
   const worker = async (): Promise<void> => {
     while (failure === undefined && next < size) {
       if (options.signal.aborted) {
-        failure ??= options.signal.reason ?? new TransferError('TeStopped', 'stopped');
+        const reason: unknown = options.signal.reason;
+        failure ??= reason instanceof Error ? reason : new TransferError('TeStopped', 'stopped');
         return;
       }
       const offset = next;
@@ -108,7 +119,7 @@ async function pipeline(
         tracker.complete(offset, length);
         options.onProgress(tracker.contiguous);
       } catch (err) {
-        failure ??= err;
+        failure ??= err instanceof Error ? err : new Error(String(err));
       }
     }
   };
@@ -120,17 +131,23 @@ async function pipeline(
 function fsOpen(path: string, flags: string): Promise<number> {
   return new Promise((resolve, reject) =>
     open(path, flags, (err, fd) =>
-      err ? reject(err.code === 'ENOENT' ? new TransferError('TeFileNotFound', `${path}: no such file`) : err) : resolve(fd),
+      err
+        ? reject(err.code === 'ENOENT' ? new TransferError('TeFileNotFound', `${path}: no such file`) : err)
+        : resolve(fd),
     ),
   );
 }
 
 function fsRead(fd: number, buf: Buffer, position: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))));
+  return new Promise((resolve, reject) =>
+    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
+  );
 }
 
 function fsWrite(fd: number, buf: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) => write(fd, buf, 0, buf.length, position, (err) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    write(fd, buf, 0, buf.length, position, (err) => (err ? reject(err) : resolve())),
+  );
 }
 
 function fsClose(fd: number): Promise<void> {

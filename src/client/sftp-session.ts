@@ -23,8 +23,24 @@ export interface SessionTarget {
 
 /** Modern algorithms only, like our server. */
 export const defaultClientAlgorithms: NonNullable<ConnectConfig['algorithms']> = {
-  kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521', 'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group16-sha512', 'diffie-hellman-group14-sha256'],
-  cipher: ['aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr'],
+  kex: [
+    'curve25519-sha256',
+    'curve25519-sha256@libssh.org',
+    'ecdh-sha2-nistp256',
+    'ecdh-sha2-nistp384',
+    'ecdh-sha2-nistp521',
+    'diffie-hellman-group-exchange-sha256',
+    'diffie-hellman-group16-sha512',
+    'diffie-hellman-group14-sha256',
+  ],
+  cipher: [
+    'aes128-gcm@openssh.com',
+    'aes256-gcm@openssh.com',
+    'chacha20-poly1305@openssh.com',
+    'aes128-ctr',
+    'aes192-ctr',
+    'aes256-ctr',
+  ],
   hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'],
 };
 
@@ -78,7 +94,10 @@ export class SftpSession {
       conn.sftp((err, s) => (err ? reject(err) : resolve(s))),
     ).catch((err: unknown) => {
       conn.end();
-      throw new TransferError('TeConnection', `partner refused the sftp subsystem: ${(err as Error).message}`);
+      throw new TransferError(
+        'TeConnection',
+        `partner refused the sftp subsystem: ${(err as Error).message}`,
+      );
     });
     return new SftpSession(conn, sftp);
   }
@@ -105,7 +124,9 @@ export class SftpSession {
   }
 
   closeHandle(handle: Buffer): Promise<void> {
-    return new Promise((resolve, reject) => this.sftp.close(handle, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.sftp.close(handle, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   truncate(handle: Buffer, size: number): Promise<void> {
@@ -126,9 +147,8 @@ export class SftpSession {
 }
 
 function publicBlob(openSshKey: string): Buffer {
-  const parsed = utils.parseKey(openSshKey);
-  const key = Array.isArray(parsed) ? parsed[0] : parsed;
-  if (key === undefined || key instanceof Error) throw new TransferError('TeInternal', 'a pinned host key is invalid');
+  const key = utils.parseKey(openSshKey);
+  if (key instanceof Error) throw new TransferError('TeInternal', 'a pinned host key is invalid');
   return key.getPublicSSH();
 }
 
@@ -147,9 +167,15 @@ function classifyConnectError(err: unknown, target: SessionTarget, hostKeyReject
     );
   }
   if ((err as { level?: string }).level === 'client-authentication') {
-    return new TransferError('TeBadAuthentication', `partner "${target.partnerName}" refused login "${target.login}"`);
+    return new TransferError(
+      'TeBadAuthentication',
+      `partner "${target.partnerName}" refused login "${target.login}"`,
+    );
   }
-  return new TransferError('TeConnection', `cannot connect to partner "${target.partnerName}" at ${target.address}: ${message}`);
+  return new TransferError(
+    'TeConnection',
+    `cannot connect to partner "${target.partnerName}" at ${target.address}: ${message}`,
+  );
 }
 
 export function mapSftpError(err: unknown, path: string): TransferError {

@@ -18,6 +18,9 @@ export async function runClientTasks(
   const tasks = chain === 'PRE' ? rule.preTasks : chain === 'POST' ? rule.postTasks : rule.errorTasks;
   for (let i = t.taskNumber; i < tasks.length; i++) {
     if (i < 0) await onTaskDone(i);
-    throw new TransferError('TeUnimplemented', `task ${tasks[i]?.type ?? '?'} is not wired for client transfers yet`);
+    throw new TransferError(
+      'TeUnimplemented',
+      `task ${tasks[i]?.type ?? '?'} is not wired for client transfers yet`,
+    );
   }
 }

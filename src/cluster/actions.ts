@@ -13,9 +13,13 @@ export class ActionPoller {
     private readonly ctx: GatewayContext,
     intervalMs = 500,
   ) {
-    this.#ticker = new Ticker(intervalMs, () => this.poll(), (err) => {
-      if (ctx.health.databaseUp) ctx.log.warn({ err }, 'could not read transfer actions');
-    });
+    this.#ticker = new Ticker(
+      intervalMs,
+      () => this.poll(),
+      (err) => {
+        if (ctx.health.databaseUp) ctx.log.warn({ err }, 'could not read transfer actions');
+      },
+    );
   }
 
   start(): void {

@@ -57,13 +57,18 @@ export class Membership {
     this.#lastBeat = now;
     // Transfers this node ran in a previous life cannot be running now.
     const interrupted = await ctx.stores.transfers.interruptAllOf(ctx.nodeName, now);
-    if (interrupted > 0) ctx.log.warn({ count: interrupted }, 'marked transfers of a previous run INTERRUPTED');
+    if (interrupted > 0)
+      ctx.log.warn({ count: interrupted }, 'marked transfers of a previous run INTERRUPTED');
   }
 
   start(): void {
-    this.#ticker = new Ticker(this.ctx.config.cluster.heartbeatIntervalMs, () => this.beat(), (err) => {
-      this.ctx.log.error({ err }, 'heartbeat failed');
-    });
+    this.#ticker = new Ticker(
+      this.ctx.config.cluster.heartbeatIntervalMs,
+      () => this.beat(),
+      (err) => {
+        this.ctx.log.error({ err }, 'heartbeat failed');
+      },
+    );
     this.#ticker.start(false);
   }
 
@@ -85,12 +90,14 @@ export class Membership {
       }
       await ctx.stores.transfers.renewLeases(ctx.nodeName, now + ctx.config.cluster.nodeTimeoutMs);
       const reaped = await ctx.stores.transfers.expireLeases(now);
-      if (reaped.length > 0) ctx.log.warn({ ids: reaped }, 'took back transfers of a node that stopped answering');
+      if (reaped.length > 0)
+        ctx.log.warn({ ids: reaped }, 'took back transfers of a node that stopped answering');
       this.#lastBeat = now;
       if (!ctx.health.databaseUp) ctx.log.info('database reachable again');
       ctx.health.databaseUp = true;
     } catch (err) {
-      if (ctx.health.databaseUp) ctx.log.error({ err }, 'database unreachable: not ready, taking no new work');
+      if (ctx.health.databaseUp)
+        ctx.log.error({ err }, 'database unreachable: not ready, taking no new work');
       ctx.health.databaseUp = false;
       // Our leases lapse after nodeTimeout; past that, other nodes may resume our transfers,
       // so we must stop writing to them (every write is fenced anyway).

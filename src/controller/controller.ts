@@ -17,11 +17,15 @@ export class Controller {
   readonly #ticker: Ticker;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.#ticker = new Ticker(ctx.config.controller.delayMs, async () => {
-      await this.tick();
-    }, (err) => {
-      if (ctx.health.databaseUp) ctx.log.warn({ err }, 'controller tick failed');
-    });
+    this.#ticker = new Ticker(
+      ctx.config.controller.delayMs,
+      async () => {
+        await this.tick();
+      },
+      (err) => {
+        if (ctx.health.databaseUp) ctx.log.warn({ err }, 'controller tick failed');
+      },
+    );
   }
 
   get capacity(): number {
@@ -45,7 +49,12 @@ export class Controller {
     const limit = Math.min(free, claimBatch);
     if (limit <= 0) return [];
     const now = ctx.now();
-    const claimed = await ctx.stores.transfers.claimDue(ctx.nodeName, now, limit, now + ctx.config.cluster.nodeTimeoutMs);
+    const claimed = await ctx.stores.transfers.claimDue(
+      ctx.nodeName,
+      now,
+      limit,
+      now + ctx.config.cluster.nodeTimeoutMs,
+    );
     for (const t of claimed) startClientTransfer(ctx, t);
     if (claimed.length > 0) ctx.log.debug({ ids: claimed.map((t) => t.id) }, 'claimed client transfers');
     return claimed.map((t) => t.id);

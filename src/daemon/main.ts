@@ -29,7 +29,10 @@ function locateConfig(file: string | undefined): string {
   return found;
 }
 
-function load(file: string | undefined, instance: string | undefined): { config: GatewayConfig; log: Logger } {
+function load(
+  file: string | undefined,
+  instance: string | undefined,
+): { config: GatewayConfig; log: Logger } {
   const { config, warnings } = loadConfig({ file: locateConfig(file), instance });
   const log = createLogger({ level: config.log.level, logTo: config.log.logTo, name: config.instance });
   for (const w of warnings) log.warn(w);

@@ -45,7 +45,11 @@ export interface RunningNode {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function startNode(config: GatewayConfig, log: Logger, options: NodeOptions = {}): Promise<RunningNode> {
+export async function startNode(
+  config: GatewayConfig,
+  log: Logger,
+  options: NodeOptions = {},
+): Promise<RunningNode> {
   const nodeName = config.instance ?? config.global.gatewayName;
   makeDirectories(config);
   const db = await connect(config, log, options.databaseWaitMs ?? 30_000);
@@ -93,7 +97,10 @@ export async function startNode(config: GatewayConfig, log: Logger, options: Nod
     ctx.health.draining = true;
     membership.setState('draining');
     await membership.beat().catch(() => undefined);
-    log.info({ graceMs, running: ctx.running.count() }, 'draining: no new work, waiting for running transfers');
+    log.info(
+      { graceMs, running: ctx.running.count() },
+      'draining: no new work, waiting for running transfers',
+    );
     await sftp.stop();
     await controller.stop();
     await waitForTransfers(ctx, graceMs);
@@ -161,7 +168,10 @@ async function prepareSchema(db: SqlDatabase, node: string, doMigrate: boolean, 
     }
     const status = await assertSchemaCompatible(db);
     if (status.unknown.length > 0) {
-      log.warn({ unknown: status.unknown }, 'the database has newer additive migrations: a newer node migrated it');
+      log.warn(
+        { unknown: status.unknown },
+        'the database has newer additive migrations: a newer node migrated it',
+      );
     }
     if (status.current < status.known) {
       throw new FatalError(
@@ -171,7 +181,8 @@ async function prepareSchema(db: SqlDatabase, node: string, doMigrate: boolean, 
     }
   } catch (err) {
     if (err instanceof FatalError) throw err;
-    if (err instanceof SchemaTooNewError) throw new FatalError(err.message, ExitCode.schemaTooNew, { cause: err });
+    if (err instanceof SchemaTooNewError)
+      throw new FatalError(err.message, ExitCode.schemaTooNew, { cause: err });
     throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
       cause: err,
     });

@@ -63,7 +63,10 @@ export async function schemaStatus(
 }
 
 /** Throws SchemaTooNewError when this build cannot run against the database. */
-export async function assertSchemaCompatible(db: SqlExecutor, list?: readonly Migration[]): Promise<SchemaStatus> {
+export async function assertSchemaCompatible(
+  db: SqlExecutor,
+  list?: readonly Migration[],
+): Promise<SchemaStatus> {
   const status = await schemaStatus(db, list);
   if (status.unknown.some((m) => !m.additive)) throw new SchemaTooNewError(status);
   return status;

@@ -272,6 +272,22 @@ export const migrations: readonly Migration[] = [
         FROM transfer_history h`,
     ],
   },
+  {
+    id: 2,
+    name: 'login failures and bans (brute-force defence)',
+    additive: true,
+    up: [
+      `CREATE TABLE login_failures (
+        owner {name} NOT NULL,
+        source {name} NOT NULL,
+        failures {int} NOT NULL,
+        window_start {int} NOT NULL,
+        banned_until {int},
+        last_protocol {name} NOT NULL,
+        PRIMARY KEY (owner, source)
+      ){table}`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.id ?? 0;

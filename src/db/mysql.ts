@@ -52,6 +52,8 @@ export class MysqlDatabase implements SqlDatabase {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const conn = await this.#pool.getConnection();
+    // A connection whose rollback failed is in an unknown state: never give it back to the pool.
+    let healthy = true;
     try {
       await conn.beginTransaction();
       try {
@@ -59,17 +61,23 @@ export class MysqlDatabase implements SqlDatabase {
         await conn.commit();
         return result;
       } catch (err) {
-        await conn.rollback().catch(() => undefined);
+        await conn.rollback().catch(() => (healthy = false));
         throw err;
       }
     } finally {
-      conn.release();
+      if (healthy) conn.release();
+      else conn.destroy();
     }
   }
 
-  async withExclusiveLock<T>(name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+  async withExclusiveLock<T>(
+    name: string,
+    timeoutMs: number,
+    fn: (db: SqlExecutor) => Promise<T>,
+  ): Promise<T> {
     // GET_LOCK belongs to the connection: hold one connection for the whole critical section.
     const conn = await this.#pool.getConnection();
+    let healthy = true;
     try {
       const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
         name,
@@ -79,10 +87,12 @@ export class MysqlDatabase implements SqlDatabase {
       try {
         return await fn(new MysqlExecutor(conn));
       } finally {
-        await conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => undefined);
+        // A connection that may still hold the lock must not go back to the pool.
+        await conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => (healthy = false));
       }
     } finally {
-      conn.release();
+      if (healthy) conn.release();
+      else conn.destroy();
     }
   }
 

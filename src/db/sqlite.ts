@@ -1,25 +1,46 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { Mutex } from '../util/mutex.js';
 import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
 import { bindable, ForeignKeyViolationError, UniqueViolationError } from './sql.js';
 
 /**
+ * One mutex per database file for the whole process. better-sqlite3 is synchronous: if a
+ * second connection of this process hit the file lock held by an open async transaction, its
+ * busy wait would block the event loop that the first one needs to finish. So connections of
+ * one process to one file take turns here; other processes wait on SQLite's lock (busy_timeout).
+ */
+const fileLocks = new Map<string, Mutex>();
+
+function lockFor(file: string): Mutex {
+  if (file === ':memory:') return new Mutex();
+  const key = resolve(file);
+  let lock = fileLocks.get(key);
+  if (lock === undefined) {
+    lock = new Mutex();
+    fileLocks.set(key, lock);
+  }
+  return lock;
+}
+
+/**
  * The embedded engine. better-sqlite3 is synchronous and has one connection, so an async
- * transaction must keep other callers of this process out until it ends: every call goes
- * through one mutex. Other processes on the same file wait on SQLite's own lock (busy_timeout).
+ * transaction must keep other callers out until it ends: every call goes through the file's
+ * mutex.
  */
 export class SqliteDatabase implements SqlDatabase {
   readonly dialect = 'sqlite' as const;
   readonly #db: Database.Database;
-  readonly #lock = new Mutex();
+  readonly #lock: Mutex;
   readonly #direct: SqlExecutor;
 
   constructor(file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.#lock = lockFor(file);
     this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
+    // Switching a fresh file to WAL takes a lock SQLite does not wait for: retry briefly.
+    retryBusySync(() => this.#db.pragma('journal_mode = WAL'), 10_000);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 10000');
     // FULL: a transfer state written is a transfer state kept, even on power loss.
@@ -43,9 +64,27 @@ export class SqliteDatabase implements SqlDatabase {
     return this.#lock.run(() => this.#inTransaction('BEGIN IMMEDIATE', fn));
   }
 
-  withExclusiveLock<T>(_name: string, _timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
-    // The database file lock is the cluster-wide lock for every process using this file.
-    return this.#lock.run(() => this.#inTransaction('BEGIN EXCLUSIVE', fn));
+  withExclusiveLock<T>(_name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
+    // The database file lock is the cluster-wide lock for every process using this file. Wait
+    // for it with async sleeps (not the blocking busy handler), up to the caller's timeout.
+    return this.#lock.run(async () => {
+      const deadline = Date.now() + timeoutMs;
+      this.#db.pragma('busy_timeout = 0');
+      try {
+        for (;;) {
+          try {
+            this.#db.exec('BEGIN EXCLUSIVE');
+            break;
+          } catch (err) {
+            if (!isBusy(err) || Date.now() >= deadline) throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      } finally {
+        this.#db.pragma('busy_timeout = 10000');
+      }
+      return this.#body(fn);
+    });
   }
 
   async ping(): Promise<void> {
@@ -59,8 +98,14 @@ export class SqliteDatabase implements SqlDatabase {
     });
   }
 
-  async #inTransaction<T>(begin: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  #inTransaction<T>(begin: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     this.#db.exec(begin);
+    return this.#body(fn);
+  }
+
+  /** Runs `fn` in the transaction just begun. Inside it, use `tx`: the database object itself
+   *  would wait for the lock this transaction holds, forever. */
+  async #body<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     try {
       const result = await fn(this.#direct);
       this.#db.exec('COMMIT');
@@ -91,7 +136,9 @@ class SqliteExecutor implements SqlExecutor {
       const stmt = this.#prepare(sql);
       if (!stmt.reader) {
         const r = stmt.run(...bindable(params));
-        return { changes: r.changes, lastInsertId: Number(r.lastInsertRowid) };
+        // lastInsertRowid is the connection's last insert, whatever this statement was.
+        const inserted = r.changes > 0 && /^\s*(INSERT|REPLACE)\b/i.test(sql);
+        return { changes: r.changes, lastInsertId: inserted ? Number(r.lastInsertRowid) : 0 };
       }
       stmt.all(...bindable(params));
       return { changes: 0, lastInsertId: 0 };
@@ -109,11 +156,32 @@ class SqliteExecutor implements SqlExecutor {
   }
 }
 
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** Retries a synchronous statement on SQLITE_BUSY (used only while opening). */
+function retryBusySync(fn: () => unknown, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      fn();
+      return;
+    } catch (err) {
+      if (!isBusy(err) || Date.now() >= deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+}
+
 function attempt<T>(fn: () => T): Promise<T> {
   try {
     return Promise.resolve(fn());
   } catch (err) {
-    return Promise.reject(translateError(err));
+    const translated = translateError(err);
+    return Promise.reject(translated instanceof Error ? translated : new Error(String(translated)));
   }
 }
 

@@ -103,11 +103,7 @@ export type AccessTarget =
   | { kind: 'remoteAccount'; id: Id };
 
 export type CredentialType =
-  | 'password'
-  | 'ssh_public_key'
-  | 'ssh_private_key'
-  | 'tls_certificate'
-  | 'trusted_tls_certificate';
+  'password' | 'ssh_public_key' | 'ssh_private_key' | 'tls_certificate' | 'trusted_tls_certificate';
 
 export type CredentialOwner = AccessTarget;
 

@@ -54,12 +54,10 @@ export class LocalAccountStore {
   }
 
   async update(id: number, a: Omit<LocalAccount, 'id' | 'serverId'>): Promise<void> {
-    await this.db.run('UPDATE local_accounts SET login = ?, password_hash = ?, ip_addresses = ? WHERE id = ?', [
-      a.login,
-      a.passwordHash,
-      JSON.stringify(a.ipAddresses),
-      id,
-    ]);
+    await this.db.run(
+      'UPDATE local_accounts SET login = ?, password_hash = ?, ip_addresses = ? WHERE id = ?',
+      [a.login, a.passwordHash, JSON.stringify(a.ipAddresses), id],
+    );
   }
 
   async delete(id: number): Promise<void> {

@@ -37,7 +37,10 @@ export function numOrNull(v: unknown): number | null {
 }
 
 export function str(v: unknown): string {
-  return v === null || v === undefined ? '' : String(v as string);
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (Buffer.isBuffer(v)) return v.toString('utf8');
+  return String(v);
 }
 
 export function json<T>(v: unknown, fallback: T): T {

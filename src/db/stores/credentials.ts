@@ -46,7 +46,10 @@ export class CredentialStore {
   }
 
   async get(owner: CredentialOwner, name: string): Promise<Credential | undefined> {
-    const r = await this.db.get('SELECT * FROM credentials WHERE owner_key = ? AND name = ?', [ownerKey(owner), name]);
+    const r = await this.db.get('SELECT * FROM credentials WHERE owner_key = ? AND name = ?', [
+      ownerKey(owner),
+      name,
+    ]);
     return r && toCredential(r);
   }
 

@@ -1,5 +1,6 @@
 import type { SqlDatabase } from '../sql.js';
 import { LocalAccountStore, RemoteAccountStore } from './accounts.js';
+import { BanStore } from './bans.js';
 import { ClientStore } from './clients.js';
 import { CredentialStore } from './credentials.js';
 import { NodeStore } from './nodes.js';
@@ -25,6 +26,7 @@ export interface Stores {
   readonly transfers: TransferStore;
   readonly nodes: NodeStore;
   readonly settings: SettingStore;
+  readonly bans: BanStore;
 }
 
 export function createStores(db: SqlDatabase, owner: string): Stores {
@@ -42,5 +44,6 @@ export function createStores(db: SqlDatabase, owner: string): Stores {
     transfers: new TransferStore(db, owner),
     nodes: new NodeStore(db, owner),
     settings: new SettingStore(db, owner),
+    bans: new BanStore(db, owner),
   };
 }

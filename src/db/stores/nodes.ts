@@ -40,7 +40,11 @@ export class NodeStore {
    * process of that name has heartbeaten within `timeoutMs`: two live nodes with one name would
    * renew each other's leases.
    */
-  async register(n: Omit<ClusterNode, 'owner'>, now: number, timeoutMs: number): Promise<ClusterNode | undefined> {
+  async register(
+    n: Omit<ClusterNode, 'owner'>,
+    now: number,
+    timeoutMs: number,
+  ): Promise<ClusterNode | undefined> {
     return this.db.transaction(async (tx) => {
       const lock = tx.dialect === 'mysql' ? ' FOR UPDATE' : '';
       const r = await tx.get(`SELECT * FROM nodes WHERE owner = ? AND name = ?${lock}`, [this.owner, n.name]);

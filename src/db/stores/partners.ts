@@ -37,7 +37,10 @@ export class PartnerStore {
   }
 
   async get(name: string): Promise<Partner | undefined> {
-    const r = await this.db.get('SELECT * FROM remote_agents WHERE owner = ? AND name = ?', [this.owner, name]);
+    const r = await this.db.get('SELECT * FROM remote_agents WHERE owner = ? AND name = ?', [
+      this.owner,
+      name,
+    ]);
     return r && toPartner(r);
   }
 

@@ -56,7 +56,16 @@ export class RuleStore {
       await tx.run(
         `UPDATE rules SET name = ?, is_send = ?, comment = ?, path = ?, local_dir = ?, remote_dir = ?,
           tmp_local_rcv_dir = ? WHERE id = ?`,
-        [rule.name, rule.isSend, rule.comment, rule.path, rule.localDir, rule.remoteDir, rule.tmpLocalRcvDir, id],
+        [
+          rule.name,
+          rule.isSend,
+          rule.comment,
+          rule.path,
+          rule.localDir,
+          rule.remoteDir,
+          rule.tmpLocalRcvDir,
+          id,
+        ],
       );
       await tx.run('DELETE FROM tasks WHERE rule_id = ?', [id]);
       await writeTasks(tx, id, rule);
@@ -87,10 +96,10 @@ export class RuleStore {
   }
 
   async revoke(ruleId: number, target: AccessTarget): Promise<boolean> {
-    const res = await this.db.run(`DELETE FROM rule_access WHERE rule_id = ? AND ${targetColumn[target.kind]} = ?`, [
-      ruleId,
-      target.id,
-    ]);
+    const res = await this.db.run(
+      `DELETE FROM rule_access WHERE rule_id = ? AND ${targetColumn[target.kind]} = ?`,
+      [ruleId, target.id],
+    );
     return res.changes > 0;
   }
 
@@ -116,12 +125,15 @@ export class RuleStore {
     const list = await this.access(ruleId);
     if (list.length === 0) return true;
     return list.some(
-      (t) => (t.kind === account.kind && t.id === account.id) || (t.kind === parent.kind && t.id === parent.id),
+      (t) =>
+        (t.kind === account.kind && t.id === account.id) || (t.kind === parent.kind && t.id === parent.id),
     );
   }
 
   async #withTasks(db: SqlExecutor, r: Row): Promise<Rule> {
-    const tasks = await db.all('SELECT * FROM tasks WHERE rule_id = ? ORDER BY chain, task_rank', [r.id as number]);
+    const tasks = await db.all('SELECT * FROM tasks WHERE rule_id = ? ORDER BY chain, task_rank', [
+      r.id as number,
+    ]);
     const of = (chain: TaskChain): TaskSpec[] =>
       tasks
         .filter((t) => t.chain === chain)

@@ -63,7 +63,10 @@ export class ServerStore {
   }
 
   async get(name: string): Promise<Server | undefined> {
-    const r = await this.db.get('SELECT * FROM local_agents WHERE owner = ? AND name = ?', [this.owner, name]);
+    const r = await this.db.get('SELECT * FROM local_agents WHERE owner = ? AND name = ?', [
+      this.owner,
+      name,
+    ]);
     return r && toServer(r);
   }
 
@@ -90,16 +93,18 @@ export class ServerStore {
   }
 
   async setEnabled(id: number, enabled: boolean): Promise<void> {
-    await this.db.run('UPDATE local_agents SET enabled = ?, revision = revision + 1 WHERE id = ? AND owner = ?', [
-      enabled,
-      id,
-      this.owner,
-    ]);
+    await this.db.run(
+      'UPDATE local_agents SET enabled = ?, revision = revision + 1 WHERE id = ? AND owner = ?',
+      [enabled, id, this.owner],
+    );
   }
 
   /** Marks a server changed (its credentials were), so every node restarts its listener. */
   async touch(id: number): Promise<void> {
-    await this.db.run('UPDATE local_agents SET revision = revision + 1 WHERE id = ? AND owner = ?', [id, this.owner]);
+    await this.db.run('UPDATE local_agents SET revision = revision + 1 WHERE id = ? AND owner = ?', [
+      id,
+      this.owner,
+    ]);
   }
 
   async delete(id: number): Promise<void> {

@@ -9,10 +9,10 @@ export class SettingStore {
   ) {}
 
   async get(name: string): Promise<string | undefined> {
-    const r = await this.db.get<{ value: string }>('SELECT value FROM settings WHERE owner = ? AND name = ?', [
-      this.owner,
-      name,
-    ]);
+    const r = await this.db.get<{ value: string }>(
+      'SELECT value FROM settings WHERE owner = ? AND name = ?',
+      [this.owner, name],
+    );
     return r?.value;
   }
 
@@ -25,7 +25,11 @@ export class SettingStore {
     if (existing !== undefined) return existing;
     const value = await make();
     try {
-      await this.db.run('INSERT INTO settings (owner, name, value) VALUES (?, ?, ?)', [this.owner, name, value]);
+      await this.db.run('INSERT INTO settings (owner, name, value) VALUES (?, ?, ?)', [
+        this.owner,
+        name,
+        value,
+      ]);
       return value;
     } catch (err) {
       if (!(err instanceof UniqueViolationError)) throw err;

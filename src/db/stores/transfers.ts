@@ -18,7 +18,15 @@ import { bool, json, num, numOrNull, pageClause, str } from './common.js';
 
 export type NewTransfer = Omit<
   Transfer,
-  'id' | 'owner' | 'remoteTransferId' | 'stop' | 'requestedAction' | 'errorCode' | 'errorDetails' | 'progress' | 'taskNumber'
+  | 'id'
+  | 'owner'
+  | 'remoteTransferId'
+  | 'stop'
+  | 'requestedAction'
+  | 'errorCode'
+  | 'errorDetails'
+  | 'progress'
+  | 'taskNumber'
 > &
   Partial<Pick<Transfer, 'remoteTransferId' | 'progress' | 'taskNumber'>>;
 
@@ -88,6 +96,8 @@ export interface Checkpoint {
   localPath?: string;
   remotePath?: string;
   info?: Record<string, unknown>;
+  /** A warning the transfer carries on (a task exited with a warning: TeWarning). */
+  error?: { code: TransferErrorCode; details: string };
 }
 
 export interface RetryPlan {
@@ -126,7 +136,10 @@ function toTransfer(r: Row): Transfer {
     nextRetry: numOrNull(r.next_retry),
     node: r.node === null || r.node === undefined ? null : str(r.node),
     leaseExpiresAt: numOrNull(r.lease_expires_at),
-    requestedAction: r.requested_action === null || r.requested_action === undefined ? null : (str(r.requested_action) as TransferAction),
+    requestedAction:
+      r.requested_action === null || r.requested_action === undefined
+        ? null
+        : (str(r.requested_action) as TransferAction),
     info: json(r.info, {}),
   };
 }
@@ -258,7 +271,10 @@ export class TransferStore {
   }
 
   async getNormalized(id: number): Promise<NormalizedTransfer | undefined> {
-    const r = await this.db.get('SELECT * FROM normalized_transfers WHERE id = ? AND owner = ?', [id, this.owner]);
+    const r = await this.db.get('SELECT * FROM normalized_transfers WHERE id = ? AND owner = ?', [
+      id,
+      this.owner,
+    ]);
     return r && toNormalized(r);
   }
 
@@ -294,7 +310,10 @@ export class TransferStore {
   }
 
   async getHistory(id: number): Promise<HistoryEntry | undefined> {
-    const r = await this.db.get('SELECT * FROM transfer_history WHERE id = ? AND owner = ?', [id, this.owner]);
+    const r = await this.db.get('SELECT * FROM transfer_history WHERE id = ? AND owner = ?', [
+      id,
+      this.owner,
+    ]);
     return r && toHistory(r);
   }
 
@@ -323,7 +342,13 @@ export class TransferStore {
           [node, leaseUntil, r.id as number, r.status as string],
         );
         if (res.changes === 1) {
-          claimed.push({ ...toTransfer(r), status: 'RUNNING', node, leaseExpiresAt: leaseUntil, nextRetry: null });
+          claimed.push({
+            ...toTransfer(r),
+            status: 'RUNNING',
+            node,
+            leaseExpiresAt: leaseUntil,
+            nextRetry: null,
+          });
         }
       }
       return claimed;
@@ -367,19 +392,7 @@ export class TransferStore {
 
   /** Saves progress; false when this node no longer owns the transfer (stop it). */
   async checkpoint(id: number, node: string, c: Checkpoint): Promise<boolean> {
-    const sets = ['progress = ?', 'step = ?', 'task_number = ?'];
-    const params: SqlValue[] = [c.progress, c.step, c.taskNumber];
-    if (c.filesize !== undefined) (sets.push('filesize = ?'), params.push(c.filesize));
-    if (c.localPath !== undefined) (sets.push('local_path = ?'), params.push(c.localPath));
-    if (c.remotePath !== undefined) (sets.push('remote_path = ?'), params.push(c.remotePath));
-    if (c.info !== undefined) (sets.push('info = ?'), params.push(JSON.stringify(c.info)));
-    const res = await this.db.run(`UPDATE transfers SET ${sets.join(', ')} WHERE ${fence}`, [
-      ...params,
-      id,
-      node,
-      'RUNNING',
-    ]);
-    return res.changes === 1;
+    return this.#applyCheckpoint(this.db, id, node, c);
   }
 
   /** Ends a transfer successfully: moved to history as DONE, in one transaction, fenced. */
@@ -454,7 +467,8 @@ export class TransferStore {
   /** Cancels a running transfer from its own node: to history as CANCELLED. */
   async cancelRunning(id: number, node: string, now: number, c?: Checkpoint): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      const ok = c !== undefined ? await this.#applyCheckpoint(tx, id, node, c) : await this.#owns(tx, id, node);
+      const ok =
+        c !== undefined ? await this.#applyCheckpoint(tx, id, node, c) : await this.#owns(tx, id, node);
       if (!ok) return false;
       await this.#moveToHistory(tx, id, 'CANCELLED', now);
       return true;
@@ -592,11 +606,27 @@ export class TransferStore {
   async #applyCheckpoint(tx: SqlExecutor, id: number, node: string, c: Checkpoint): Promise<boolean> {
     const sets = ['progress = ?', 'step = ?', 'task_number = ?'];
     const params: SqlValue[] = [c.progress, c.step, c.taskNumber];
-    if (c.filesize !== undefined) (sets.push('filesize = ?'), params.push(c.filesize));
-    if (c.localPath !== undefined) (sets.push('local_path = ?'), params.push(c.localPath));
-    if (c.remotePath !== undefined) (sets.push('remote_path = ?'), params.push(c.remotePath));
-    if (c.info !== undefined) (sets.push('info = ?'), params.push(JSON.stringify(c.info)));
-    const res = await tx.run(`UPDATE transfers SET ${sets.join(', ')} WHERE ${fence}`, [...params, id, node, 'RUNNING']);
+    const optional: [string, SqlValue | undefined][] = [
+      ['filesize', c.filesize],
+      ['local_path', c.localPath],
+      ['remote_path', c.remotePath],
+      ['info', c.info === undefined ? undefined : JSON.stringify(c.info)],
+    ];
+    for (const [column, value] of optional) {
+      if (value === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(value);
+    }
+    if (c.error !== undefined) {
+      sets.push('error_code = ?', 'error_details = ?');
+      params.push(c.error.code, c.error.details.slice(0, 4000));
+    }
+    const res = await tx.run(`UPDATE transfers SET ${sets.join(', ')} WHERE ${fence}`, [
+      ...params,
+      id,
+      node,
+      'RUNNING',
+    ]);
     return res.changes === 1;
   }
 

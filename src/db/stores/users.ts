@@ -25,17 +25,25 @@ export class UserStore {
 
   async list(options: ListOptions = {}): Promise<User[]> {
     const page = pageClause(options, userSortKeys, 'username');
-    const rows = await this.db.all('SELECT * FROM users WHERE owner = ?' + page.sql, [this.owner, ...page.params]);
+    const rows = await this.db.all('SELECT * FROM users WHERE owner = ?' + page.sql, [
+      this.owner,
+      ...page.params,
+    ]);
     return rows.map(toUser);
   }
 
   async get(username: string): Promise<User | undefined> {
-    const r = await this.db.get('SELECT * FROM users WHERE owner = ? AND username = ?', [this.owner, username]);
+    const r = await this.db.get('SELECT * FROM users WHERE owner = ? AND username = ?', [
+      this.owner,
+      username,
+    ]);
     return r && toUser(r);
   }
 
   async count(): Promise<number> {
-    const r = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE owner = ?', [this.owner]);
+    const r = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM users WHERE owner = ?', [
+      this.owner,
+    ]);
     return num(r?.n);
   }
 
@@ -48,13 +56,10 @@ export class UserStore {
   }
 
   async update(id: number, u: Omit<User, 'id' | 'owner'>): Promise<void> {
-    await this.db.run('UPDATE users SET username = ?, password_hash = ?, permissions = ? WHERE id = ? AND owner = ?', [
-      u.username,
-      u.passwordHash,
-      u.permissions,
-      id,
-      this.owner,
-    ]);
+    await this.db.run(
+      'UPDATE users SET username = ?, password_hash = ?, permissions = ? WHERE id = ? AND owner = ?',
+      [u.username, u.passwordHash, u.permissions, id, this.owner],
+    );
   }
 
   /**
@@ -63,9 +68,9 @@ export class UserStore {
    */
   async delete(id: number): Promise<'deleted' | 'last-manager'> {
     return this.db.transaction(async (tx) => {
-      const rows = (await tx.all('SELECT * FROM users WHERE owner = ? ' + forUpdate(tx.dialect), [this.owner])).map(
-        toUser,
-      );
+      const rows = (
+        await tx.all('SELECT * FROM users WHERE owner = ? ' + forUpdate(tx.dialect), [this.owner])
+      ).map(toUser);
       const managers = rows.filter((u) => hasPermission(u.permissions, 'users', 'w'));
       if (managers.length === 1 && managers[0]?.id === id) return 'last-manager';
       await tx.run('DELETE FROM users WHERE id = ? AND owner = ?', [id, this.owner]);

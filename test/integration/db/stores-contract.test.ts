@@ -1,0 +1,358 @@
+/**
+ * The store behaviours the cluster depends on, run against SQLite and a real MariaDB:
+ * atomic claims, lease fencing, lease expiry, retry scheduling, cross-node actions,
+ * node registration and shared login bans.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Stores } from '../../../src/db/stores/index.js';
+import { createStores } from '../../../src/db/stores/index.js';
+import type { NewTransfer } from '../../../src/db/stores/transfers.js';
+import type { SqlDatabase } from '../../../src/db/sql.js';
+import type { TestDatabase } from '../../support/test-db.js';
+import { dbKindsUnderTest, openTestDatabase } from '../../support/test-db.js';
+
+const owner = 'contract-gw';
+
+interface Fixture {
+  ruleId: number;
+  remoteAccountId: number;
+  clientId: number;
+  localAccountId: number;
+  receiveRuleId: number;
+}
+
+async function makeFixture(s: Stores): Promise<Fixture> {
+  const rule = await s.rules.create({
+    name: 'push',
+    isSend: true,
+    comment: '',
+    path: 'push',
+    localDir: '',
+    remoteDir: '/in',
+    tmpLocalRcvDir: '',
+    preTasks: [],
+    postTasks: [],
+    errorTasks: [],
+  });
+  const receive = await s.rules.create({ ...rule, name: 'drop', isSend: false, path: 'drop' });
+  const partner = await s.partners.create({
+    name: 'p',
+    protocol: 'sftp',
+    address: '127.0.0.1:22',
+    protoConfig: {},
+  });
+  const account = await s.remoteAccounts.create({ partnerId: partner.id, login: 'bob' });
+  const client = await s.clients.create({
+    name: 'sftp',
+    protocol: 'sftp',
+    localAddress: '',
+    enabled: true,
+    nbOfAttempts: 3,
+    firstRetryDelay: 10,
+    retryIncrementFactor: 2,
+    protoConfig: {},
+  });
+  const server = await s.servers.create({
+    name: 'srv',
+    protocol: 'sftp',
+    address: '127.0.0.1:2223',
+    enabled: true,
+    rootDir: '',
+    receiveDir: '',
+    sendDir: '',
+    tmpReceiveDir: '',
+    protoConfig: {},
+  });
+  const local = await s.localAccounts.create({
+    serverId: server.id,
+    login: 'alice',
+    passwordHash: null,
+    ipAddresses: [],
+  });
+  return {
+    ruleId: rule.id,
+    remoteAccountId: account.id,
+    clientId: client.id,
+    localAccountId: local.id,
+    receiveRuleId: receive.id,
+  };
+}
+
+function planned(f: Fixture, now: number, overrides: Partial<NewTransfer> = {}): NewTransfer {
+  return {
+    ruleId: f.ruleId,
+    clientId: f.clientId,
+    localAccountId: null,
+    remoteAccountId: f.remoteAccountId,
+    srcFilename: 'a.txt',
+    destFilename: 'a.txt',
+    localPath: '',
+    remotePath: '',
+    filesize: -1,
+    start: now,
+    status: 'PLANNED',
+    step: 'StepNone',
+    remainingTries: 2,
+    nextRetryDelay: 10,
+    retryIncrementFactor: 2,
+    nextRetry: now,
+    node: null,
+    leaseExpiresAt: null,
+    info: {},
+    ...overrides,
+  };
+}
+
+for (const kind of dbKindsUnderTest()) {
+  describe(`stores contract on ${kind}`, { timeout: 120_000 }, () => {
+    let db: TestDatabase;
+    let s: Stores;
+    let f: Fixture;
+    const others: SqlDatabase[] = [];
+
+    before(async () => {
+      db = await openTestDatabase(kind);
+      s = createStores(db, owner);
+      f = await makeFixture(s);
+    });
+    after(async () => {
+      for (const o of others) await o.close();
+      await db.close();
+    });
+
+    it('claims each due transfer exactly once when two nodes race', async () => {
+      const now = Date.now();
+      const ids: number[] = [];
+      for (let i = 0; i < 30; i++) ids.push((await s.transfers.create(planned(f, now))).id);
+      const other = db.connect();
+      others.push(other);
+      const s2 = createStores(other, owner);
+      const claimedBy = new Map<number, string>();
+      const claimLoop = async (stores: Stores, node: string): Promise<void> => {
+        for (;;) {
+          const got = await stores.transfers.claimDue(node, now + 1, 3, now + 60_000);
+          if (got.length === 0) return;
+          for (const t of got) {
+            assert.equal(claimedBy.has(t.id), false, `transfer ${t.id} claimed twice`);
+            claimedBy.set(t.id, node);
+          }
+        }
+      };
+      await Promise.all([claimLoop(s, 'n1'), claimLoop(s2, 'n2'), claimLoop(s, 'n1b'), claimLoop(s2, 'n2b')]);
+      assert.deepEqual(
+        [...claimedBy.keys()].sort((a, b) => a - b),
+        ids,
+      );
+      for (const id of ids) {
+        const t = await s.transfers.get(id);
+        assert.equal(t?.status, 'RUNNING');
+        assert.equal(t?.node, claimedBy.get(id));
+        assert.equal(t?.nextRetry, null);
+      }
+      // Clean up for the next cases: cancel them all.
+      for (const id of ids) await s.transfers.cancelRunning(id, claimedBy.get(id)!, now);
+    });
+
+    it('fences every write on the owning node and RUNNING status', async () => {
+      const now = Date.now();
+      const t = await s.transfers.create(
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 5000, nextRetry: null }),
+      );
+      const c = { progress: 100, step: 'StepData' as const, taskNumber: 0 };
+      assert.equal(await s.transfers.checkpoint(t.id, 'n2', c), false);
+      assert.equal(await s.transfers.complete(t.id, 'n2', now, c), false);
+      assert.equal(
+        await s.transfers.fail(t.id, 'n2', now, { code: 'TeInternal', details: 'x' }, null),
+        false,
+      );
+      assert.equal(await s.transfers.checkpoint(t.id, 'n1', c), true);
+      assert.equal((await s.transfers.get(t.id))?.progress, 100);
+      assert.equal(
+        await s.transfers.complete(t.id, 'n1', now, { ...c, progress: 200, info: { sha256: 'ab' } }),
+        true,
+      );
+      assert.equal(await s.transfers.get(t.id), undefined);
+      const h = await s.transfers.getHistory(t.id);
+      assert.equal(h?.status, 'DONE');
+      assert.equal(h?.progress, 200);
+      assert.deepEqual(h?.info, { sha256: 'ab' });
+      // Done is final: a late write from the old owner changes nothing.
+      assert.equal(await s.transfers.checkpoint(t.id, 'n1', c), false);
+    });
+
+    it('moves transfers with lapsed leases to INTERRUPTED and makes client ones due at once', async () => {
+      const now = Date.now();
+      const client = await s.transfers.create(
+        planned(f, now, {
+          status: 'RUNNING',
+          node: 'dead',
+          leaseExpiresAt: now - 1,
+          nextRetry: null,
+          progress: 5,
+        }),
+      );
+      const server = await s.transfers.create(
+        planned(f, now, {
+          ruleId: f.receiveRuleId,
+          clientId: null,
+          remoteAccountId: null,
+          localAccountId: f.localAccountId,
+          status: 'RUNNING',
+          node: 'dead',
+          leaseExpiresAt: now - 1,
+          nextRetry: null,
+        }),
+      );
+      const alive = await s.transfers.create(
+        planned(f, now, { status: 'RUNNING', node: 'alive', leaseExpiresAt: now + 60_000, nextRetry: null }),
+      );
+      const reaped = await s.transfers.expireLeases(now);
+      assert.deepEqual(
+        reaped.sort((a, b) => a - b),
+        [client.id, server.id].sort((a, b) => a - b),
+      );
+      assert.equal((await s.transfers.get(client.id))?.status, 'INTERRUPTED');
+      assert.equal((await s.transfers.get(client.id))?.nextRetry, now);
+      assert.equal(
+        (await s.transfers.get(server.id))?.nextRetry,
+        null,
+        'server transfers wait for the partner',
+      );
+      assert.equal((await s.transfers.get(alive.id))?.status, 'RUNNING');
+      const claimed = await s.transfers.claimDue('survivor', now, 10, now + 5000);
+      assert.deepEqual(
+        claimed.map((t) => t.id),
+        [client.id],
+      );
+      assert.equal(claimed[0]?.progress, 5, 'resumes from the saved progress');
+      await s.transfers.cancelRunning(client.id, 'survivor', now);
+      await s.transfers.cancelRunning(alive.id, 'alive', now);
+      await s.transfers.cancelWaiting(server.id, now);
+    });
+
+    it('schedules retries with NULL meaning never, and renews leases in one statement', async () => {
+      const now = Date.now();
+      const a = await s.transfers.create(
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 10, nextRetry: null }),
+      );
+      const b = await s.transfers.create(
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 10, nextRetry: null }),
+      );
+      assert.equal(await s.transfers.renewLeases('n1', now + 99_000), 2);
+      assert.equal((await s.transfers.get(a.id))?.leaseExpiresAt, now + 99_000);
+      await s.transfers.fail(
+        a.id,
+        'n1',
+        now,
+        { code: 'TeConnection', details: 'refused' },
+        { nextRetry: now + 10_000, nextRetryDelay: 20, remainingTries: 1 },
+      );
+      await s.transfers.fail(b.id, 'n1', now, { code: 'TeBadAuthentication', details: 'no' }, null);
+      const ra = await s.transfers.get(a.id);
+      assert.equal(ra?.status, 'ERROR');
+      assert.equal(ra?.nextRetry, now + 10_000);
+      assert.equal(ra?.remainingTries, 1);
+      assert.equal(ra?.nextRetryDelay, 20);
+      assert.equal((await s.transfers.get(b.id))?.nextRetry, null);
+      assert.deepEqual(
+        (await s.transfers.claimDue('n2', now + 5000, 10, now + 9999)).map((t) => t.id),
+        [],
+      );
+      assert.deepEqual(
+        (await s.transfers.claimDue('n2', now + 10_000, 10, now + 99_999)).map((t) => t.id),
+        [a.id],
+      );
+      assert.deepEqual(
+        (await s.transfers.claimDue('n2', now + 10_000_000, 10, now + 99_999)).map((t) => t.id),
+        [],
+        'no retry left: never picked',
+      );
+      await s.transfers.cancelRunning(a.id, 'n2', now);
+      await s.transfers.cancelWaiting(b.id, now);
+    });
+
+    it('carries pause/cancel requests to the running node, through any connection', async () => {
+      const now = Date.now();
+      const t = await s.transfers.create(
+        planned(f, now, { status: 'RUNNING', node: 'n3', leaseExpiresAt: now + 5000, nextRetry: null }),
+      );
+      const other = createStores(db.connect(), owner);
+      assert.equal(await other.transfers.requestAction(t.id, 'pause'), true);
+      assert.deepEqual(await s.transfers.pendingActions('n3'), [{ id: t.id, action: 'pause' }]);
+      assert.deepEqual(await s.transfers.pendingActions('n1'), []);
+      assert.equal(
+        await s.transfers.stopRunning(t.id, 'n3', now, 'PAUSED', { code: 'TeStopped', details: 'pause' }),
+        true,
+      );
+      const paused = await other.transfers.get(t.id);
+      assert.equal(paused?.status, 'PAUSED');
+      assert.equal(paused?.requestedAction, null);
+      assert.equal(await other.transfers.resume(t.id, now), true);
+      assert.equal((await s.transfers.get(t.id))?.status, 'PLANNED');
+      assert.equal(await other.transfers.cancelWaiting(t.id, now), true);
+      assert.equal((await s.transfers.getNormalized(t.id))?.status, 'CANCELLED');
+      await other.db.close();
+    });
+
+    it('refuses a second live process under one node name', async () => {
+      const now = Date.now();
+      const node = {
+        name: 'node1',
+        state: 'running' as const,
+        version: '1',
+        schemaVersion: 2,
+        host: 'h',
+        pid: 1,
+        incarnation: 'a',
+        adminAddress: '',
+        startedAt: now,
+        heartbeatAt: now,
+      };
+      assert.equal(await s.nodes.register(node, now, 5000), undefined);
+      const holder = await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, now + 1000, 5000);
+      assert.equal(holder?.pid, 1);
+      assert.equal(await s.nodes.heartbeat('node1', 'b', now + 1000, 'running'), false);
+      // Once the first one is silent for longer than the timeout, the name can be taken over.
+      assert.equal(
+        await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, now + 6000, 5000),
+        undefined,
+      );
+      assert.equal(
+        await s.nodes.heartbeat('node1', 'a', now + 6000, 'running'),
+        false,
+        'the old process lost its name',
+      );
+    });
+
+    it('bans a source address after failures counted across nodes', async () => {
+      const now = Date.now();
+      const policy = { maxFailures: 4, windowMs: 60_000, banMs: 30_000 };
+      const other = createStores(db.connect(), owner);
+      assert.equal(await s.bans.recordFailure('203.0.113.9', 'sftp', now, policy), undefined);
+      assert.equal(await other.bans.recordFailure('203.0.113.9', 'rest', now, policy), undefined);
+      await Promise.all([
+        s.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
+        other.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
+      ]);
+      assert.equal(await other.bans.bannedUntil('203.0.113.9', now + 1), now + 30_000);
+      assert.equal(await s.bans.bannedUntil('198.51.100.1', now), undefined);
+      assert.equal(await s.bans.bannedUntil('203.0.113.9', now + 30_001), undefined, 'bans end');
+      assert.deepEqual(
+        (await s.bans.listBans(now)).map((b) => b.source),
+        ['203.0.113.9'],
+      );
+      assert.equal(await other.bans.removeBan('203.0.113.9'), true);
+      assert.equal(await s.bans.bannedUntil('203.0.113.9', now), undefined);
+      await other.db.close();
+    });
+
+    it('never deletes the last user able to manage users', async () => {
+      const admin = await s.users.create({ username: 'admin', passwordHash: 'x', permissions: 0o777777 });
+      const reader = await s.users.create({ username: 'reader', passwordHash: 'x', permissions: 4 });
+      assert.equal(await s.users.delete(admin.id), 'last-manager');
+      assert.equal(await s.users.delete(reader.id), 'deleted');
+      assert.equal((await s.users.get('admin'))?.id, admin.id);
+    });
+  });
+}
