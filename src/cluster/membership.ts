@@ -81,7 +81,13 @@ export class Membership {
     const { ctx } = this;
     const now = ctx.now();
     try {
-      const mine = await ctx.stores.nodes.heartbeat(ctx.nodeName, this.incarnation, now, this.#state);
+      const mine = await ctx.stores.nodes.heartbeat(
+        ctx.nodeName,
+        this.incarnation,
+        now,
+        this.#state,
+        this.adminAddress(),
+      );
       if (!mine) {
         ctx.log.error('another process took over this node name; stopping all transfers');
         ctx.health.databaseUp = false;

@@ -12,7 +12,12 @@ export const envPrefix = 'WAARP_GATEWAY_';
 /** Gives the node name when `-i/--instance` is absent (the reference's container entrypoint). */
 export const instanceEnvVar = `${envPrefix}NODE_ID`;
 /** `WAARP_GATEWAY_*` variables that are read elsewhere, so not reported as unknown. */
-export const otherEnvVars: readonly string[] = [instanceEnvVar, `${envPrefix}CONFIG`];
+export const otherEnvVars: readonly string[] = [
+  instanceEnvVar,
+  `${envPrefix}CONFIG`,
+  // Read by the first start to create the admin user (src/admin/bootstrap.ts).
+  `${envPrefix}ADMIN_PASSWORD`,
+];
 
 /** Relative values of path keys resolve against the config file's folder or against GatewayHome. */
 export type PathBase = 'configDir' | 'home';

@@ -4,7 +4,7 @@
  * Stored form: `aesgcm:` + base64(nonce(12) | ciphertext | tag(16)).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 const prefix = 'aesgcm:';
@@ -28,11 +28,18 @@ export class SecretBox {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }
     mkdirSync(dirname(file), { recursive: true });
+    // Write the key whole under a private name, then link it into place: link() fails if the
+    // file exists, so of several nodes starting at once exactly one key wins, and no node can
+    // read a half-written file.
+    const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    writeFileSync(draft, randomBytes(32), { flag: 'wx', mode: 0o600 });
+    chmodSync(draft, 0o600);
     try {
-      writeFileSync(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
-      chmodSync(file, 0o600);
+      linkSync(draft, file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(draft);
     }
     return new SecretBox(readKey(file));
   }
@@ -59,5 +66,9 @@ export class SecretBox {
 function readKey(file: string): Buffer {
   const key = readFileSync(file);
   // Tolerate a trailing newline from an operator's `echo`, nothing else.
-  return key.length === 33 && key[32] === 0x0a ? key.subarray(0, 32) : key;
+  const trimmed = key.length === 33 && key[32] === 0x0a ? key.subarray(0, 32) : key;
+  if (trimmed.length !== 32) {
+    throw new Error(`${file}: the AES key file must hold 32 bytes, it holds ${key.length} (every node must share it)`);
+  }
+  return trimmed;
 }

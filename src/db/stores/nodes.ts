@@ -79,10 +79,17 @@ export class NodeStore {
   }
 
   /** Heartbeat; false when another process took the name over (this one must stop). */
-  async heartbeat(name: string, incarnation: string, now: number, state: NodeState): Promise<boolean> {
+  async heartbeat(
+    name: string,
+    incarnation: string,
+    now: number,
+    state: NodeState,
+    adminAddress?: string,
+  ): Promise<boolean> {
     const res = await this.db.run(
-      'UPDATE nodes SET heartbeat_at = ?, state = ? WHERE owner = ? AND name = ? AND incarnation = ?',
-      [now, state, this.owner, name, incarnation],
+      `UPDATE nodes SET heartbeat_at = ?, state = ?, admin_address = COALESCE(?, admin_address)
+        WHERE owner = ? AND name = ? AND incarnation = ?`,
+      [now, state, adminAddress ?? null, this.owner, name, incarnation],
     );
     return res.changes === 1;
   }
