@@ -1,0 +1,84 @@
+/**
+ * The admin application: koa with one router holding every route. `buildAdminApp` does not
+ * listen, so tests serve it with `http.createServer(app.callback())`.
+ */
+import Koa from 'koa';
+import Router from '@koa/router';
+import type { GatewayContext } from '../gateway/context.js';
+import type { AuthState } from './auth.js';
+import { authenticate } from './auth.js';
+import { ApiError, errorMiddleware } from './errors.js';
+import type { ApiRouter } from './http.js';
+import { aboutRoutes } from './routes/about.js';
+import { clientRoutes } from './routes/clients.js';
+import { clusterRoutes } from './routes/cluster.js';
+import { healthRoutes } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
+import { localAccountRoutes } from './routes/local-accounts.js';
+import { openApiRoutes } from './routes/openapi.js';
+import { overrideRoutes } from './routes/override.js';
+import { partnerRoutes } from './routes/partners.js';
+import { remoteAccountRoutes } from './routes/remote-accounts.js';
+import { ruleRoutes } from './routes/rules.js';
+import { serverRoutes } from './routes/servers.js';
+import { transferRoutes } from './routes/transfers.js';
+import { userRoutes } from './routes/users.js';
+
+/** Every route of the API (the OpenAPI test walks its stack). */
+export function buildApiRouter(ctx: GatewayContext): ApiRouter {
+  const router: ApiRouter = new Router<AuthState>();
+  healthRoutes(router, ctx);
+  aboutRoutes(router, ctx);
+  openApiRoutes(router, ctx);
+  userRoutes(router, ctx);
+  serverRoutes(router, ctx);
+  localAccountRoutes(router, ctx);
+  partnerRoutes(router, ctx);
+  remoteAccountRoutes(router, ctx);
+  clientRoutes(router, ctx);
+  ruleRoutes(router, ctx);
+  transferRoutes(router, ctx);
+  historyRoutes(router, ctx);
+  overrideRoutes(router, ctx);
+  clusterRoutes(router, ctx);
+  return router;
+}
+
+/** `METHOD /path/{param}` of every route, as the OpenAPI document names them. */
+export function listRoutes(router: ApiRouter): { method: string; path: string }[] {
+  const out: { method: string; path: string }[] = [];
+  for (const layer of router.stack) {
+    if (typeof layer.path !== 'string') continue;
+    const path = layer.path.replace(/:(\w+)/g, '{$1}');
+    for (const method of layer.methods) if (method !== 'HEAD') out.push({ method, path });
+  }
+  return out;
+}
+
+const isApi = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+
+export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
+  const app = new Koa<AuthState>();
+  const log = ctx.log.child({ component: 'admin' });
+  const router = buildApiRouter(ctx);
+  const auth = authenticate(ctx);
+
+  app.use(errorMiddleware(log, ctx.version));
+  // Authentication comes before routing: an unauthenticated caller learns nothing, not even
+  // which paths exist.
+  app.use(async (c, next) => {
+    if (isApi(c.path)) await auth(c, next);
+    else await next();
+  });
+  app.use(router.routes());
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      methodNotAllowed: () => new ApiError('E_METHOD_NOT_ALLOWED', 'method not allowed on this resource'),
+      notImplemented: () => new ApiError('E_METHOD_NOT_ALLOWED', 'method not supported'),
+    }),
+  );
+  // Errors are all answered by errorMiddleware; this only catches what escapes koa itself.
+  app.on('error', (err: unknown) => log.error({ err }, 'admin server error'));
+  return app;
+}

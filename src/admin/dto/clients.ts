@@ -1,0 +1,61 @@
+/** Clients (outbound engines): JSON ↔ entity. `disabled` in, `enabled` out, as the reference. */
+import type { ClientOut } from '../api-types.js';
+import type { Client } from '../../model/entities.js';
+import type { ClientInput } from '../../db/stores/clients.js';
+import { supportedProtocols } from '../protocols.js';
+import type { Out } from '../validate.js';
+import { is } from '../validate.js';
+
+export const clientShape = {
+  name: is.name(),
+  protocol: is.oneOf(supportedProtocols),
+  disabled: is.boolean(),
+  localAddress: is.optionalAddress(),
+  nbOfAttempts: is.integer({ min: 0, max: 1000 }),
+  firstRetryDelay: is.integer({ min: 0, max: 86_400 * 30 }),
+  retryIncrementFactor: is.number({ min: 0, max: 1000 }),
+  protoConfig: is.jsonObject(),
+};
+export const clientRequired = ['name', 'protocol'] as const;
+
+export type ClientFields = Partial<Out<typeof clientShape>>;
+
+/** Defaults of a new client: no automatic retry. */
+export function blankClient(): ClientInput {
+  return {
+    name: '',
+    protocol: 'sftp',
+    localAddress: '',
+    enabled: true,
+    nbOfAttempts: 0,
+    firstRetryDelay: 0,
+    retryIncrementFactor: 1,
+    protoConfig: {},
+  };
+}
+
+export function mergeClient(base: ClientInput, f: ClientFields): ClientInput {
+  return {
+    name: f.name ?? base.name,
+    protocol: f.protocol ?? base.protocol,
+    localAddress: f.localAddress ?? base.localAddress,
+    enabled: f.disabled === undefined ? base.enabled : !f.disabled,
+    nbOfAttempts: f.nbOfAttempts ?? base.nbOfAttempts,
+    firstRetryDelay: f.firstRetryDelay ?? base.firstRetryDelay,
+    retryIncrementFactor: f.retryIncrementFactor ?? base.retryIncrementFactor,
+    protoConfig: f.protoConfig ?? base.protoConfig,
+  };
+}
+
+export function clientOut(c: Client): ClientOut {
+  return {
+    name: c.name,
+    protocol: c.protocol,
+    enabled: c.enabled,
+    localAddress: c.localAddress,
+    nbOfAttempts: c.nbOfAttempts,
+    firstRetryDelay: c.firstRetryDelay,
+    retryIncrementFactor: c.retryIncrementFactor,
+    protoConfig: c.protoConfig,
+  };
+}

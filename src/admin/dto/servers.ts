@@ -1,0 +1,79 @@
+/** Servers (local agents): JSON ↔ entity. */
+import type { ServerOut } from '../api-types.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { Server } from '../../model/entities.js';
+import type { ServerInput } from '../../db/stores/servers.js';
+import { supportedProtocols } from '../protocols.js';
+import type { Out } from '../validate.js';
+import { is } from '../validate.js';
+import { authorizedRules, credentialNames } from './common.js';
+
+const dir = is.string({ max: 4096 });
+
+export const serverShape = {
+  name: is.name(),
+  protocol: is.oneOf(supportedProtocols),
+  address: is.address(),
+  rootDir: dir,
+  receiveDir: dir,
+  sendDir: dir,
+  tmpReceiveDir: dir,
+  protoConfig: is.jsonObject(),
+};
+export const serverRequired = ['name', 'protocol', 'address'] as const;
+
+export type ServerFields = Partial<Out<typeof serverShape>>;
+
+/** A server as it is after a PUT/POST: omitted fields take their defaults. */
+export function blankServer(enabled = true): ServerInput {
+  return {
+    name: '',
+    protocol: 'sftp',
+    address: '',
+    enabled,
+    rootDir: '',
+    receiveDir: '',
+    sendDir: '',
+    tmpReceiveDir: '',
+    protoConfig: {},
+  };
+}
+
+/**
+ * Applies the given fields on `base`. As the reference's LocalAgent.makePaths: with a root
+ * directory, empty receive/send/tmp directories become `in`, `out` and `tmp`.
+ */
+export function mergeServer(base: ServerInput, f: ServerFields): ServerInput {
+  const s: ServerInput = { ...base };
+  if (f.name !== undefined) s.name = f.name;
+  if (f.protocol !== undefined) s.protocol = f.protocol;
+  if (f.address !== undefined) s.address = f.address;
+  if (f.rootDir !== undefined) s.rootDir = f.rootDir;
+  if (f.receiveDir !== undefined) s.receiveDir = f.receiveDir;
+  if (f.sendDir !== undefined) s.sendDir = f.sendDir;
+  if (f.tmpReceiveDir !== undefined) s.tmpReceiveDir = f.tmpReceiveDir;
+  if (f.protoConfig !== undefined) s.protoConfig = f.protoConfig;
+  if (s.rootDir !== '') {
+    s.receiveDir ||= 'in';
+    s.sendDir ||= 'out';
+    s.tmpReceiveDir ||= 'tmp';
+  }
+  return s;
+}
+
+export async function serverOut(ctx: GatewayContext, s: Server): Promise<ServerOut> {
+  const target = { kind: 'server', id: s.id } as const;
+  return {
+    name: s.name,
+    protocol: s.protocol,
+    address: s.address,
+    enabled: s.enabled,
+    rootDir: s.rootDir,
+    receiveDir: s.receiveDir,
+    sendDir: s.sendDir,
+    tmpReceiveDir: s.tmpReceiveDir,
+    protoConfig: s.protoConfig,
+    credentials: await credentialNames(ctx, target),
+    authorizedRules: await authorizedRules(ctx, target),
+  };
+}

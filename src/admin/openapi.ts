@@ -1,0 +1,895 @@
+/**
+ * The OpenAPI 3 description of the admin API, served at `GET /api/openapi.json`. A test checks
+ * that every route of the router is here and nothing else, and validates the document.
+ */
+import { transferSortKeys } from '../db/stores/transfers.js';
+import { allStatuses, errorCodes, transferSteps } from '../model/transfer-state.js';
+import { permissionTargets } from '../model/permissions.js';
+import { maxLimit, defaultLimit } from './paging.js';
+import { supportedProtocols } from './protocols.js';
+import { taskTypes } from './dto/rules.js';
+import { allowedTypes } from './credentials.js';
+
+type Obj = Record<string, unknown>;
+
+const ref = (name: string): Obj => ({ $ref: `#/components/schemas/${name}` });
+const str = (description?: string): Obj =>
+  description === undefined ? { type: 'string' } : { type: 'string', description };
+const int = (description?: string): Obj => ({
+  type: 'integer',
+  ...(description === undefined ? {} : { description }),
+});
+const bool = (description?: string): Obj => ({
+  type: 'boolean',
+  ...(description === undefined ? {} : { description }),
+});
+const arr = (items: Obj): Obj => ({ type: 'array', items });
+const dateTime = (description: string): Obj => ({ type: 'string', format: 'date-time', description });
+const freeObject: Obj = { type: 'object', additionalProperties: true };
+const stringMap: Obj = { type: 'object', additionalProperties: { type: 'string' } };
+
+function object(properties: Record<string, Obj>, required: string[] = [], closed = false): Obj {
+  return {
+    type: 'object',
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+    ...(closed ? { additionalProperties: false } : {}),
+  };
+}
+
+/** Request bodies refuse unknown fields (400), as the reference's DisallowUnknownFields. */
+function input(properties: Record<string, Obj>, required: string[]): { full: Obj; patch: Obj } {
+  return { full: object(properties, required, true), patch: object(properties, [], true) };
+}
+
+const json = (schema: Obj): Obj => ({ content: { 'application/json': { schema } } });
+const reply = (description: string, schema?: Obj): Obj =>
+  schema === undefined ? { description } : { description, ...json(schema) };
+const errors = (...codes: number[]): Obj =>
+  Object.fromEntries(codes.map((c) => [String(c), { $ref: `#/components/responses/E${c}` }]));
+
+interface OpSpec {
+  tag: string;
+  summary: string;
+  /** Permission needed, e.g. `servers:r`; undefined: any authenticated user. */
+  perm?: string;
+  query?: Obj[];
+  body?: Obj;
+  /** Success status and its response. */
+  ok: [number, Obj];
+  errs?: number[];
+  public?: boolean;
+}
+
+function op(s: OpSpec): Obj {
+  const description =
+    s.public === true
+      ? 'No authentication.'
+      : s.perm === undefined
+        ? 'Any authenticated user.'
+        : `Permission: \`${s.perm}\`.`;
+  const base = s.public === true ? [] : [401, 403];
+  return {
+    tags: [s.tag],
+    summary: s.summary,
+    description,
+    ...(s.public === true ? { security: [] } : {}),
+    ...(s.query !== undefined && s.query.length > 0 ? { parameters: s.query } : {}),
+    ...(s.body !== undefined ? { requestBody: { required: true, ...json(s.body) } } : {}),
+    responses: {
+      [String(s.ok[0])]: s.ok[1],
+      ...errors(...new Set([...base, ...(s.errs ?? [])])),
+    },
+  };
+}
+
+function pathParams(path: string): Obj[] {
+  return [...path.matchAll(/\{(\w+)\}/g)].map((m) => {
+    const name = m[1] ?? '';
+    const schema =
+      name === 'dir'
+        ? { type: 'string', enum: ['send', 'receive'] }
+        : name === 'id'
+          ? { type: 'integer', minimum: 0 }
+          : { type: 'string' };
+    return { name, in: 'path', required: true, schema };
+  });
+}
+
+const queryParam = (name: string, schema: Obj, description: string, repeatable = false): Obj => ({
+  name,
+  in: 'query',
+  required: false,
+  description,
+  schema: repeatable ? arr(schema) : schema,
+  ...(repeatable ? { style: 'form', explode: true } : {}),
+});
+
+function paging(sortKeys: string[]): Obj[] {
+  return [
+    queryParam(
+      'limit',
+      { type: 'integer', minimum: 1, maximum: maxLimit, default: defaultLimit },
+      'Page size.',
+    ),
+    queryParam('offset', { type: 'integer', minimum: 0, default: 0 }, 'Rows to skip.'),
+    queryParam(
+      'sort',
+      { type: 'string', enum: sortKeys.flatMap((k) => [`${k}+`, `${k}-`]) },
+      'Sort key and direction (`+` ascending, `-` descending).',
+    ),
+  ];
+}
+
+const protocolFilter = queryParam('protocol', { type: 'string' }, 'Only these protocols (repeatable).', true);
+const listOf = (key: string, item: string): Obj => object({ [key]: arr(ref(item)) }, [key]);
+
+const messageReply = (d: string): Obj => reply(d, ref('Message'));
+const created = (name: string): Obj => ({
+  description: 'Created or updated; `Location` names the object.',
+  headers: { Location: { schema: { type: 'string' }, description: 'Path of the object' } },
+  ...json(ref(name)),
+});
+
+const credentialTypesText = Object.entries(allowedTypes)
+  .map(([owner, types]) => `${owner}: ${types.join(', ')}`)
+  .join('; ');
+
+/** Credentials and rule access under each owner path (servers, partners, accounts). */
+function ownedPaths(base: string, tag: string, perm: string): Record<string, Obj> {
+  return {
+    [`${base}/credentials`]: {
+      post: op({
+        tag,
+        summary: 'Add a credential',
+        perm: `${perm}:w`,
+        body: ref('CredentialIn'),
+        ok: [201, created('Credential')],
+        errs: [400, 404, 409],
+      }),
+    },
+    [`${base}/credentials/{credential}`]: {
+      get: op({
+        tag,
+        summary: 'Get a credential (no secret)',
+        perm: `${perm}:r`,
+        ok: [200, reply('The credential', ref('Credential'))],
+        errs: [404],
+      }),
+      delete: op({
+        tag,
+        summary: 'Delete a credential',
+        perm: `${perm}:d`,
+        ok: [204, reply('Deleted')],
+        errs: [404],
+      }),
+    },
+    [`${base}/authorize/{rule}/{dir}`]: {
+      put: op({
+        tag,
+        summary: 'Authorize on a rule (restricts the rule)',
+        perm: 'rules:w',
+        ok: [200, messageReply('Done')],
+        errs: [400, 404],
+      }),
+    },
+    [`${base}/revoke/{rule}/{dir}`]: {
+      put: op({
+        tag,
+        summary: 'Revoke from a rule',
+        perm: 'rules:w',
+        ok: [200, messageReply('Done')],
+        errs: [400, 404],
+      }),
+    },
+  };
+}
+
+function crud(
+  collection: string,
+  item: string,
+  o: { tag: string; perm: string; schema: string; listKey: string; sortKeys: string[]; filters?: Obj[] },
+): Record<string, Obj> {
+  const { tag, perm, schema } = o;
+  return {
+    [collection]: {
+      get: op({
+        tag,
+        summary: `List ${o.listKey}`,
+        perm: `${perm}:r`,
+        query: [...paging(o.sortKeys), ...(o.filters ?? [])],
+        ok: [200, reply('One page', listOf(o.listKey, schema))],
+        errs: [400, 404],
+      }),
+      post: op({
+        tag,
+        summary: 'Create',
+        perm: `${perm}:w`,
+        body: ref(`${schema}In`),
+        ok: [201, created(schema)],
+        errs: [400, 404, 409],
+      }),
+    },
+    [item]: {
+      get: op({
+        tag,
+        summary: 'Get one',
+        perm: `${perm}:r`,
+        ok: [200, reply('The object', ref(schema))],
+        errs: [400, 404],
+      }),
+      patch: op({
+        tag,
+        summary: 'Update the given fields',
+        perm: `${perm}:w`,
+        body: ref(`${schema}Patch`),
+        ok: [201, created(schema)],
+        errs: [400, 404, 409],
+      }),
+      put: op({
+        tag,
+        summary: 'Replace (omitted fields are reset)',
+        perm: `${perm}:w`,
+        body: ref(`${schema}In`),
+        ok: [201, created(schema)],
+        errs: [400, 404, 409],
+      }),
+      delete: op({
+        tag,
+        summary: 'Delete',
+        perm: `${perm}:d`,
+        ok: [204, reply('Deleted')],
+        errs: [400, 404, 409],
+      }),
+    },
+  };
+}
+
+function actions(base: string, tag: string, names: string[], perm: string): Record<string, Obj> {
+  return Object.fromEntries(
+    names.map((a) => [
+      `${base}/${a}`,
+      {
+        put: op({
+          tag,
+          summary: `${a[0]?.toUpperCase() ?? ''}${a.slice(1)}`,
+          perm,
+          ok: [202, messageReply('Accepted')],
+          errs: [404],
+        }),
+      },
+    ]),
+  );
+}
+
+const authorizedRules = object({ sending: arr(str()), reception: arr(str()) }, ['sending', 'reception']);
+const proto = { type: 'string', enum: [...supportedProtocols] };
+
+const server = input(
+  {
+    name: str(),
+    protocol: proto,
+    address: str('host:port to listen on (address indirection applies per node)'),
+    rootDir: str(),
+    receiveDir: str('Default "in" when rootDir is set'),
+    sendDir: str('Default "out" when rootDir is set'),
+    tmpReceiveDir: str('Default "tmp" when rootDir is set'),
+    protoConfig: freeObject,
+  },
+  ['name', 'protocol', 'address'],
+);
+const partner = input({ name: str(), protocol: proto, address: str('host:port'), protoConfig: freeObject }, [
+  'name',
+  'protocol',
+  'address',
+]);
+const localAccount = input(
+  { login: str(), password: str(), ipAddresses: arr(str('IP address or CIDR block')) },
+  ['login'],
+);
+const remoteAccount = input({ login: str(), password: str('Stored encrypted (an external secret)') }, [
+  'login',
+]);
+const client = input(
+  {
+    name: str(),
+    protocol: proto,
+    disabled: bool(),
+    localAddress: str('host[:port] to bind to, or empty'),
+    nbOfAttempts: { type: 'integer', minimum: 0 },
+    firstRetryDelay: { type: 'integer', minimum: 0, description: 'Seconds' },
+    retryIncrementFactor: { type: 'number', minimum: 0 },
+    protoConfig: freeObject,
+  },
+  ['name', 'protocol'],
+);
+const task = object(
+  {
+    type: { type: 'string', enum: [...taskTypes] },
+    args: {
+      type: 'object',
+      additionalProperties: {
+        oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }, freeObject],
+      },
+    },
+  },
+  ['type'],
+  true,
+);
+const ruleFields = {
+  name: str(),
+  isSend: bool(),
+  comment: str(),
+  path: str('Empty or "/" means the rule name; may not nest in or contain another rule\'s path'),
+  localDir: str(),
+  remoteDir: str(),
+  tmpLocalRcvDir: str(),
+  preTasks: arr(ref('Task')),
+  postTasks: arr(ref('Task')),
+  errorTasks: arr(ref('Task')),
+};
+const rule = input(ruleFields, ['name', 'isSend']);
+const user = input(
+  {
+    username: str(),
+    password: str(),
+    perms: object(
+      Object.fromEntries(
+        permissionTargets.map((t) => [t, str('rwd string or chmod-like edit: "rw-", "=r", "+d", "-w"')]),
+      ),
+      [],
+      true,
+    ),
+  },
+  ['username', 'password'],
+);
+
+const transferOut = object(
+  {
+    id: int(),
+    remoteID: str(),
+    rule: str(),
+    isServer: bool(),
+    isSend: bool(),
+    client: str(),
+    requester: str('Account login'),
+    requested: str('Server or partner name'),
+    protocol: str(),
+    srcFilename: str(),
+    destFilename: str(),
+    localFilepath: str(),
+    remoteFilepath: str(),
+    filesize: int('-1 when unknown'),
+    start: dateTime('Start (planned transfers: when to start)'),
+    stop: dateTime('End, absent when not ended'),
+    status: { type: 'string', enum: [...allStatuses] },
+    step: { type: 'string', enum: [...transferSteps] },
+    progress: int('Bytes'),
+    taskNumber: int(),
+    errorCode: { type: 'string', enum: [...errorCodes] },
+    errorMsg: str(),
+    transferInfo: freeObject,
+    remainingAttempts: int(),
+    nextAttempt: dateTime('Next automatic attempt, absent when none'),
+    nextRetryDelay: int('Seconds'),
+    retryIncrementFactor: { type: 'number' },
+    node: { type: 'string', nullable: true, description: 'Node running it or that ran it last (ours)' },
+  },
+  ['id', 'rule', 'isServer', 'isSend', 'status', 'start'],
+);
+
+const transferIn = object(
+  {
+    rule: str(),
+    isSend: bool(),
+    partner: str(),
+    account: str('Remote account login'),
+    client: str('Optional: the only client of the protocol is used, or one is created'),
+    file: str('Source file'),
+    output: str('Destination name; default: basename of file'),
+    start: dateTime('When to start; default now'),
+    transferInfo: freeObject,
+    nbOfAttempts: { type: 'integer', minimum: 0 },
+    firstRetryDelay: { type: 'integer', minimum: 0 },
+    retryIncrementFactor: { type: 'number', minimum: 0 },
+  },
+  ['rule', 'isSend', 'partner', 'account', 'file'],
+  true,
+);
+
+const service = object(
+  { name: str(), state: { type: 'string', enum: ['Offline', 'Running', 'Error'] }, reason: str() },
+  ['name', 'state', 'reason'],
+);
+
+const sortKeysOf = (keys: Record<string, string>): string[] => Object.keys(keys);
+
+const setIndirections = op({
+  tag: 'override',
+  summary: 'Add or replace indirections on this node (effective after a restart of its listeners)',
+  perm: 'administration:w',
+  body: stringMap,
+  ok: [201, { description: 'The new table', ...json(stringMap) }],
+  errs: [400, 501],
+});
+
+const paths: Record<string, Obj> = {
+  '/healthz': {
+    get: op({
+      tag: 'health',
+      summary: 'Liveness',
+      public: true,
+      ok: [200, reply('Alive', object({ status: str(), node: str() }))],
+    }),
+  },
+  '/readyz': {
+    get: op({
+      tag: 'health',
+      summary: 'Readiness: started, not draining, database answers within 1 s',
+      public: true,
+      ok: [200, reply('Ready', ref('Readiness'))],
+      errs: [503],
+    }),
+  },
+  '/api/about': {
+    get: op({
+      tag: 'status',
+      summary: 'This node and its services',
+      ok: [200, reply('About', ref('About'))],
+      errs: [400],
+    }),
+  },
+  '/api/status': {
+    get: op({
+      tag: 'status',
+      summary: 'Deprecated: services as a map',
+      ok: [
+        200,
+        reply('Status', { type: 'object', additionalProperties: object({ state: str(), reason: str() }) }),
+      ],
+      errs: [400],
+    }),
+  },
+  '/api/openapi.json': {
+    get: op({ tag: 'status', summary: 'This document', ok: [200, reply('OpenAPI document', freeObject)] }),
+  },
+  '/api/cluster/nodes': {
+    get: op({
+      tag: 'cluster',
+      summary: 'Every node of the gateway (from the shared database)',
+      perm: 'administration:r',
+      ok: [200, reply('Nodes', listOf('nodes', 'Node'))],
+      errs: [400],
+    }),
+  },
+  ...crud('/api/users', '/api/users/{user}', {
+    tag: 'users',
+    perm: 'users',
+    schema: 'User',
+    listKey: 'users',
+    sortKeys: ['username'],
+  }),
+  ...crud('/api/servers', '/api/servers/{server}', {
+    tag: 'servers',
+    perm: 'servers',
+    schema: 'Server',
+    listKey: 'servers',
+    sortKeys: ['name', 'proto'],
+    filters: [protocolFilter],
+  }),
+  ...actions(
+    '/api/servers/{server}',
+    'servers',
+    ['enable', 'disable', 'start', 'stop', 'restart'],
+    'servers:w',
+  ),
+  ...ownedPaths('/api/servers/{server}', 'servers', 'servers'),
+  ...crud('/api/servers/{server}/accounts', '/api/servers/{server}/accounts/{login}', {
+    tag: 'local accounts',
+    perm: 'servers',
+    schema: 'LocalAccount',
+    listKey: 'localAccounts',
+    sortKeys: ['login'],
+  }),
+  ...ownedPaths('/api/servers/{server}/accounts/{login}', 'local accounts', 'servers'),
+  ...crud('/api/partners', '/api/partners/{partner}', {
+    tag: 'partners',
+    perm: 'partners',
+    schema: 'Partner',
+    listKey: 'partners',
+    sortKeys: ['name', 'proto'],
+    filters: [protocolFilter],
+  }),
+  ...ownedPaths('/api/partners/{partner}', 'partners', 'partners'),
+  ...crud('/api/partners/{partner}/accounts', '/api/partners/{partner}/accounts/{login}', {
+    tag: 'remote accounts',
+    perm: 'partners',
+    schema: 'RemoteAccount',
+    listKey: 'remoteAccounts',
+    sortKeys: ['login'],
+  }),
+  ...ownedPaths('/api/partners/{partner}/accounts/{login}', 'remote accounts', 'partners'),
+  ...crud('/api/clients', '/api/clients/{client}', {
+    tag: 'clients',
+    perm: 'servers',
+    schema: 'Client',
+    listKey: 'clients',
+    sortKeys: ['name', 'proto'],
+    filters: [protocolFilter],
+  }),
+  ...actions(
+    '/api/clients/{client}',
+    'clients',
+    ['enable', 'disable', 'start', 'stop', 'restart'],
+    'servers:w',
+  ),
+  ...crud('/api/rules', '/api/rules/{rule}/{dir}', {
+    tag: 'rules',
+    perm: 'rules',
+    schema: 'Rule',
+    listKey: 'rules',
+    sortKeys: ['name'],
+  }),
+  '/api/rules/{rule}/{dir}/allow_all': {
+    put: op({
+      tag: 'rules',
+      summary: 'Open the rule to everyone',
+      perm: 'rules:w',
+      ok: [200, messageReply('Done')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/transfers': {
+    get: op({
+      tag: 'transfers',
+      summary: 'List transfers (live and finished)',
+      perm: 'transfers:r',
+      query: [
+        ...paging(sortKeysOf(transferSortKeys)),
+        queryParam(
+          'status',
+          { type: 'string', enum: [...allStatuses] },
+          'Only these statuses (repeatable).',
+          true,
+        ),
+        queryParam('rule', { type: 'string' }, 'Only these rules (repeatable).', true),
+        queryParam('start', { type: 'string', format: 'date-time' }, 'Started at or after (RFC 3339).'),
+      ],
+      ok: [200, reply('One page', listOf('transfers', 'Transfer'))],
+      errs: [400],
+    }),
+    post: op({
+      tag: 'transfers',
+      summary: 'Plan a client transfer (status PLANNED)',
+      perm: 'transfers:w',
+      body: ref('TransferIn'),
+      ok: [201, created('Transfer')],
+      errs: [400, 404],
+    }),
+    delete: op({
+      tag: 'transfers',
+      summary: 'Cancel every transfer of a status',
+      perm: 'transfers:w',
+      query: [
+        {
+          name: 'target',
+          in: 'query',
+          required: true,
+          schema: { type: 'string', enum: ['planned', 'running', 'paused', 'interrupted', 'error', 'all'] },
+        },
+      ],
+      ok: [
+        202,
+        reply(
+          'Accepted',
+          object({ message: str(), cancelled: int(), requested: int('Running ones: asked of their node') }),
+        ),
+      ],
+      errs: [400],
+    }),
+  },
+  '/api/transfers/{id}': {
+    get: op({
+      tag: 'transfers',
+      summary: 'Get a transfer (live or finished)',
+      perm: 'transfers:r',
+      ok: [200, reply('The transfer', ref('Transfer'))],
+      errs: [400, 404],
+    }),
+  },
+  '/api/transfers/{id}/pause': {
+    put: op({
+      tag: 'transfers',
+      summary: 'Pause (PLANNED now; RUNNING: by its node within a heartbeat)',
+      perm: 'transfers:w',
+      ok: [202, messageReply('Accepted')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/transfers/{id}/resume': {
+    put: op({
+      tag: 'transfers',
+      summary: 'Resume a PAUSED, INTERRUPTED or ERROR client transfer',
+      perm: 'transfers:w',
+      ok: [202, messageReply('Accepted')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/transfers/{id}/cancel': {
+    put: op({
+      tag: 'transfers',
+      summary: 'Cancel (waiting: to history now; RUNNING: by its node)',
+      perm: 'transfers:w',
+      ok: [202, messageReply('Accepted')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/transfers/{id}/retry': {
+    put: op({
+      tag: 'transfers',
+      summary: 'Plan a new transfer copying this one',
+      perm: 'transfers:w',
+      query: [
+        queryParam('date', { type: 'string', format: 'date-time' }, 'When to start (RFC 3339); default now.'),
+      ],
+      ok: [201, created('Transfer')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/history': {
+    get: op({
+      tag: 'history',
+      summary: 'List finished transfers',
+      perm: 'transfers:r',
+      query: [
+        ...paging(sortKeysOf(transferSortKeys)),
+        queryParam('requester', { type: 'string' }, 'Account logins (repeatable).', true),
+        queryParam('requested', { type: 'string' }, 'Server or partner names (repeatable).', true),
+        queryParam('rule', { type: 'string' }, 'Rule names (repeatable).', true),
+        queryParam('status', { type: 'string', enum: [...allStatuses] }, 'Statuses (repeatable).', true),
+        queryParam('protocol', { type: 'string' }, 'Protocols (repeatable).', true),
+        queryParam('start', { type: 'string', format: 'date-time' }, 'Started at or after.'),
+        queryParam('stop', { type: 'string', format: 'date-time' }, 'Ended at or before.'),
+      ],
+      ok: [200, reply('One page', listOf('history', 'Transfer'))],
+      errs: [400],
+    }),
+  },
+  '/api/history/{id}': {
+    get: op({
+      tag: 'history',
+      summary: 'Get a finished transfer',
+      perm: 'transfers:r',
+      ok: [200, reply('The transfer', ref('Transfer'))],
+      errs: [400, 404],
+    }),
+  },
+  '/api/history/{id}/retry': {
+    put: op({
+      tag: 'history',
+      summary: 'Deprecated: same as /api/transfers/{id}/retry',
+      perm: 'transfers:w',
+      query: [queryParam('date', { type: 'string', format: 'date-time' }, 'When to start (RFC 3339).')],
+      ok: [201, created('Transfer')],
+      errs: [400, 404],
+    }),
+  },
+  '/api/override/addresses': {
+    get: op({
+      tag: 'override',
+      summary: "This node's address indirections",
+      perm: 'administration:r',
+      ok: [200, reply('target → real', stringMap)],
+      errs: [400, 501],
+    }),
+    post: setIndirections,
+    put: setIndirections,
+    patch: setIndirections,
+  },
+  '/api/override/addresses/{target}': {
+    delete: op({
+      tag: 'override',
+      summary: 'Remove an indirection on this node',
+      perm: 'administration:d',
+      ok: [204, reply('Removed')],
+      errs: [400, 404, 501],
+    }),
+  },
+};
+
+// Every path parameter is declared once per path.
+for (const [path, item] of Object.entries(paths)) {
+  const params = pathParams(path);
+  if (params.length > 0) item.parameters = params;
+}
+
+const errorBody = object(
+  { error: object({ code: str(), message: str(), requestId: str() }, ['code', 'message']) },
+  ['error'],
+);
+const errorText: Record<number, string> = {
+  400: 'Bad request: the message names the field or parameter',
+  401: 'Authentication required or failed (WWW-Authenticate: Basic)',
+  403: 'The user lacks the permission',
+  404: 'No such object',
+  409: 'Name already used, or the object is still referenced',
+  501: 'This node has no instance name (override routes)',
+  503: 'Not ready',
+};
+
+/** A fresh copy each time: callers (validators) may change it. */
+export function openApiDocument(version: string): Obj {
+  return structuredClone({
+    openapi: '3.0.3',
+    info: {
+      title: 'Waarp Gateway (TypeScript) admin API',
+      version,
+      description:
+        'Compatible with the reference Waarp Gateway REST API where it overlaps. ' +
+        `Credential types per owner: ${credentialTypesText}.`,
+    },
+    servers: [{ url: '/' }],
+    security: [{ basic: [] }],
+    tags: [
+      'health',
+      'status',
+      'cluster',
+      'users',
+      'servers',
+      'local accounts',
+      'partners',
+      'remote accounts',
+      'clients',
+      'rules',
+      'transfers',
+      'history',
+      'override',
+    ].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: { basic: { type: 'http', scheme: 'basic' } },
+      responses: Object.fromEntries(
+        Object.entries(errorText).map(([code, description]) => [
+          `E${code}`,
+          { description, ...json(ref('Error')) },
+        ]),
+      ),
+      schemas: {
+        Error: errorBody,
+        Message: object({ message: str() }, ['message']),
+        AuthorizedRules: authorizedRules,
+        User: object(
+          {
+            username: str(),
+            perms: { type: 'object', additionalProperties: { type: 'string', pattern: '^[r-][w-][d-]$' } },
+          },
+          ['username', 'perms'],
+        ),
+        UserIn: user.full,
+        UserPatch: user.patch,
+        Server: object(
+          {
+            name: str(),
+            protocol: str(),
+            address: str(),
+            enabled: bool(),
+            rootDir: str(),
+            receiveDir: str(),
+            sendDir: str(),
+            tmpReceiveDir: str(),
+            protoConfig: freeObject,
+            credentials: arr(str()),
+            authorizedRules: ref('AuthorizedRules'),
+          },
+          ['name', 'protocol', 'address', 'enabled'],
+        ),
+        ServerIn: server.full,
+        ServerPatch: server.patch,
+        Partner: object(
+          {
+            name: str(),
+            protocol: str(),
+            address: str(),
+            protoConfig: freeObject,
+            credentials: arr(str()),
+            authorizedRules: ref('AuthorizedRules'),
+          },
+          ['name', 'protocol', 'address'],
+        ),
+        PartnerIn: partner.full,
+        PartnerPatch: partner.patch,
+        LocalAccount: object(
+          {
+            login: str(),
+            ipAddresses: arr(str()),
+            credentials: arr(str()),
+            authorizedRules: ref('AuthorizedRules'),
+          },
+          ['login'],
+        ),
+        LocalAccountIn: localAccount.full,
+        LocalAccountPatch: localAccount.patch,
+        RemoteAccount: object(
+          { login: str(), credentials: arr(str()), authorizedRules: ref('AuthorizedRules') },
+          ['login'],
+        ),
+        RemoteAccountIn: remoteAccount.full,
+        RemoteAccountPatch: remoteAccount.patch,
+        Credential: object(
+          {
+            name: str(),
+            type: str(),
+            value: str('Public key (OpenSSH form) for SSH keys; absent for passwords'),
+            value2: str(),
+          },
+          ['name', 'type'],
+        ),
+        CredentialIn: object(
+          { name: str('Default: the type'), type: str(credentialTypesText), value: str(), value2: str() },
+          ['type', 'value'],
+          true,
+        ),
+        Client: object(
+          {
+            name: str(),
+            protocol: str(),
+            enabled: bool(),
+            localAddress: str(),
+            nbOfAttempts: int(),
+            firstRetryDelay: int(),
+            retryIncrementFactor: { type: 'number' },
+            protoConfig: freeObject,
+          },
+          ['name', 'protocol', 'enabled'],
+        ),
+        ClientIn: client.full,
+        ClientPatch: client.patch,
+        Task: task,
+        Rule: object(
+          {
+            ...ruleFields,
+            authorized: object({
+              servers: arr(str()),
+              partners: arr(str()),
+              localAccounts: { type: 'object', additionalProperties: arr(str()) },
+              remoteAccounts: { type: 'object', additionalProperties: arr(str()) },
+            }),
+          },
+          ['name', 'isSend', 'path'],
+        ),
+        RuleIn: rule.full,
+        RulePatch: rule.patch,
+        Transfer: transferOut,
+        TransferIn: transferIn,
+        Service: service,
+        About: object(
+          {
+            serverName: str(),
+            version: str(),
+            nodeName: str(),
+            gatewayName: str(),
+            coreServices: arr(ref('Service')),
+            servers: arr(ref('Service')),
+            clients: arr(ref('Service')),
+          },
+          ['version', 'nodeName', 'gatewayName'],
+        ),
+        Node: object(
+          {
+            name: str(),
+            state: { type: 'string', enum: ['starting', 'running', 'draining', 'stopped'] },
+            alive: bool('Heartbeat younger than the node timeout'),
+            lastHeartbeat: dateTime('Last heartbeat'),
+            startedAt: dateTime('Process start'),
+            version: str(),
+            host: str(),
+            adminAddress: str(),
+            runningTransfers: int(),
+          },
+          ['name', 'state', 'alive'],
+        ),
+        Readiness: object({ status: str(), node: str(), reasons: arr(str()) }, ['status']),
+      },
+    },
+  });
+}

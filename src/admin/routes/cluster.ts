@@ -1,0 +1,30 @@
+/** `GET /api/cluster/nodes`: every node of this gateway, from the shared nodes table. */
+import type { NodeOut } from '../api-types.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { need } from '../auth.js';
+import { rfc3339 } from '../dto/common.js';
+import type { ApiRouter } from '../http.js';
+import { ok } from '../http.js';
+import { checkParams } from '../paging.js';
+
+export function clusterRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  router.get('/api/cluster/nodes', need('administration', 'r'), async (c) => {
+    checkParams(c.query, [], false);
+    const now = ctx.now();
+    const nodes: NodeOut[] = [];
+    for (const n of await ctx.stores.nodes.list()) {
+      nodes.push({
+        name: n.name,
+        state: n.state,
+        alive: n.state !== 'stopped' && now - n.heartbeatAt < ctx.config.cluster.nodeTimeoutMs,
+        lastHeartbeat: rfc3339(n.heartbeatAt),
+        startedAt: rfc3339(n.startedAt),
+        version: n.version,
+        host: n.host,
+        adminAddress: n.adminAddress,
+        runningTransfers: await ctx.stores.transfers.countRunningOn(n.name),
+      });
+    }
+    ok(c, { nodes });
+  });
+}

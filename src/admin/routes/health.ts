@@ -1,0 +1,52 @@
+/**
+ * Unauthenticated probes for load balancers and orchestrators. `/readyz` is 503 while the
+ * node starts, drains or cannot reach the database within a second, so HAProxy stops sending
+ * it work before it goes away.
+ */
+import type { GatewayContext } from '../../gateway/context.js';
+import type { ApiRouter } from '../http.js';
+
+const pingTimeoutMs = 1000;
+
+async function pingWithin(ctx: GatewayContext, ms: number): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`the database did not answer within ${ms} ms`), ms);
+  });
+  try {
+    return await Promise.race([
+      ctx.stores.db.ping().then(
+        () => undefined,
+        (err: unknown) => `the database is unreachable: ${(err as Error).message}`,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  router.get('/healthz', (c) => {
+    c.body = { status: 'ok', node: ctx.nodeName };
+  });
+
+  router.get('/readyz', async (c) => {
+    const h = ctx.health;
+    const reasons: string[] = [];
+    if (h.draining) reasons.push('the node is draining (shutting down)');
+    if (!h.started) reasons.push('the node is starting');
+    if (!h.databaseUp) reasons.push('the last database access failed');
+    if (reasons.length === 0) {
+      const failed = await pingWithin(ctx, pingTimeoutMs);
+      if (failed !== undefined) reasons.push(failed);
+    }
+    c.set('Cache-Control', 'no-store');
+    if (reasons.length > 0) {
+      c.status = 503;
+      c.body = { status: 'unavailable', node: ctx.nodeName, reasons };
+    } else {
+      c.body = { status: 'ready', node: ctx.nodeName };
+    }
+  });
+}

@@ -1,0 +1,83 @@
+/**
+ * `/api/override/addresses`: the address indirections of the node that answers (its
+ * `<instance>.ini`). They only affect that node, and only once its listeners restart, so call
+ * these on a node directly, never through the load balancer. 501 on a node without an instance.
+ */
+import { existsSync } from 'node:fs';
+import type { GatewayContext } from '../../gateway/context.js';
+import { ConfigError } from '../../config/errors.js';
+import {
+  addIndirection,
+  overrideFilePath,
+  readOverrideFile,
+  removeIndirection,
+} from '../../config/override.js';
+import { need } from '../auth.js';
+import { readJson } from '../body.js';
+import { ApiError, badRequest, notFound } from '../errors.js';
+import type { ApiRouter } from '../http.js';
+import { created, location, noContent, ok, param } from '../http.js';
+import { checkParams } from '../paging.js';
+import { is, isPlainObject } from '../validate.js';
+
+function overrideFile(ctx: GatewayContext): string {
+  const instance = ctx.config.instance;
+  if (instance === undefined) {
+    throw new ApiError(
+      'E_NOT_IMPLEMENTED',
+      'this node has no instance name (-i), so it has no override file',
+    );
+  }
+  return ctx.config.indirection.file ?? overrideFilePath(ctx.config.configDir, instance);
+}
+
+/** ConfigError → 400 with its text; the file's path stays out of the message. */
+function configProblem(err: unknown): never {
+  if (err instanceof ConfigError) throw badRequest(err.problems.map((p) => p.message).join('; '));
+  throw err;
+}
+
+/** The file's table; a missing file is an empty one, a broken one a 400 saying what is wrong. */
+function current(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const { indirection, problems } = readOverrideFile(file);
+  if (problems.length > 0) configProblem(new ConfigError(problems));
+  return Object.fromEntries(indirection.entries());
+}
+
+export function overrideRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  router.get('/api/override/addresses', need('administration', 'r'), (c) => {
+    checkParams(c.query, [], false);
+    ok(c, current(overrideFile(ctx)));
+  });
+
+  // The reference accepts POST, PUT and PATCH alike: each adds or replaces the given targets.
+  for (const method of ['post', 'put', 'patch'] as const) {
+    router[method]('/api/override/addresses', need('administration', 'w'), async (c) => {
+      const file = overrideFile(ctx);
+      const body = await readJson(c);
+      if (!isPlainObject(body))
+        throw badRequest('the request body must be a JSON object {"target": "real address"}');
+      const entries = Object.entries(body).map(([k, v]) => [k, is.string({ nonEmpty: true })(v, k)] as const);
+      try {
+        for (const [target, real] of entries) addIndirection(file, target, real);
+      } catch (err) {
+        configProblem(err);
+      }
+      created(c, location('override', 'addresses'), current(file));
+    });
+  }
+
+  router.delete('/api/override/addresses/:target', need('administration', 'd'), (c) => {
+    const file = overrideFile(ctx);
+    const target = param(c, 'target');
+    let removed = false;
+    try {
+      removed = removeIndirection(file, target).removed;
+    } catch (err) {
+      configProblem(err);
+    }
+    if (!removed) throw notFound(`no indirection for "${target}"`);
+    noContent(c);
+  });
+}

@@ -1,0 +1,92 @@
+/**
+ * `/api/partners/:partner/accounts`: logins we use on partners. Their password is an external
+ * secret (we must send it), so it is stored encrypted as the account's `password` credential.
+ */
+import { accountSortKeys } from '../../db/stores/accounts.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { RemoteAccount } from '../../model/entities.js';
+import { need } from '../auth.js';
+import { readJson } from '../body.js';
+import { remoteAccountOut, remoteAccountShape } from '../dto/accounts.js';
+import { deleting } from '../errors.js';
+import type { ApiRouter } from '../http.js';
+import { created, location, noContent, ok, param } from '../http.js';
+import { findPartner, findRemoteAccount } from '../lookup.js';
+import { checkParams, listOptions } from '../paging.js';
+import { parseObject } from '../validate.js';
+import type { OwnerSpec } from './owned.js';
+import { registerAccess, registerCredentials } from './owned.js';
+
+const base = '/api/partners/:partner/accounts';
+
+export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  const accounts = ctx.stores.remoteAccounts;
+  const where = (partner: string, login: string): string => location('partners', partner, 'accounts', login);
+  const setPassword = (a: RemoteAccount, password: string): Promise<void> =>
+    ctx.stores.credentials.put({
+      owner: { kind: 'remoteAccount', id: a.id },
+      name: 'password',
+      type: 'password',
+      value: ctx.secrets.encrypt(password),
+      value2: '',
+    });
+
+  router.get(base, need('partners', 'r'), async (c) => {
+    checkParams(c.query, []);
+    const p = await findPartner(ctx, param(c, 'partner'));
+    const list = await accounts.list(p.id, listOptions(c.query, accountSortKeys));
+    ok(c, { remoteAccounts: await Promise.all(list.map((a) => remoteAccountOut(ctx, a))) });
+  });
+
+  router.post(base, need('partners', 'w'), async (c) => {
+    const p = await findPartner(ctx, param(c, 'partner'));
+    const body = parseObject(await readJson(c), remoteAccountShape, ['login']);
+    const a = await accounts.create({ partnerId: p.id, login: body.login });
+    if (body.password !== undefined) await setPassword(a, body.password);
+    created(c, where(p.name, a.login), await remoteAccountOut(ctx, a));
+  });
+
+  router.get(`${base}/:login`, need('partners', 'r'), async (c) => {
+    const p = await findPartner(ctx, param(c, 'partner'));
+    ok(c, await remoteAccountOut(ctx, await findRemoteAccount(ctx, p, param(c, 'login'))));
+  });
+
+  for (const method of ['patch', 'put'] as const) {
+    router[method](`${base}/:login`, need('partners', 'w'), async (c) => {
+      const p = await findPartner(ctx, param(c, 'partner'));
+      const old = await findRemoteAccount(ctx, p, param(c, 'login'));
+      const json = await readJson(c);
+      const body =
+        method === 'patch'
+          ? parseObject(json, remoteAccountShape)
+          : parseObject(json, remoteAccountShape, ['login']);
+      const login = body.login ?? old.login;
+      if (login !== old.login) await accounts.update(old.id, login);
+      if (body.password !== undefined) await setPassword(old, body.password);
+      created(c, where(p.name, login), await remoteAccountOut(ctx, await findRemoteAccount(ctx, p, login)));
+    });
+  }
+
+  router.delete(`${base}/:login`, need('partners', 'd'), async (c) => {
+    const p = await findPartner(ctx, param(c, 'partner'));
+    const a = await findRemoteAccount(ctx, p, param(c, 'login'));
+    await deleting(`remote account "${a.login}"`, () => accounts.delete(a.id));
+    noContent(c);
+  });
+
+  const owner: OwnerSpec = {
+    path: `${base}/:login`,
+    permission: 'partners',
+    resolve: async (c) => {
+      const p = await findPartner(ctx, param(c, 'partner'));
+      const a = await findRemoteAccount(ctx, p, param(c, 'login'));
+      return {
+        target: { kind: 'remoteAccount', id: a.id },
+        label: `remote account "${a.login}" of partner "${p.name}"`,
+        location: where(p.name, a.login),
+      };
+    },
+  };
+  registerCredentials(router, ctx, owner);
+  registerAccess(router, ctx, owner);
+}

@@ -1,0 +1,73 @@
+/** `/api/rules`: transfer rules, identified by name and direction (`send`/`receive`). */
+import { ruleSortKeys } from '../../db/stores/rules.js';
+import type { RuleInput } from '../../db/stores/rules.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { need } from '../auth.js';
+import { readJson } from '../body.js';
+import {
+  blankRule,
+  checkRulePath,
+  mergeRule,
+  normalizeRulePath,
+  ruleOut,
+  ruleRequired,
+  ruleShape,
+} from '../dto/rules.js';
+import { deleting } from '../errors.js';
+import type { ApiRouter } from '../http.js';
+import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
+import { findRule } from '../lookup.js';
+import { checkParams, listOptions } from '../paging.js';
+import { parseObject } from '../validate.js';
+
+export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  const { rules } = ctx.stores;
+  const where = (r: RuleInput): string => location('rules', r.name, dirName(r.isSend));
+  const prepare = async (r: RuleInput, selfId?: number): Promise<RuleInput> => {
+    const next = { ...r, path: normalizeRulePath(r.path, r.name) };
+    await checkRulePath(ctx, next, selfId);
+    return next;
+  };
+
+  router.get('/api/rules', need('rules', 'r'), async (c) => {
+    checkParams(c.query, []);
+    const list = await rules.list(listOptions(c.query, ruleSortKeys));
+    ok(c, { rules: await Promise.all(list.map((r) => ruleOut(ctx, r))) });
+  });
+
+  router.post('/api/rules', need('rules', 'w'), async (c) => {
+    const body = parseObject(await readJson(c), ruleShape, ruleRequired);
+    const r = await rules.create(await prepare(mergeRule(blankRule(), body)));
+    created(c, where(r), await ruleOut(ctx, r));
+  });
+
+  router.get('/api/rules/:rule/:dir', need('rules', 'r'), async (c) => {
+    ok(c, await ruleOut(ctx, await findRule(ctx, param(c, 'rule'), direction(c))));
+  });
+
+  for (const method of ['patch', 'put'] as const) {
+    router[method]('/api/rules/:rule/:dir', need('rules', 'w'), async (c) => {
+      const old = await findRule(ctx, param(c, 'rule'), direction(c));
+      const json = await readJson(c);
+      const merged =
+        method === 'patch'
+          ? mergeRule(old, parseObject(json, ruleShape))
+          : mergeRule(blankRule(), parseObject(json, ruleShape, ruleRequired));
+      const next = await prepare(merged, old.id);
+      await rules.update(old.id, next);
+      created(c, where(next), await ruleOut(ctx, await findRule(ctx, next.name, next.isSend)));
+    });
+  }
+
+  router.delete('/api/rules/:rule/:dir', need('rules', 'd'), async (c) => {
+    const r = await findRule(ctx, param(c, 'rule'), direction(c));
+    await deleting(`${dirName(r.isSend)} rule "${r.name}"`, () => rules.delete(r.id));
+    noContent(c);
+  });
+
+  router.put('/api/rules/:rule/:dir/allow_all', need('rules', 'w'), async (c) => {
+    const r = await findRule(ctx, param(c, 'rule'), direction(c));
+    await rules.allowAll(r.id);
+    ok(c, { message: `usage of the ${dirName(r.isSend)} rule "${r.name}" is now unrestricted` });
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * `/api/servers`: local agents. Actions only write the database (`enabled`, `revision`): every
+ * node's SFTP service reconciles its listeners from it, so an action through any node reaches
+ * the whole cluster.
+ */
+import { serverSortKeys } from '../../db/stores/servers.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { need } from '../auth.js';
+import { readJson } from '../body.js';
+import { blankServer, mergeServer, serverOut, serverRequired, serverShape } from '../dto/servers.js';
+import { deleting } from '../errors.js';
+import type { ApiRouter } from '../http.js';
+import { accepted, created, location, noContent, ok, param } from '../http.js';
+import { findServer } from '../lookup.js';
+import { checkParams, listOptions, many } from '../paging.js';
+import { parseObject } from '../validate.js';
+import type { OwnerSpec } from './owned.js';
+import { registerAccess, registerCredentials } from './owned.js';
+
+export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  const { servers } = ctx.stores;
+
+  router.get('/api/servers', need('servers', 'r'), async (c) => {
+    checkParams(c.query, ['protocol']);
+    const list = await servers.list({
+      ...listOptions(c.query, serverSortKeys),
+      protocol: many(c.query, 'protocol'),
+    });
+    ok(c, { servers: await Promise.all(list.map((s) => serverOut(ctx, s))) });
+  });
+
+  router.post('/api/servers', need('servers', 'w'), async (c) => {
+    const body = parseObject(await readJson(c), serverShape, serverRequired);
+    const s = await servers.create(mergeServer(blankServer(), body));
+    created(c, location('servers', s.name), await serverOut(ctx, s));
+  });
+
+  router.get('/api/servers/:server', need('servers', 'r'), async (c) => {
+    ok(c, await serverOut(ctx, await findServer(ctx, param(c, 'server'))));
+  });
+
+  // PATCH keeps omitted fields; PUT resets them (the listener state is kept: it has its own actions).
+  for (const method of ['patch', 'put'] as const) {
+    router[method]('/api/servers/:server', need('servers', 'w'), async (c) => {
+      const old = await findServer(ctx, param(c, 'server'));
+      const json = await readJson(c);
+      const next =
+        method === 'patch'
+          ? mergeServer(old, parseObject(json, serverShape))
+          : mergeServer(blankServer(old.enabled), parseObject(json, serverShape, serverRequired));
+      await servers.update(old.id, next);
+      created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));
+    });
+  }
+
+  router.delete('/api/servers/:server', need('servers', 'd'), async (c) => {
+    const s = await findServer(ctx, param(c, 'server'));
+    await deleting(`server "${s.name}"`, () => servers.delete(s.id));
+    noContent(c);
+  });
+
+  const actions = {
+    enable: (id: number) => servers.setEnabled(id, true),
+    start: (id: number) => servers.setEnabled(id, true),
+    disable: (id: number) => servers.setEnabled(id, false),
+    stop: (id: number) => servers.setEnabled(id, false),
+    restart: (id: number) => servers.touch(id),
+  };
+  for (const [action, run] of Object.entries(actions)) {
+    router.put(`/api/servers/:server/${action}`, need('servers', 'w'), async (c) => {
+      const s = await findServer(ctx, param(c, 'server'));
+      await run(s.id);
+      accepted(
+        c,
+        `server "${s.name}": ${action} requested; every node applies it`,
+        location('servers', s.name),
+      );
+    });
+  }
+
+  const owner: OwnerSpec = {
+    path: '/api/servers/:server',
+    permission: 'servers',
+    resolve: async (c) => {
+      const s = await findServer(ctx, param(c, 'server'));
+      return {
+        target: { kind: 'server', id: s.id },
+        label: `server "${s.name}"`,
+        location: location('servers', s.name),
+        changed: () => servers.touch(s.id),
+      };
+    },
+  };
+  registerCredentials(router, ctx, owner);
+  registerAccess(router, ctx, owner);
+}

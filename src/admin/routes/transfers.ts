@@ -1,0 +1,204 @@
+/**
+ * `/api/transfers`: list, create, and operator actions. Every action works through any node of
+ * a cluster: waiting transfers are changed in the database directly; a RUNNING one gets a
+ * requested action that the node running it carries out within a heartbeat.
+ */
+import { transferSortKeys } from '../../db/stores/transfers.js';
+import type { TransferFilter } from '../../db/stores/transfers.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import type { Transfer } from '../../model/entities.js';
+import type { TransferStatus } from '../../model/transfer-state.js';
+import { isTransferStatus, liveStatuses } from '../../model/transfer-state.js';
+import { need } from '../auth.js';
+import { readJson } from '../body.js';
+import { newTransferRequired, newTransferShape, transferOut } from '../dto/transfers.js';
+import { badRequest, notFound } from '../errors.js';
+import type { ApiContext, ApiRouter } from '../http.js';
+import { accepted, created, location, ok, param } from '../http.js';
+import { checkParams, date, listOptions, many, one } from '../paging.js';
+import { planTransfer, resolveParties, selectClient } from '../transfer-planner.js';
+import { parseObject } from '../validate.js';
+
+export function transferId(c: ApiContext): number {
+  const raw = param(c, 'id');
+  if (!/^\d{1,15}$/.test(raw)) throw badRequest(`the transfer id must be a positive integer, got "${raw}"`);
+  return Number(raw);
+}
+
+export function statuses(values: string[]): TransferStatus[] {
+  return values.map((s) => {
+    const up = s.toUpperCase();
+    if (!isTransferStatus(up)) throw badRequest(`query parameter "status": unknown status "${s}"`);
+    return up;
+  });
+}
+
+/** The live row of a transfer; 400 when it is already in history, 404 when unknown. */
+async function live(ctx: GatewayContext, id: number): Promise<Transfer> {
+  const t = await ctx.stores.transfers.get(id);
+  if (t !== undefined) return t;
+  const h = await ctx.stores.transfers.getHistory(id);
+  if (h !== undefined) throw badRequest(`transfer ${id} is finished (${h.status})`);
+  throw notFound(`transfer ${id} not found`);
+}
+
+const cancelTargets: Record<string, readonly TransferStatus[]> = {
+  planned: ['PLANNED'],
+  running: ['RUNNING'],
+  paused: ['PAUSED'],
+  interrupted: ['INTERRUPTED'],
+  error: ['ERROR'],
+  all: liveStatuses,
+};
+
+export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  const { transfers } = ctx.stores;
+  const show = async (c: ApiContext, id: number, status: 200 | 201): Promise<void> => {
+    const t = await transfers.getNormalized(id);
+    if (t === undefined) throw notFound(`transfer ${id} not found`);
+    if (status === 201) created(c, location('transfers', id), transferOut(t));
+    else ok(c, transferOut(t));
+  };
+
+  router.get('/api/transfers', need('transfers', 'r'), async (c) => {
+    checkParams(c.query, ['status', 'rule', 'start']);
+    const filter: TransferFilter = { status: statuses(many(c.query, 'status')), rule: many(c.query, 'rule') };
+    const start = date(c.query, 'start');
+    if (start !== undefined) filter.startAfter = start;
+    const list = await transfers.listNormalized(filter, listOptions(c.query, transferSortKeys));
+    ok(c, { transfers: list.map(transferOut) });
+  });
+
+  router.post('/api/transfers', need('transfers', 'w'), async (c) => {
+    const body = parseObject(await readJson(c), newTransferShape, newTransferRequired);
+    const parties = await resolveParties(ctx, body);
+    const client = await selectClient(ctx, parties.partner.protocol, body.client);
+    const t = await planTransfer(ctx, {
+      ...parties,
+      client,
+      file: body.file,
+      output: body.output,
+      start: body.start ?? ctx.now(),
+      info: body.transferInfo ?? {},
+      nbOfAttempts: body.nbOfAttempts,
+      firstRetryDelay: body.firstRetryDelay,
+      retryIncrementFactor: body.retryIncrementFactor,
+    });
+    await show(c, t.id, 201);
+  });
+
+  router.delete('/api/transfers', need('transfers', 'w'), async (c) => {
+    checkParams(c.query, ['target'], false);
+    const target = one(c.query, 'target');
+    const wanted = target === undefined ? undefined : cancelTargets[target];
+    if (wanted === undefined) {
+      throw badRequest(`query parameter "target" must be one of ${Object.keys(cancelTargets).join(', ')}`);
+    }
+    let cancelled = 0;
+    let requested = 0;
+    for (const id of await transfers.idsWithStatus([...wanted])) {
+      // Waiting rows go to history now; a running one is cancelled by its node.
+      if (await transfers.cancelWaiting(id, ctx.now())) cancelled++;
+      else if (await transfers.requestAction(id, 'cancel')) requested++;
+    }
+    c.status = 202;
+    c.body = {
+      message: `transfers cancelled: ${cancelled}; cancellation requested from running nodes: ${requested}`,
+      cancelled,
+      requested,
+    };
+  });
+
+  router.get('/api/transfers/:id', need('transfers', 'r'), async (c) => {
+    await show(c, transferId(c), 200);
+  });
+
+  router.put('/api/transfers/:id/pause', need('transfers', 'w'), async (c) => {
+    const id = transferId(c);
+    // Two tries: the row may change status (be claimed, end) between the read and the write.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const t = await live(ctx, id);
+      if (t.status === 'PLANNED' && (await transfers.pauseWaiting(id))) {
+        return accepted(c, `transfer ${id} paused`, location('transfers', id));
+      }
+      if (t.status === 'RUNNING' && (await transfers.requestAction(id, 'pause'))) {
+        return accepted(
+          c,
+          `pause of transfer ${id} requested from node ${t.node ?? '?'}`,
+          location('transfers', id),
+        );
+      }
+      if (t.status !== 'PLANNED' && t.status !== 'RUNNING') {
+        throw badRequest(
+          `cannot pause transfer ${id}: it is ${t.status} (only PLANNED or RUNNING ones can be)`,
+        );
+      }
+    }
+    throw badRequest(`cannot pause transfer ${id}: its status keeps changing, try again`);
+  });
+
+  router.put('/api/transfers/:id/resume', need('transfers', 'w'), async (c) => {
+    const id = transferId(c);
+    if (await transfers.resume(id, ctx.now())) {
+      return accepted(c, `transfer ${id} resumed`, location('transfers', id));
+    }
+    const t = await live(ctx, id);
+    if (t.remoteAccountId === null) throw badRequest(`cannot resume transfer ${id}: it is a server transfer`);
+    throw badRequest(
+      `cannot resume transfer ${id}: it is ${t.status} (only PAUSED, INTERRUPTED or ERROR ones can be)`,
+    );
+  });
+
+  router.put('/api/transfers/:id/cancel', need('transfers', 'w'), async (c) => {
+    const id = transferId(c);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const t = await live(ctx, id);
+      if (t.status === 'RUNNING') {
+        if (await transfers.requestAction(id, 'cancel')) {
+          return accepted(
+            c,
+            `cancellation of transfer ${id} requested from node ${t.node ?? '?'}`,
+            location('transfers', id),
+          );
+        }
+      } else if (await transfers.cancelWaiting(id, ctx.now())) {
+        return accepted(c, `transfer ${id} cancelled`, location('history', id));
+      }
+    }
+    throw badRequest(`cannot cancel transfer ${id}: its status keeps changing, try again`);
+  });
+
+  router.put('/api/transfers/:id/retry', need('transfers', 'w'), retryTransfer(ctx));
+}
+
+/** `PUT …/:id/retry[?date=]`: a NEW planned transfer copying a finished or live one (201). */
+export function retryTransfer(ctx: GatewayContext): (c: ApiContext) => Promise<void> {
+  const { transfers } = ctx.stores;
+  return async (c) => {
+    checkParams(c.query, ['date'], false);
+    const id = transferId(c);
+    const old = await transfers.getNormalized(id);
+    if (old === undefined) throw notFound(`transfer ${id} not found`);
+    if (old.isServer) {
+      throw badRequest(`cannot retry transfer ${id}: server transfers are started by the partner`);
+    }
+    const parties = await resolveParties(ctx, {
+      rule: old.rule,
+      isSend: old.isSend,
+      partner: old.agent,
+      account: old.account,
+    });
+    const client = await selectClient(ctx, parties.partner.protocol, old.client);
+    const t = await planTransfer(ctx, {
+      ...parties,
+      client,
+      file: old.srcFilename,
+      output: old.destFilename,
+      start: date(c.query, 'date') ?? ctx.now(),
+      info: old.info,
+    });
+    const out = await transfers.getNormalized(t.id);
+    if (out === undefined) throw notFound(`transfer ${t.id} not found`);
+    created(c, location('transfers', t.id), transferOut(out));
+  };
+}
