@@ -431,6 +431,15 @@ const paths: Record<string, Obj> = {
       errs: [503],
     }),
   },
+  '/lbz': {
+    get: op({
+      tag: 'health',
+      summary: "The load balancer's check: 200 ready, 404 draining (keep sessions, send no new ones), 503 down",
+      public: true,
+      ok: [200, reply('Ready', ref('Readiness'))],
+      errs: [404, 503],
+    }),
+  },
   '/api/about': {
     get: op({
       tag: 'status',

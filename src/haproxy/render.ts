@@ -41,7 +41,9 @@ export function renderHaproxyConfig(layout: ClusterLayout, options: RenderOption
     defaultsSection(options),
     ...layout.addresses.map((a) => {
       const name = proxyName(a, layout.addresses);
-      return a.kind === 'admin' ? adminProxies(a, name, layout.adminTls) : sftpProxies(a, name, options);
+      return a.kind === 'admin'
+        ? adminProxies(a, name, layout.adminTls)
+        : sftpProxies(a, name, options, adminPorts(layout), layout.adminTls);
     }),
     statsSection(options),
   ];
@@ -117,8 +119,45 @@ function servers(a: PublicAddress, extra: string): string[] {
   return a.nodes.map((n) => `    server ${n.node} ${joinHostPort(n.host, n.port)} check${extra}`);
 }
 
-function sftpProxies(a: PublicAddress, name: string, o: RenderOptions): string[] {
+/** Each node's admin port: the SFTP backend checks the node's readiness there. */
+function adminPorts(layout: ClusterLayout): Map<string, number> {
+  const ports = new Map<string, number>();
+  for (const a of layout.addresses) if (a.kind === 'admin') for (const n of a.nodes) ports.set(n.node, n.port);
+  return ports;
+}
+
+/**
+ * The node's `/lbz`: 200 ready, 404 draining (NOLB: no new sessions, transfers in flight go on),
+ * 503 or no answer: DOWN. A banner check would see a draining node's closed SSH listener as
+ * DOWN and `shutdown-sessions` would cut the transfers the drain is waiting for.
+ */
+function lbCheck(host: string): string[] {
+  return [
+    '    option httpchk',
+    `    http-check send meth GET uri /lbz ver HTTP/1.1 hdr Host ${host}`,
+    '    http-check expect status 200',
+    '    http-check disable-on-404',
+  ];
+}
+
+function sftpProxies(
+  a: PublicAddress,
+  name: string,
+  o: RenderOptions,
+  checkPorts: ReadonlyMap<string, number>,
+  adminTls: boolean,
+): string[] {
   const proxy = o.sendProxy ? ' send-proxy-v2' : '';
+  const nodeLines = a.nodes.map((n) => {
+    const port = checkPorts.get(n.node);
+    // Without an admin address for the node, fall back to the SSH banner on the SFTP port.
+    const check = port === undefined ? '' : ` port ${port}${adminTls ? ' check-ssl verify none' : ''}`;
+    return `    server ${n.node} ${joinHostPort(n.host, n.port)} check${check}${proxy} on-marked-down shutdown-sessions`;
+  });
+  const checks =
+    checkPorts.size > 0 && a.nodes.every((n) => checkPorts.has(n.node))
+      ? lbCheck(joinHostPort(a.host, a.port))
+      : ['    option tcp-check', '    tcp-check expect string SSH-2.0-'];
   return [
     `# SFTP ${joinHostPort(a.host, a.port)}: TCP passthrough (SSH is end-to-end between client and node).`,
     `frontend fe_${name}`,
@@ -137,17 +176,16 @@ function sftpProxies(a: PublicAddress, name: string, o: RenderOptions): string[]
     '    timeout server 1h',
     // Idle timeout once established, not a cap on a transfer: above the SFTP server's own idle limit.
     '    timeout tunnel 2h',
-    '    option tcp-check',
-    '    tcp-check expect string SSH-2.0-',
+    ...checks,
     // A node marked down has its sessions reset at once: clients reconnect elsewhere and resume.
-    ...servers(a, `${proxy} on-marked-down shutdown-sessions`),
+    ...nodeLines,
   ];
 }
 
 function adminProxies(a: PublicAddress, name: string, tls: boolean): string[] {
   const check = [
     '    option httpchk',
-    `    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host ${joinHostPort(a.host, a.port)}`,
+    `    http-check send meth GET uri /lbz ver HTTP/1.1 hdr Host ${joinHostPort(a.host, a.port)}`,
     '    http-check expect status 200',
   ];
   if (tls) {
@@ -184,7 +222,7 @@ function adminProxies(a: PublicAddress, name: string, tls: boolean): string[] {
     '    balance roundrobin',
     '    timeout server 5m',
     ...check,
-    // 404 on /readyz = draining: no new requests, running ones finish.
+    // 404 on /lbz = draining: no new requests, running ones finish.
     '    http-check disable-on-404',
     ...servers(a, ''),
   ];

@@ -2,6 +2,11 @@
  * Unauthenticated probes for load balancers and orchestrators. `/readyz` is 503 while the
  * node starts, drains or cannot reach the database within a second, so HAProxy stops sending
  * it work before it goes away.
+ *
+ * `/lbz` is the load balancer's check: the same facts, but a draining node answers 404, which
+ * HAProxy's `http-check disable-on-404` turns into NOLB: no new sessions, and the transfers in
+ * flight keep going until they end (a 503 would mark the node DOWN and, with
+ * `on-marked-down shutdown-sessions`, cut them).
  */
 import type { GatewayContext } from '../../gateway/context.js';
 import type { ApiRouter } from '../http.js';
@@ -32,15 +37,7 @@ export function healthRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.get('/readyz', async (c) => {
-    const h = ctx.health;
-    const reasons: string[] = [];
-    if (h.draining) reasons.push('the node is draining (shutting down)');
-    if (!h.started) reasons.push('the node is starting');
-    if (!h.databaseUp) reasons.push('the last database access failed');
-    if (reasons.length === 0) {
-      const failed = await pingWithin(ctx, pingTimeoutMs);
-      if (failed !== undefined) reasons.push(failed);
-    }
+    const reasons = await notReadyReasons(ctx);
     c.set('Cache-Control', 'no-store');
     if (reasons.length > 0) {
       c.status = 503;
@@ -49,4 +46,31 @@ export function healthRoutes(router: ApiRouter, ctx: GatewayContext): void {
       c.body = { status: 'ready', node: ctx.nodeName };
     }
   });
+
+  router.get('/lbz', async (c) => {
+    const reasons = await notReadyReasons(ctx);
+    c.set('Cache-Control', 'no-store');
+    if (reasons.length === 0) {
+      c.body = { status: 'ready', node: ctx.nodeName };
+    } else if (ctx.health.draining) {
+      c.status = 404;
+      c.body = { status: 'draining', node: ctx.nodeName, reasons };
+    } else {
+      c.status = 503;
+      c.body = { status: 'unavailable', node: ctx.nodeName, reasons };
+    }
+  });
+}
+
+async function notReadyReasons(ctx: GatewayContext): Promise<string[]> {
+  const h = ctx.health;
+  const reasons: string[] = [];
+  if (h.draining) reasons.push('the node is draining (shutting down)');
+  if (!h.started) reasons.push('the node is starting');
+  if (!h.databaseUp) reasons.push('the last database access failed');
+  if (reasons.length === 0) {
+    const failed = await pingWithin(ctx, pingTimeoutMs);
+    if (failed !== undefined) reasons.push(failed);
+  }
+  return reasons;
 }

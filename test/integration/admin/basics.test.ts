@@ -36,6 +36,23 @@ describe('admin API basics', () => {
       }
     });
 
+    it('answers the load-balancer check /lbz: 200 ready, 404 draining, 503 down', async () => {
+      assert.equal((await h.call('GET', '/lbz', undefined, { auth: null })).status, 200);
+      h.ctx.health.draining = true;
+      try {
+        // 404 puts the node in NOLB (keeps its sessions) where 503 would mark it DOWN.
+        assert.equal((await h.call('GET', '/lbz', undefined, { auth: null })).status, 404);
+      } finally {
+        h.ctx.health.draining = false;
+      }
+      h.ctx.health.databaseUp = false;
+      try {
+        assert.equal((await h.call('GET', '/lbz', undefined, { auth: null })).status, 503);
+      } finally {
+        h.ctx.health.databaseUp = true;
+      }
+    });
+
     it('answers /readyz 503 while the node is still starting', async () => {
       h.ctx.health.started = false;
       try {

@@ -63,7 +63,7 @@ describe('HAProxy generator: the seed tutorial layout (deploy/seed)', () => {
     }
   });
 
-  it('balances SFTP 127.0.0.1:2223 over 2001-2003 in TCP with banner checks', () => {
+  it('balances SFTP 127.0.0.1:2223 over 2001-2003 in TCP, checking each node\'s /lbz on its admin port', () => {
     assert.deepEqual(section(text, 'frontend fe_sftp_2223'), [
       'mode tcp',
       'bind 127.0.0.1:2223',
@@ -74,25 +74,28 @@ describe('HAProxy generator: the seed tutorial layout (deploy/seed)', () => {
     ]);
     const backend = section(text, 'backend be_sftp_2223');
     assert.ok(backend.includes('balance leastconn'));
-    assert.ok(backend.includes('tcp-check expect string SSH-2.0-'));
+    // A draining node answers 404: NOLB keeps its transfers going where a failed banner check
+    // would mark it DOWN and shutdown-sessions would cut them.
+    assert.ok(backend.includes('http-check send meth GET uri /lbz ver HTTP/1.1 hdr Host 127.0.0.1:2223'));
+    assert.ok(backend.includes('http-check disable-on-404'));
     assert.ok(backend.includes('timeout tunnel 2h'));
     assert.deepEqual(
       backend.filter((l) => l.startsWith('server ')),
       [
-        'server node1 127.0.0.1:2001 check on-marked-down shutdown-sessions',
-        'server node2 127.0.0.1:2002 check on-marked-down shutdown-sessions',
-        'server node3 127.0.0.1:2003 check on-marked-down shutdown-sessions',
+        'server node1 127.0.0.1:2001 check port 8081 on-marked-down shutdown-sessions',
+        'server node2 127.0.0.1:2002 check port 8082 on-marked-down shutdown-sessions',
+        'server node3 127.0.0.1:2003 check port 8083 on-marked-down shutdown-sessions',
       ],
     );
   });
 
-  it('balances REST 127.0.0.1:8080 over 8081-8083 in HTTP with /readyz checks', () => {
+  it('balances REST 127.0.0.1:8080 over 8081-8083 in HTTP with /lbz checks', () => {
     const frontend = section(text, 'frontend fe_admin_8080');
     assert.ok(frontend.includes('mode http'));
     assert.ok(frontend.includes('bind 127.0.0.1:8080'));
     assert.ok(frontend.includes('option forwardfor'));
     const backend = section(text, 'backend be_admin_8080');
-    assert.ok(backend.includes('http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1:8080'));
+    assert.ok(backend.includes('http-check send meth GET uri /lbz ver HTTP/1.1 hdr Host 127.0.0.1:8080'));
     assert.ok(backend.includes('http-check expect status 200'));
     assert.deepEqual(
       backend.filter((l) => l.startsWith('server ')),
@@ -143,7 +146,7 @@ describe('HAProxy generator: the committed files', () => {
     assert.ok(section(text, 'frontend fe_admin_8080').includes('bind :8080'));
     assert.deepEqual(
       section(text, 'backend be_sftp_2223').filter((l) => l.startsWith('server ')),
-      [1, 2, 3].map((n) => `server node${n} node${n}:2223 check on-marked-down shutdown-sessions`),
+      [1, 2, 3].map((n) => `server node${n} node${n}:2223 check port 8080 on-marked-down shutdown-sessions`),
     );
     assert.ok(section(text, 'resolvers docker').includes('nameserver dns 127.0.0.11:53'));
   });
@@ -164,7 +167,7 @@ describe('HAProxy generator: rules', () => {
       sendProxy: true,
     });
     writeFileSync(out, text);
-    assert.ok(text.includes('server a 10.0.0.11:2223 check send-proxy-v2 on-marked-down shutdown-sessions'));
+    assert.ok(text.includes('server a 10.0.0.11:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions'));
     assert.ok(text.includes('server a 10.0.0.11:8080 check\n'), 'REST uses X-Forwarded-For, not PROXY');
     assert.equal(haproxyCheck(out).status, 0, haproxyCheck(out).output);
   });
@@ -187,13 +190,13 @@ describe('HAProxy generator: rules', () => {
     assert.deepEqual(
       section(text, 'backend be_sftp_2223').filter((l) => l.startsWith('server ')),
       [
-        'server node2 node2:2223 check on-marked-down shutdown-sessions',
-        'server node10 node10:2223 check on-marked-down shutdown-sessions',
+        'server node2 node2:2223 check port 8080 on-marked-down shutdown-sessions',
+        'server node10 node10:2223 check port 8080 on-marked-down shutdown-sessions',
       ],
     );
     assert.deepEqual(
       section(text, 'backend be_sftp_2224').filter((l) => l.startsWith('server ')),
-      ['server node2 node2:2224 check on-marked-down shutdown-sessions'],
+      ['server node2 node2:2224 check port 8080 on-marked-down shutdown-sessions'],
     );
     assert.ok(section(text, 'frontend fe_sftp_2224').includes('bind 10.0.0.1:2224'));
   });
