@@ -14,6 +14,8 @@ import { clientRoutes } from './routes/clients.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { securityRoutes } from './routes/security.js';
 import { localAccountRoutes } from './routes/local-accounts.js';
 import { openApiRoutes } from './routes/openapi.js';
 import { overrideRoutes } from './routes/override.js';
@@ -41,6 +43,8 @@ export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   historyRoutes(router, ctx);
   overrideRoutes(router, ctx);
   clusterRoutes(router, ctx);
+  securityRoutes(router, ctx);
+  metricsRoutes(router, ctx);
   return router;
 }
 
@@ -55,7 +59,7 @@ export function listRoutes(router: ApiRouter): { method: string; path: string }[
   return out;
 }
 
-const isApi = (path: string): boolean => path === '/api' || path.startsWith('/api/');
+const isApi = (path: string): boolean => path === '/api' || path.startsWith('/api/') || path === '/metrics';
 
 export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
   const app = new Koa<AuthState>();

@@ -6,13 +6,17 @@ import type Koa from 'koa';
 import type { User } from '../model/entities.js';
 import type { PermissionRight, PermissionTarget } from '../model/permissions.js';
 import { hasPermission } from '../model/permissions.js';
-import { decoyHash, verifyPassword } from '../crypto/passwords.js';
+import { decoyHash } from '../crypto/passwords.js';
+import { VerifiedPasswordCache } from '../crypto/verified-cache.js';
 import type { GatewayContext } from '../gateway/context.js';
+import { clientAddress } from './client-address.js';
 import type { ApiState } from './errors.js';
 import { ApiError } from './errors.js';
 
 export interface AuthState extends ApiState {
   user: User;
+  /** The client's address (X-Forwarded-For believed only from trusted proxies). */
+  clientAddress: string;
 }
 
 const challenge = { 'WWW-Authenticate': 'Basic realm="waarp-gateway", charset="UTF-8"' };
@@ -31,18 +35,52 @@ export function parseBasic(header: string): { login: string; password: string } 
   return { login: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** Authenticates every request it sees; 401 with a Basic challenge otherwise. */
+/**
+ * Authenticates every request it sees; 401 with a Basic challenge otherwise. Failures count
+ * against the client's address for the whole cluster; a banned address gets 429 before any
+ * password is checked.
+ */
 export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
+  const verified = new VerifiedPasswordCache();
+  const { security } = ctx.config;
+  const policy = {
+    maxFailures: security.maxLoginFailures,
+    windowMs: security.failureWindowMs,
+    banMs: security.banDurationMs,
+  };
   return async (kctx, next) => {
+    const source = clientAddress(
+      kctx.req.socket.remoteAddress,
+      kctx.get('X-Forwarded-For') || undefined,
+      ctx.config.admin.trustedProxies,
+    );
+    kctx.state.clientAddress = source;
+    if (policy.maxFailures > 0) {
+      const until = await ctx.stores.bans.bannedUntil(source, ctx.now());
+      if (until !== undefined) throw banned(until, ctx.now());
+    }
     const creds = parseBasic(kctx.get('Authorization'));
     if (creds === undefined) throw unauthorized('authentication required (HTTP Basic)');
     const user = await ctx.stores.users.get(creds.login);
     // An unknown login costs the same as a wrong password, so logins cannot be probed.
-    const ok = await verifyPassword(creds.password, user?.passwordHash ?? (await decoyHash()));
-    if (user === undefined || !ok) throw unauthorized('invalid username or password');
+    const ok = await verified.verify(creds.password, user?.passwordHash ?? (await decoyHash()));
+    if (user === undefined || !ok) {
+      ctx.metrics.loginFailures++;
+      const until = await ctx.stores.bans.recordFailure(source, 'rest', ctx.now(), policy);
+      ctx.log.warn({ source, login: creds.login, banned: until !== undefined }, 'admin API login failed');
+      if (until !== undefined) throw banned(until, ctx.now());
+      throw unauthorized('invalid username or password');
+    }
     kctx.state.user = user;
     await next();
   };
+}
+
+function banned(until: number, now: number): ApiError {
+  const seconds = Math.max(1, Math.ceil((until - now) / 1000));
+  return new ApiError('E_BANNED', `too many failed logins from this address: banned for ${seconds} s`, {
+    'Retry-After': String(seconds),
+  });
 }
 
 const rightNames: Record<PermissionRight, string> = { r: 'read', w: 'write', d: 'delete' };

@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | 'E_METHOD_NOT_ALLOWED'
   | 'E_CONFLICT'
   | 'E_TOO_LARGE'
+  | 'E_BANNED'
   | 'E_INTERNAL'
   | 'E_NOT_IMPLEMENTED'
   | 'E_UNAVAILABLE';
@@ -28,6 +29,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   E_METHOD_NOT_ALLOWED: 405,
   E_CONFLICT: 409,
   E_TOO_LARGE: 413,
+  E_BANNED: 429,
   E_INTERNAL: 500,
   E_NOT_IMPLEMENTED: 501,
   E_UNAVAILABLE: 503,

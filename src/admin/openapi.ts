@@ -434,7 +434,8 @@ const paths: Record<string, Obj> = {
   '/lbz': {
     get: op({
       tag: 'health',
-      summary: "The load balancer's check: 200 ready, 404 draining (keep sessions, send no new ones), 503 down",
+      summary:
+        "The load balancer's check: 200 ready, 404 draining (keep sessions, send no new ones), 503 down",
       public: true,
       ok: [200, reply('Ready', ref('Readiness'))],
       errs: [404, 503],
@@ -461,6 +462,32 @@ const paths: Record<string, Obj> = {
   },
   '/api/openapi.json': {
     get: op({ tag: 'status', summary: 'This document', ok: [200, reply('OpenAPI document', freeObject)] }),
+  },
+  '/metrics': {
+    get: op({
+      tag: 'cluster',
+      summary: "This node's metrics, Prometheus text format",
+      perm: 'administration:r',
+      ok: [200, { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }],
+    }),
+  },
+  '/api/bans': {
+    get: op({
+      tag: 'cluster',
+      summary: 'Addresses banned after too many failed logins (on every node)',
+      perm: 'administration:r',
+      ok: [200, reply('Bans', listOf('bans', 'Ban'))],
+      errs: [400],
+    }),
+  },
+  '/api/bans/{address}': {
+    delete: op({
+      tag: 'cluster',
+      summary: 'Lift a ban (and forget the failures) on every node',
+      perm: 'administration:d',
+      ok: [204, reply('Lifted')],
+      errs: [404],
+    }),
   },
   '/api/cluster/nodes': {
     get: op({
@@ -722,6 +749,7 @@ const errorText: Record<number, string> = {
   403: 'The user lacks the permission',
   404: 'No such object',
   409: 'Name already used, or the object is still referenced',
+  429: 'Too many failed logins from this address: banned for a while (Retry-After)',
   501: 'This node has no instance name (override routes)',
   503: 'Not ready',
 };
@@ -898,6 +926,15 @@ export function openApiDocument(version: string): Obj {
           ['name', 'state', 'alive'],
         ),
         Readiness: object({ status: str(), node: str(), reasons: arr(str()) }, ['status']),
+        Ban: object(
+          {
+            address: str(),
+            failures: int('Failed logins in the current window'),
+            bannedUntil: dateTime('End of the ban'),
+            lastProtocol: { type: 'string', enum: ['sftp', 'rest'] },
+          },
+          ['address', 'bannedUntil'],
+        ),
       },
     },
   });

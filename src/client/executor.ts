@@ -150,6 +150,7 @@ class Execution {
       this.#t.progress = from;
       await this.#save('StepData');
       await pushFile(session.sftp, local, handle, size, this.#copyOptions(from));
+      this.ctx.metrics.bytesOut += size - from;
       // A longer remote file (an older, bigger upload) must not keep its tail.
       if ((existing?.size ?? 0) > size) await session.truncate(handle, size);
     } finally {
@@ -177,6 +178,7 @@ class Execution {
     const handle = await session.open(remote, 'r');
     try {
       await pullFile(session.sftp, handle, tmp, size, this.#copyOptions(from));
+      this.ctx.metrics.bytesIn += size - from;
     } finally {
       await session.closeHandle(handle).catch(() => undefined);
     }

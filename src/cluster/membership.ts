@@ -99,6 +99,7 @@ export class Membership {
       if (reaped.length > 0)
         ctx.log.warn({ ids: reaped }, 'took back transfers of a node that stopped answering');
       this.#lastBeat = now;
+      ctx.metrics.lastHeartbeatAt = now;
       if (!ctx.health.databaseUp) ctx.log.info('database reachable again');
       ctx.health.databaseUp = true;
     } catch (err) {

@@ -37,7 +37,9 @@ export function renderMetrics(m: Metrics, s: MetricsSnapshot): string {
   const out: string[] = [
     '# HELP waarp_transfers Transfers of the gateway (all nodes) by status.',
     '# TYPE waarp_transfers gauge',
-    ...Object.entries(s.transfersByStatus).map(([status, n]) => line('waarp_transfers', { ...node, status }, n)),
+    ...Object.entries(s.transfersByStatus).map(([status, n]) =>
+      line('waarp_transfers', { ...node, status }, n),
+    ),
     '# HELP waarp_transfers_running_here Transfers this node is running, by side.',
     '# TYPE waarp_transfers_running_here gauge',
     line('waarp_transfers_running_here', { ...node, side: 'server' }, s.runningHere.server),
@@ -54,7 +56,11 @@ export function renderMetrics(m: Metrics, s: MetricsSnapshot): string {
     line('waarp_login_failures_total', node, m.loginFailures),
     '# HELP waarp_heartbeat_age_seconds Time since this node last recorded its heartbeat.',
     '# TYPE waarp_heartbeat_age_seconds gauge',
-    line('waarp_heartbeat_age_seconds', node, m.lastHeartbeatAt === 0 ? -1 : (s.now - m.lastHeartbeatAt) / 1000),
+    line(
+      'waarp_heartbeat_age_seconds',
+      node,
+      m.lastHeartbeatAt === 0 ? -1 : (s.now - m.lastHeartbeatAt) / 1000,
+    ),
     '# HELP waarp_db_latency_seconds Duration of the last database round trip (-1: failed).',
     '# TYPE waarp_db_latency_seconds gauge',
     line('waarp_db_latency_seconds', node, m.dbLatencyMs < 0 ? -1 : m.dbLatencyMs / 1000),

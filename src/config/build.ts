@@ -123,6 +123,11 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       nodeTimeoutMs: nodeTimeout,
       drainGraceMs: num('cluster.drainGrace'),
     },
+    security: {
+      maxLoginFailures: num('security.maxLoginFailures'),
+      failureWindowMs: num('security.failureWindow'),
+      banDurationMs: num('security.banDuration'),
+    },
     indirection: input.indirection,
   };
   return deepFreeze(config);

@@ -58,6 +58,10 @@ export const sections: readonly SectionDef[] = [
   { name: 'database', doc: 'The database shared by every node of the gateway.' },
   { name: 'controller', doc: 'The scheduler of planned client transfers.' },
   { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
+  {
+    name: 'security',
+    doc: 'Defence against password guessing, shared by every node (not in the reference).',
+  },
 ];
 
 const nonEmpty = (v: string): string | undefined => (v === '' ? 'must not be empty' : undefined);
@@ -344,6 +348,33 @@ export const schema = [
     default: '30s',
     doc: 'On SIGTERM, how long running transfers may finish before they are interrupted.',
     env: 'DRAIN_GRACE',
+  },
+  {
+    id: 'security.maxLoginFailures',
+    section: 'security',
+    key: 'MaxLoginFailures',
+    type: count,
+    default: '10',
+    doc: 'Failed SFTP or REST logins from one address, within FailureWindow, that ban it on every node; 0 = off.',
+    env: 'MAX_LOGIN_FAILURES',
+  },
+  {
+    id: 'security.failureWindow',
+    section: 'security',
+    key: 'FailureWindow',
+    type: { kind: 'duration', minMs: 1 },
+    default: '5m',
+    doc: 'The window in which failed logins are counted.',
+    env: 'FAILURE_WINDOW',
+  },
+  {
+    id: 'security.banDuration',
+    section: 'security',
+    key: 'BanDuration',
+    type: { kind: 'duration', minMs: 1 },
+    default: '15m',
+    doc: 'How long a banned address is refused (an administrator can lift it sooner).',
+    env: 'BAN_DURATION',
   },
 ] as const satisfies readonly KeyDef[];
 

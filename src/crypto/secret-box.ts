@@ -68,7 +68,9 @@ function readKey(file: string): Buffer {
   // Tolerate a trailing newline from an operator's `echo`, nothing else.
   const trimmed = key.length === 33 && key[32] === 0x0a ? key.subarray(0, 32) : key;
   if (trimmed.length !== 32) {
-    throw new Error(`${file}: the AES key file must hold 32 bytes, it holds ${key.length} (every node must share it)`);
+    throw new Error(
+      `${file}: the AES key file must hold 32 bytes, it holds ${key.length} (every node must share it)`,
+    );
   }
   return trimmed;
 }

@@ -8,6 +8,7 @@ import { startAdminServer } from '../admin/server.js';
 import { ensureAdminUser } from '../admin/bootstrap.js';
 import { ActionPoller } from '../cluster/actions.js';
 import { Membership } from '../cluster/membership.js';
+import { Metrics } from '../cluster/metrics.js';
 import { Controller } from '../controller/controller.js';
 import type { GatewayConfig } from '../config/types.js';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -70,6 +71,7 @@ export async function startNode(
     services: new ServiceRegistry(),
     health: new NodeHealth(),
     running: new RunningTransfers(),
+    metrics: new Metrics(),
     now: () => Date.now(),
   };
 

@@ -6,6 +6,7 @@
 import type { GatewayConfig } from '../config/types.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Stores } from '../db/stores/index.js';
+import type { Metrics } from '../cluster/metrics.js';
 import type { Logger } from '../log.js';
 import type { RunningTransfers } from '../transfer/registry.js';
 
@@ -60,6 +61,8 @@ export interface GatewayContext {
   readonly health: NodeHealth;
   /** Transfers this process is running (server and client side). */
   readonly running: RunningTransfers;
+  /** Counters for GET /metrics. */
+  readonly metrics: Metrics;
   /** The clock every lease and retry time is read from (tests can move it). */
   now(): number;
 }

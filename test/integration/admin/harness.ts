@@ -18,6 +18,7 @@ import { NodeHealth, ServiceRegistry } from '../../../src/gateway/context.js';
 import { silentLogger } from '../../../src/log.js';
 import { applyPermissions } from '../../../src/model/permissions.js';
 import { RunningTransfers } from '../../../src/transfer/registry.js';
+import { Metrics } from '../../../src/cluster/metrics.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { openTestDatabase, testDbKind } from '../../support/test-db.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
@@ -106,6 +107,7 @@ export function testConfig(
     },
     controller: { delayMs: 1000, maxTransferIn: 0, maxTransferOut: 0 },
     cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 1000 },
+    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
     indirection: emptyIndirection(),
   };
 }
@@ -123,6 +125,7 @@ export function makeContext(config: GatewayConfig, db: SqlDatabase, nodeName: st
     services: new ServiceRegistry(),
     health,
     running: new RunningTransfers(),
+    metrics: new Metrics(),
     now: () => Date.now(),
   };
 }

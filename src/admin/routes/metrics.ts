@@ -1,0 +1,25 @@
+/** `GET /metrics`: this node's metrics in the Prometheus text format (Basic auth, as /api). */
+import { renderMetrics } from '../../cluster/metrics.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { need } from '../auth.js';
+import type { ApiRouter } from '../http.js';
+
+export function metricsRoutes(router: ApiRouter, ctx: GatewayContext): void {
+  router.get('/metrics', need('administration', 'r'), async (c) => {
+    const started = performance.now();
+    try {
+      await ctx.stores.db.ping();
+      ctx.metrics.dbLatencyMs = performance.now() - started;
+    } catch {
+      ctx.metrics.dbLatencyMs = -1;
+    }
+    const transfersByStatus = ctx.metrics.dbLatencyMs < 0 ? {} : await ctx.stores.transfers.countByStatus();
+    c.type = 'text/plain; version=0.0.4';
+    c.body = renderMetrics(ctx.metrics, {
+      node: ctx.nodeName,
+      transfersByStatus,
+      runningHere: { server: ctx.running.count('server'), client: ctx.running.count('client') },
+      now: ctx.now(),
+    });
+  });
+}

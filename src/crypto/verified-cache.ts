@@ -1,0 +1,40 @@
+/**
+ * A bounded cache of password checks that succeeded, so that a client logging in again and
+ * again (REST calls, short SFTP sessions) does not pay the KDF every time.
+ *
+ * The key is a SHA-256 of the STORED hash and the password offered. Callers always read the
+ * stored hash from the database first, so a changed password (new stored hash), a deleted
+ * account (no stored hash) or a wrong password (different key) can never hit the cache. Only
+ * successes are cached; the entries hold digests, never passwords.
+ */
+import { createHash } from 'node:crypto';
+import { verifyPassword } from './passwords.js';
+
+export class VerifiedPasswordCache {
+  readonly #entries = new Map<string, true>();
+
+  constructor(private readonly capacity = 1024) {}
+
+  async verify(password: string, storedHash: string): Promise<boolean> {
+    const key = createHash('sha256').update(storedHash).update('\0').update(password).digest('base64');
+    if (this.#entries.has(key)) {
+      // Refresh its place: the Map keeps insertion order, the oldest goes first.
+      this.#entries.delete(key);
+      this.#entries.set(key, true);
+      return true;
+    }
+    const ok = await verifyPassword(password, storedHash);
+    if (ok) {
+      this.#entries.set(key, true);
+      if (this.#entries.size > this.capacity) {
+        const oldest = this.#entries.keys().next().value;
+        if (oldest !== undefined) this.#entries.delete(oldest);
+      }
+    }
+    return ok;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
