@@ -1,0 +1,128 @@
+/**
+ * One SSH connection to a listener: authentication, then only `session` channels running the
+ * `sftp` subsystem (ssh2 rejects everything else: shells, exec, forwarding). Errors of one
+ * connection are logged and end it; they never reach the process.
+ */
+import type { GatewayContext } from '../gateway/context.js';
+import type { Logger } from '../log.js';
+import type { LocalAccount, Server } from '../model/entities.js';
+import type { ServerTransfers } from '../transfer/server-transfers.js';
+import { authenticate } from './auth.js';
+import { Flow } from './flow.js';
+import { normalizeIp } from './ip-allow.js';
+import { SftpSession } from './session.js';
+import type { AuthContext, ClientInfo, Connection, SFTPWrapper } from './ssh2.js';
+import { socketOf } from './ssh2.js';
+
+/** Failed attempts before the connection is dropped (OpenSSH's MaxAuthTries is 6). */
+const maxAuthFailures = 6;
+const methods: ('password' | 'publickey')[] = ['publickey', 'password'];
+
+export class SftpConnection {
+  readonly serverId: number;
+  readonly closed: Promise<void>;
+  readonly #sessions = new Set<SftpSession>();
+  readonly #log: Logger;
+  readonly #flow: Flow;
+  readonly #ip: string;
+  #account: LocalAccount | undefined;
+  #failures = 0;
+  #done!: () => void;
+
+  constructor(
+    private readonly ctx: GatewayContext,
+    private readonly server: Server,
+    private readonly transfers: ServerTransfers,
+    private readonly conn: Connection,
+    info: ClientInfo,
+  ) {
+    this.serverId = server.id;
+    this.#ip = normalizeIp(info.ip);
+    this.#log = ctx.log.child({ component: 'sftp', server: server.name, remote: this.#ip });
+    this.closed = new Promise((resolve) => (this.#done = resolve));
+    const sock = socketOf(conn);
+    // Without it every small reply waits for the client's delayed ACK: uploads crawl.
+    sock?.setNoDelay(true);
+    this.#flow = new Flow(sock);
+    conn.on('error', (err: Error) => this.#log.debug({ err }, 'connection error'));
+    conn.on('authentication', (auth: AuthContext) => this.#authenticate(auth));
+    conn.on('ready', () => this.#log.info({ user: this.#account?.login }, 'partner logged in'));
+    conn.on('session', (accept: () => unknown) => this.#session(accept));
+    conn.on('close', () => void this.#closeSessions());
+  }
+
+  /** Ends the connection; resolves once its transfers are recorded as interrupted. */
+  end(): Promise<void> {
+    try {
+      this.conn.end();
+    } catch (err) {
+      this.#log.debug({ err }, 'cannot end the connection');
+    }
+    return this.#closeSessions().then(() => this.closed);
+  }
+
+  #authenticate(auth: AuthContext): void {
+    authenticate(this.ctx, this.server, this.#ip, auth)
+      .then((outcome) => {
+        if (outcome.kind === 'accept') {
+          this.#account = outcome.account;
+          auth.accept();
+        } else if (outcome.kind === 'key-ok') {
+          auth.accept();
+        } else {
+          this.#rejected(auth);
+        }
+      })
+      .catch((err: unknown) => {
+        this.#log.error({ err }, 'authentication failed with an internal error');
+        this.#rejected(auth);
+      });
+  }
+
+  #rejected(auth: AuthContext): void {
+    // `none` is how clients ask which methods exist: not a failure.
+    if (auth.method !== 'none') {
+      this.#failures++;
+      this.#log.info({ user: auth.username, method: auth.method }, 'authentication refused');
+    }
+    auth.reject(methods);
+    if (this.#failures >= maxAuthFailures) this.conn.end();
+  }
+
+  #session(accept: () => unknown): void {
+    const account = this.#account;
+    if (account === undefined) return;
+    const session = accept() as {
+      on(event: 'sftp', listener: (accept: () => unknown) => void): void;
+      on(event: 'error', listener: (err: Error) => void): void;
+    };
+    session.on('error', (err) => this.#log.debug({ err }, 'session error'));
+    session.on('sftp', (acceptSftp) => {
+      try {
+        const sftp = acceptSftp() as SFTPWrapper;
+        const log = this.#log.child({ user: account.login });
+        const peer = { server: this.server, account, remoteAddress: this.#ip };
+        const s = new SftpSession(this.ctx, peer, this.transfers, sftp, this.#flow, log);
+        this.#sessions.add(s);
+        // A malformed packet makes ssh2 emit 'error' and close the channel: never unhandled.
+        sftp.on('error', (err: Error) => log.info({ err }, 'SFTP protocol error: session closed'));
+        s.attach();
+        // OpenSSH's sftp waits for the channel to close at the end of a batch.
+        sftp.on('end', () => sftp.end());
+        sftp.on('close', () => void s.close());
+      } catch (err) {
+        this.#log.error({ err }, 'cannot start the SFTP session');
+      }
+    });
+  }
+
+  #closing: Promise<void> | undefined;
+
+  #closeSessions(): Promise<void> {
+    this.#closing ??= Promise.allSettled([...this.#sessions].map((s) => s.close())).then(() => {
+      this.#log.debug('connection closed');
+      this.#done();
+    });
+    return this.#closing;
+  }
+}

@@ -1,0 +1,42 @@
+/**
+ * Host keys of a listener: the server's `ssh_private_key` credentials (AES-GCM encrypted, several
+ * allowed), else one ed25519 key generated once for the whole gateway and kept encrypted in the
+ * shared settings, so every node of a cluster presents the same host key behind the balancer.
+ */
+import type { GatewayContext } from '../gateway/context.js';
+import type { Server } from '../model/entities.js';
+import { utils } from './ssh2.js';
+
+export const gatewayHostKeySetting = 'sftp.hostKey.ed25519';
+
+/** Private keys (OpenSSH or PEM text) the listener of `server` presents. */
+export async function loadHostKeys(ctx: GatewayContext, server: Server): Promise<string[]> {
+  const creds = await ctx.stores.credentials.list({ kind: 'server', id: server.id }, 'ssh_private_key');
+  const keys: string[] = [];
+  for (const c of creds) {
+    let key: string;
+    try {
+      key = ctx.secrets.decrypt(c.value);
+    } catch (err) {
+      ctx.log.error({ err, server: server.name, credential: c.name }, 'cannot decrypt a host key: skipped');
+      continue;
+    }
+    const parsed = utils.parseKey(key);
+    if (parsed instanceof Error || (Array.isArray(parsed) && parsed.length === 0)) {
+      ctx.log.error({ server: server.name, credential: c.name }, 'host key is not a private key: skipped');
+      continue;
+    }
+    keys.push(key);
+  }
+  if (keys.length > 0) return keys;
+  return [await gatewayHostKey(ctx)];
+}
+
+/** The gateway-wide generated host key (created by the first node that needs it). */
+export async function gatewayHostKey(ctx: GatewayContext): Promise<string> {
+  const stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, () => {
+    const pair = utils.generateKeyPairSync('ed25519');
+    return ctx.secrets.encrypt(pair.private);
+  });
+  return ctx.secrets.decrypt(stored);
+}

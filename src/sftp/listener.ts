@@ -1,0 +1,84 @@
+/** One ssh2 listener for one server row: host keys, algorithms and address fixed at start. */
+import type { GatewayContext } from '../gateway/context.js';
+import type { Server } from '../model/entities.js';
+import { splitHostPort } from '../config/address.js';
+import type { ServerTransfers } from '../transfer/server-transfers.js';
+import { serverAlgorithms } from './algorithms.js';
+import { SftpConnection } from './connection.js';
+import { loadHostKeys } from './host-keys.js';
+import type { ClientInfo, Connection, Ssh2Server } from './ssh2.js';
+import { Server as SshServer } from './ssh2.js';
+
+export interface ListenerInfo {
+  server: string;
+  address: string;
+  port: number;
+}
+
+export class SftpListener {
+  readonly #srv: Ssh2Server;
+  #closed: Promise<void> | undefined;
+
+  private constructor(
+    readonly server: Server,
+    /** The address actually listened on (after indirection). */
+    readonly bindAddress: string,
+    srv: Ssh2Server,
+  ) {
+    this.#srv = srv;
+  }
+
+  /** Starts listening; `onConnection` receives every accepted connection. */
+  static async start(
+    ctx: GatewayContext,
+    server: Server,
+    transfers: ServerTransfers,
+    onConnection: (c: SftpConnection) => void,
+  ): Promise<SftpListener> {
+    const bindAddress = ctx.config.indirection.resolve(server.address);
+    const hp = splitHostPort(bindAddress);
+    if (hp === undefined || hp.port === undefined) {
+      throw new Error(`address "${bindAddress}" is not host:port`);
+    }
+    const hostKeys = await loadHostKeys(ctx, server);
+    const srv = new SshServer(
+      { hostKeys, algorithms: serverAlgorithms(server.protoConfig), ident: `WaarpGatewayTS_${ctx.version}` },
+      (conn: Connection, info: ClientInfo) => {
+        try {
+          onConnection(new SftpConnection(ctx, server, transfers, conn, info));
+        } catch (err) {
+          ctx.log.error({ err, server: server.name }, 'cannot handle a connection');
+          conn.end();
+        }
+      },
+    );
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(Number(hp.port), hp.host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    srv.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
+    return new SftpListener(server, bindAddress, srv);
+  }
+
+  info(): ListenerInfo {
+    const a = this.#srv.address();
+    if (a === null || typeof a === 'string')
+      return { server: this.server.name, address: this.bindAddress, port: 0 };
+    return { server: this.server.name, address: a.address, port: a.port };
+  }
+
+  /**
+   * Stops accepting connections; open ones are left alone. (net.Server's close callback waits
+   * for every connection to end, so it is not awaited: the port is free once this resolves.)
+   */
+  close(): Promise<void> {
+    this.#closed ??= new Promise((resolve) => {
+      this.#srv.close();
+      setImmediate(resolve);
+    });
+    return this.#closed;
+  }
+}

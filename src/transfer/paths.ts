@@ -1,0 +1,208 @@
+/**
+ * Where transfers read and write, as pure functions (no file system access): the reference's
+ * leaf/branch directory chains (reference §1.5, `utils.GetPath`), the mapping of a protocol
+ * path (SFTP's virtual tree) to a rule, and the containment check every real path must pass.
+ * Shared by the SFTP server and the client-transfer engine.
+ */
+import { isAbsolute, join, posix, resolve, sep } from 'node:path';
+import type { Rule, Server } from '../model/entities.js';
+
+/** One candidate of a directory chain: a leaf is used only if nothing was chosen yet, a branch
+ *  (a root) is always prepended. */
+export interface PathElem {
+  readonly path: string;
+  readonly branch: boolean;
+}
+
+export const leaf = (path: string): PathElem => ({ path, branch: false });
+export const branch = (path: string): PathElem => ({ path, branch: true });
+
+/**
+ * Walks the chain from most to least specific and stops at the first absolute result, as the
+ * reference's `GetPath`. Empty elements are skipped. A chain that never becomes absolute is
+ * resolved against the process's directory (the gateway home, the last branch, is absolute).
+ */
+export function resolveChain(elems: readonly PathElem[]): string {
+  let acc = '';
+  let leafChosen = false;
+  for (const e of elems) {
+    if (e.path === '') continue;
+    if (!e.branch) {
+      if (leafChosen) continue;
+      leafChosen = true;
+    }
+    acc = acc === '' ? e.path : join(e.path, acc);
+    if (isAbsolute(acc)) return resolve(acc);
+  }
+  return resolve(acc);
+}
+
+/** The configured default directories (absolute). */
+export interface DefaultDirs {
+  readonly gatewayHome: string;
+  readonly defaultInDir: string;
+  readonly defaultOutDir: string;
+  readonly defaultTmpDir: string;
+}
+
+type ServerDirs = Pick<Server, 'rootDir' | 'receiveDir' | 'sendDir' | 'tmpReceiveDir'>;
+type RuleDirs = Pick<Rule, 'localDir' | 'tmpLocalRcvDir'>;
+
+/** A server with a root dir gets `in`, `out` and `tmp` for its empty dirs (`LocalAgent.makePaths`). */
+export function effectiveServerDirs(s: ServerDirs): ServerDirs {
+  if (s.rootDir === '') return s;
+  return {
+    rootDir: s.rootDir,
+    receiveDir: s.receiveDir === '' ? 'in' : s.receiveDir,
+    sendDir: s.sendDir === '' ? 'out' : s.sendDir,
+    tmpReceiveDir: s.tmpReceiveDir === '' ? 'tmp' : s.tmpReceiveDir,
+  };
+}
+
+/** Server side, partner downloads: where the files sent are read. */
+export function serverSendDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
+  const s = effectiveServerDirs(server);
+  return resolveChain([
+    leaf(rule.localDir),
+    leaf(s.sendDir),
+    branch(s.rootDir),
+    leaf(d.defaultOutDir),
+    branch(d.gatewayHome),
+  ]);
+}
+
+/** Server side, partner uploads: where the received files end. */
+export function serverReceiveDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
+  const s = effectiveServerDirs(server);
+  return resolveChain([
+    leaf(rule.localDir),
+    leaf(s.receiveDir),
+    branch(s.rootDir),
+    leaf(d.defaultInDir),
+    branch(d.gatewayHome),
+  ]);
+}
+
+/** Server side, partner uploads: where the bytes land until the file is complete. */
+export function serverTmpDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
+  const s = effectiveServerDirs(server);
+  return resolveChain([
+    leaf(rule.tmpLocalRcvDir),
+    leaf(rule.localDir),
+    leaf(s.tmpReceiveDir),
+    leaf(s.receiveDir),
+    branch(s.rootDir),
+    leaf(d.defaultTmpDir),
+    leaf(d.defaultInDir),
+    branch(d.gatewayHome),
+  ]);
+}
+
+/**
+ * The temporary file of an upload: predictable from the row alone (destination name and id),
+ * so any node can find it again; unique per transfer, so two uploads never share bytes.
+ */
+export function tmpFileName(destFilename: string, transferId: number): string {
+  return `${destFilename}.${transferId}.part`;
+}
+
+// ---- the virtual tree -------------------------------------------------------------------
+
+/** Thrown for a path that can never be valid (NUL byte). */
+export class BadPathError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadPathError';
+  }
+}
+
+/**
+ * A protocol path as an absolute, normalised virtual path: relative paths are taken from the
+ * root, `.` and `..` are folded (`..` never climbs above `/`), trailing slashes dropped.
+ */
+export function normalizeVirtual(path: string): string {
+  if (path.includes('\0')) throw new BadPathError('path contains a NUL byte');
+  return posix.resolve('/', path === '' ? '.' : path);
+}
+
+function segmentsOf(path: string): string[] {
+  return path.split('/').filter((s) => s !== '' && s !== '.');
+}
+
+/** A rule's path as segments (leading `/` ignored; empty means the rule name, as the reference). */
+export function ruleSegments(rule: Pick<Rule, 'path' | 'name'>): string[] {
+  const segs = segmentsOf(rule.path);
+  return segs.length > 0 ? segs : segmentsOf(rule.name);
+}
+
+export interface RuleMatch {
+  readonly rule: Rule;
+  /** Path inside the rule's directories (posix, no `..`); '' for the rule's root. */
+  readonly rel: string;
+}
+
+export type Direction = 'send' | 'receive';
+
+/**
+ * The rule a virtual path falls in: the longest rule path that is a prefix of it on segment
+ * boundaries, preferring a send rule for reads and a receive rule for writes when both
+ * directions share that path. Undefined when no rule covers the path (the root, a virtual
+ * folder, or nothing).
+ */
+export function matchRule(
+  rules: readonly Rule[],
+  virtualPath: string,
+  prefer: Direction,
+): RuleMatch | undefined {
+  const segs = segmentsOf(normalizeVirtual(virtualPath));
+  let best: { rule: Rule; len: number } | undefined;
+  for (const rule of rules) {
+    const rs = ruleSegments(rule);
+    if (rs.length === 0 || rs.length > segs.length) continue;
+    if (!rs.every((s, i) => segs[i] === s)) continue;
+    const better =
+      best === undefined ||
+      rs.length > best.len ||
+      (rs.length === best.len && rule.isSend === (prefer === 'send') && best.rule.isSend !== rule.isSend);
+    if (better) best = { rule, len: rs.length };
+  }
+  if (best === undefined) return undefined;
+  return { rule: best.rule, rel: segs.slice(best.len).join('/') };
+}
+
+/**
+ * The virtual folder at `virtualPath`: the sorted, de-duplicated names of the next segments of
+ * the rules below it; undefined when the path is not a virtual folder (it is inside a rule, or
+ * leads nowhere). The root is always a folder, even with no rule.
+ */
+export function virtualChildren(rules: readonly Rule[], virtualPath: string): string[] | undefined {
+  const segs = segmentsOf(normalizeVirtual(virtualPath));
+  const names = new Set<string>();
+  for (const rule of rules) {
+    const rs = ruleSegments(rule);
+    if (rs.length <= segs.length) continue;
+    if (segs.every((s, i) => rs[i] === s)) names.add(rs[segs.length] ?? '');
+  }
+  names.delete('');
+  if (names.size === 0 && segs.length > 0) return undefined;
+  return [...names].sort();
+}
+
+/** True when `path` is `root` or inside it (both absolute and normalised). */
+export function isInside(root: string, path: string): boolean {
+  if (path === root) return true;
+  const prefix = root.endsWith(sep) ? root : root + sep;
+  return path.startsWith(prefix);
+}
+
+/**
+ * Joins a rule-relative path to a real directory, refusing anything that would leave it
+ * (absolute parts, `..`). Symbolic links are checked separately, against the real file system.
+ */
+export function joinInside(root: string, rel: string): string {
+  if (rel.includes('\0')) throw new BadPathError('path contains a NUL byte');
+  const base = resolve(root);
+  const full = resolve(base, '.' + sep + rel);
+  if (!isInside(base, full)) throw new BadPathError(`"${rel}" is outside its directory`);
+  return full;
+}

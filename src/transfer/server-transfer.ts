@@ -1,0 +1,328 @@
+/**
+ * The life of one transfer a partner runs on our server, whatever the protocol: the row it
+ * owns (every write fenced on this node + RUNNING), its task chains, its step checkpoints and
+ * how it ends (DONE, ERROR, INTERRUPTED, PAUSED, CANCELLED). Uploads and downloads add the
+ * data part. Registered in `ctx.running` so the action poller and the drain can stop it.
+ */
+import type { GatewayContext } from '../gateway/context.js';
+import type { Logger } from '../log.js';
+import type { LocalAccount, Rule, Server, Transfer } from '../model/entities.js';
+import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js';
+import { TransferError } from '../model/transfer-state.js';
+import type { Checkpoint } from '../db/stores/transfers.js';
+import type { RunningTransfer, StopReason } from './registry.js';
+import { runTaskChain } from './tasks/runner.js';
+import type { TaskState } from './tasks/types.js';
+
+/** Who is on the other end of a server transfer. */
+export interface ServerPeer {
+  readonly server: Server;
+  readonly account: LocalAccount;
+  /** The partner's IP address. */
+  readonly remoteAddress: string;
+}
+
+/** The node lost the transfer (lease taken over, row changed): stop touching it. */
+export class TransferLostError extends TransferError {
+  constructor(id: number) {
+    super('TeInternal', `transfer ${id} is no longer owned by this node`);
+    this.name = 'TransferLostError';
+  }
+}
+
+type Phase = 'setup' | 'data' | 'closing' | 'ended';
+type HaltKind = StopReason | 'connection';
+
+const progressIntervalMs = 1000;
+
+const haltErrors: Record<HaltKind, { code: TransferErrorCode; text: string }> = {
+  interrupt: { code: 'TeShuttingDown', text: 'interrupted by the gateway' },
+  pause: { code: 'TeStopped', text: 'paused by an operator' },
+  cancel: { code: 'TeCanceled', text: 'cancelled by an operator' },
+  connection: { code: 'TeConnectionReset', text: 'the session closed before the file was closed' },
+};
+
+export abstract class ServerTransfer implements RunningTransfer {
+  readonly side = 'server' as const;
+  readonly finished: Promise<void>;
+  readonly log: Logger;
+  protected readonly state: TaskState;
+  protected phase: Phase = 'setup';
+  #row: Transfer;
+  #end!: () => void;
+  #halt: TransferError | undefined;
+  #pendingStop: HaltKind | undefined;
+  #lastFlush = 0;
+  /** The progress write in flight, if any: later writes wait for it (they must land last). */
+  #flushing: Promise<void> | undefined;
+
+  constructor(
+    protected readonly ctx: GatewayContext,
+    protected readonly rule: Rule,
+    protected readonly peer: ServerPeer,
+    row: Transfer,
+    state: TaskState,
+  ) {
+    this.#row = row;
+    this.state = state;
+    this.log = ctx.log.child({ component: 'transfer', transferId: row.id });
+    this.finished = new Promise((resolve) => (this.#end = resolve));
+  }
+
+  get id(): number {
+    return this.#row.id;
+  }
+
+  /** The row as this node last wrote it. */
+  get row(): Readonly<Transfer> {
+    return this.#row;
+  }
+
+  /** Why the transfer stopped early, for the protocol's answer; undefined while it runs. */
+  get haltError(): TransferError | undefined {
+    return this.#halt;
+  }
+
+  /** Bytes [0, progress) are done. */
+  protected abstract get progress(): number;
+
+  /** Stops the data side: waits for writes in flight, closes the file. Idempotent. */
+  protected abstract releaseData(): Promise<void>;
+
+  /** After a cancel: removes what only this transfer needed (an upload's tmp file). */
+  protected onCancelled(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  // ---- stopping ------------------------------------------------------------------------
+
+  stop(reason: StopReason): Promise<void> {
+    return this.#haltWith(reason);
+  }
+
+  /** The protocol session went away before the end: INTERRUPTED, resumable from its progress. */
+  abort(): Promise<void> {
+    return this.#haltWith('connection');
+  }
+
+  async #haltWith(kind: HaltKind): Promise<void> {
+    if (this.phase === 'setup') {
+      // Pre-tasks are running: stop as soon as they are done (see enterData).
+      this.#pendingStop ??= kind;
+      return this.finished;
+    }
+    if (this.phase !== 'data') return this.finished;
+    this.phase = 'ended';
+    const h = haltErrors[kind];
+    this.#halt = new TransferError(h.code, `transfer ${this.id} ${h.text}`);
+    try {
+      await this.releaseData();
+      await this.settleFlush();
+      const cp = this.checkpointNow();
+      const now = this.ctx.now();
+      const store = this.ctx.stores.transfers;
+      let ok: boolean;
+      if (kind === 'cancel') {
+        ok = await store.cancelRunning(this.id, this.ctx.nodeName, now, cp);
+        if (ok) await this.onCancelled();
+      } else {
+        const to = kind === 'pause' ? 'PAUSED' : 'INTERRUPTED';
+        ok = await store.stopRunning(
+          this.id,
+          this.ctx.nodeName,
+          now,
+          to,
+          { code: h.code, details: h.text },
+          cp,
+        );
+      }
+      if (ok) this.log.info({ reason: kind, progress: cp.progress }, 'transfer stopped');
+      else this.log.warn({ reason: kind }, 'transfer stopped but this node no longer owned it');
+    } catch (err) {
+      this.log.error({ err, reason: kind }, 'could not record the stop of the transfer');
+    } finally {
+      this.#end();
+    }
+  }
+
+  // ---- checkpoints ---------------------------------------------------------------------
+
+  protected checkpointNow(over: Partial<Checkpoint> = {}): Checkpoint {
+    const r = this.#row;
+    return {
+      progress: this.progress,
+      step: r.step,
+      taskNumber: r.taskNumber,
+      filesize: r.filesize,
+      localPath: r.localPath,
+      info: r.info,
+      ...(r.errorCode === 'TeWarning' ? { error: { code: r.errorCode, details: r.errorDetails } } : {}),
+      ...over,
+    };
+  }
+
+  /** Writes a checkpoint, fenced; throws TransferLostError when the node lost the row. */
+  protected async save(over: Partial<Checkpoint>): Promise<void> {
+    const cp = this.checkpointNow(over);
+    const ok = await this.ctx.stores.transfers.checkpoint(this.id, this.ctx.nodeName, cp);
+    if (!ok) throw new TransferLostError(this.id);
+    this.#applied(cp);
+  }
+
+  #applied(cp: Checkpoint): void {
+    this.#row = {
+      ...this.#row,
+      progress: cp.progress,
+      step: cp.step,
+      taskNumber: cp.taskNumber,
+      filesize: cp.filesize ?? this.#row.filesize,
+      localPath: cp.localPath ?? this.#row.localPath,
+      info: cp.info ?? this.#row.info,
+      errorCode: cp.error?.code ?? this.#row.errorCode,
+      errorDetails: cp.error?.details ?? this.#row.errorDetails,
+    };
+  }
+
+  /** Progress to the database at most about once a second, off the data path. */
+  protected flushProgressSoon(): void {
+    const now = Date.now();
+    if (this.#flushing !== undefined || now - this.#lastFlush < progressIntervalMs || this.phase !== 'data')
+      return;
+    this.#lastFlush = now;
+    this.#flushing = this.save({ progress: this.progress })
+      .catch((err: unknown) => {
+        // Lost ownership stops the transfer; a database hiccup only delays the progress.
+        if (err instanceof TransferLostError) this.lost(err);
+        else this.log.warn({ err }, 'cannot save the progress (will retry)');
+      })
+      .finally(() => (this.#flushing = undefined));
+  }
+
+  /** Waits for a progress write in flight, so that it cannot land after (and undo) a later one. */
+  protected async settleFlush(): Promise<void> {
+    await this.#flushing;
+  }
+
+  /** The row is gone from under us: stop without writing anything more. */
+  protected lost(err: unknown): void {
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
+    this.#halt = err instanceof TransferError ? err : new TransferError('TeInternal', String(err));
+    this.log.warn({ err }, 'transfer lost: stopping without recording');
+    void this.releaseData()
+      .catch((e: unknown) => this.log.error({ err: e }, 'could not release the file'))
+      .finally(() => this.#end());
+  }
+
+  // ---- steps ---------------------------------------------------------------------------
+
+  /** Runs the pre- or post-tasks from where a previous run stopped. */
+  protected async runChain(chain: 'PRE' | 'POST'): Promise<void> {
+    const step: TransferStep = chain === 'PRE' ? 'StepPreTasks' : 'StepPostTasks';
+    const tasks = chain === 'PRE' ? this.rule.preTasks : this.rule.postTasks;
+    const from = this.#row.step === step ? this.#row.taskNumber : 0;
+    await this.save({ step, taskNumber: from });
+    if (tasks.length === 0) return;
+    await runTaskChain(chain, tasks, this.state, from, {
+      log: this.log,
+      now: () => this.ctx.now(),
+      checkpoint: (next, st) =>
+        this.save({
+          taskNumber: next,
+          // Before an upload's data the row keeps pointing at its tmp file (the resume needs it).
+          localPath: chain === 'POST' || this.rule.isSend ? st.trueFullPath : this.#row.localPath,
+          filesize: st.fileSize,
+          info: st.info,
+          ...(st.errorCode === 'TeWarning' ? { error: { code: st.errorCode, details: st.errorMsg } } : {}),
+        }),
+    });
+  }
+
+  /** Ends setup; the data phase starts unless a stop came meanwhile (then it throws why). */
+  protected async enterData(): Promise<void> {
+    await this.save({ step: 'StepData', taskNumber: 0 });
+    this.phase = 'data';
+    const pending = this.#pendingStop;
+    if (pending !== undefined) {
+      await this.#haltWith(pending);
+      throw this.#halt ?? new TransferError('TeStopped', `transfer ${this.id} was stopped`);
+    }
+  }
+
+  /**
+   * Fails the transfer: the error chain runs, then the row goes to ERROR (fenced) with the
+   * step and task where it failed, so a later attempt resumes there.
+   */
+  protected async failWith(err: unknown): Promise<TransferError> {
+    const terr = toTransferError(err);
+    if (this.phase === 'ended') return this.#halt ?? terr;
+    this.phase = 'ended';
+    this.#halt = terr;
+    try {
+      await this.releaseData();
+      await this.settleFlush();
+    } catch (e) {
+      this.log.error({ err: e }, 'could not release the file');
+    }
+    if (err instanceof TransferLostError) {
+      this.log.warn({ err }, 'transfer lost: stopping without recording');
+      this.#end();
+      return terr;
+    }
+    this.log.warn({ code: terr.code, err: terr }, 'transfer failed');
+    this.state.errorCode = terr.code;
+    this.state.errorMsg = terr.message;
+    try {
+      await runTaskChain('ERROR', this.rule.errorTasks, this.state, 0, {
+        log: this.log,
+        now: () => this.ctx.now(),
+        checkpoint: () => Promise.resolve(),
+      });
+    } catch (e) {
+      this.log.error({ err: e }, 'error tasks failed');
+    }
+    try {
+      const cp = this.checkpointNow({ error: undefined, localPath: this.state.trueFullPath });
+      const ok = await this.ctx.stores.transfers.fail(
+        this.id,
+        this.ctx.nodeName,
+        this.ctx.now(),
+        { code: terr.code, details: terr.message },
+        null,
+        cp,
+      );
+      if (!ok) this.log.warn('transfer failed but this node no longer owned it');
+    } catch (e) {
+      this.log.error({ err: e }, 'could not record the failure of the transfer');
+    } finally {
+      this.#end();
+    }
+    return terr;
+  }
+
+  /** Records success: history DONE, in one fenced transaction. */
+  protected async completeTransfer(): Promise<void> {
+    await this.save({ step: 'StepFinalization', taskNumber: 0, localPath: this.state.trueFullPath });
+    const ok = await this.ctx.stores.transfers.complete(
+      this.id,
+      this.ctx.nodeName,
+      this.ctx.now(),
+      this.checkpointNow(),
+    );
+    if (!ok) throw new TransferLostError(this.id);
+    this.phase = 'ended';
+    this.log.info({ size: this.#row.filesize, rule: this.rule.name }, 'transfer done');
+    this.#end();
+  }
+}
+
+/** Any error as a transfer error (unknown errors are internal). */
+export function toTransferError(err: unknown): TransferError {
+  if (err instanceof TransferError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'ENOENT') return new TransferError('TeFileNotFound', message, { cause: err });
+  if (code === 'EACCES' || code === 'EPERM') return new TransferError('TeForbidden', message, { cause: err });
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new TransferError('TeBadSize', message, { cause: err });
+  return new TransferError('TeInternal', message, { cause: err });
+}

@@ -1,0 +1,21 @@
+/** The task types the gateway runs, by the name rules use. */
+import { copyTask } from './copy.js';
+import { copyRenameTask } from './copyrename.js';
+import { deleteTask } from './delete.js';
+import { execTask } from './exec.js';
+import { moveTask } from './move.js';
+import { moveRenameTask } from './moverename.js';
+import { renameTask } from './rename.js';
+import { transferTask } from './transfer.js';
+import type { TaskRunner } from './types.js';
+
+export const taskTypes: Readonly<Record<string, TaskRunner>> = {
+  COPY: copyTask,
+  COPYRENAME: copyRenameTask,
+  MOVE: moveTask,
+  MOVERENAME: moveRenameTask,
+  RENAME: renameTask,
+  DELETE: deleteTask,
+  EXEC: execTask,
+  TRANSFER: transferTask,
+};

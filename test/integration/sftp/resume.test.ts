@@ -1,0 +1,191 @@
+/**
+ * Resumable uploads: a put cut off mid-file leaves the transfer INTERRUPTED with its tmp file;
+ * `reput` continues it (same record, exactly one DONE); a TRUNC open starts over on the same
+ * record with no stale tail; a hole is never counted as progress.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Transfer } from '../../../src/model/entities.js';
+import { generateKey, sftpBatch, startSftp } from '../../support/openssh.js';
+import type { SftpOptions } from '../../support/openssh.js';
+import { makeTempDir } from '../../support/tmp.js';
+import { connect, p } from './client.js';
+import type { SftpHarness } from './harness.js';
+import { eventually, startHarness } from './harness.js';
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+async function liveRows(h: SftpHarness): Promise<Transfer[]> {
+  const rows = await h.db.all<{ id: number }>('SELECT id FROM transfers ORDER BY id');
+  const out: Transfer[] = [];
+  for (const r of rows) {
+    const t = await h.stores.transfers.get(Number(r.id));
+    if (t) out.push(t);
+  }
+  return out;
+}
+
+async function historyOf(h: SftpHarness, file: string) {
+  return (await h.stores.transfers.listNormalized({ historyOnly: true }, { limit: 100 })).filter(
+    (t) => t.destFilename === file,
+  );
+}
+
+describe('resumable uploads', { timeout: 180_000 }, () => {
+  let h: SftpHarness;
+  let local: string;
+  let o: SftpOptions;
+
+  before(async () => {
+    h = await startHarness();
+    local = await makeTempDir('sftp-resume');
+    const key = await generateKey(local);
+    await h.addAccount('bob', { publicKey: key.publicKey, password: 'bob-password' });
+    await h.addRule({ name: 'inbox', isSend: false, path: 'in' });
+    o = { port: h.port, user: 'bob', key: key.file, cwd: local };
+  });
+  after(() => h.stop());
+
+  it('continues a put cut off mid-file with reput: same record, one DONE, identical file', async () => {
+    const data = randomBytes(64 * 1024 * 1024);
+    writeFileSync(join(local, 'big.bin'), data);
+    // About 6 MB/s: the cut comes after a few MB, long before the end.
+    const run = startSftp({ ...o, limitKbps: 50_000 }, ['cd in', 'put big.bin']);
+    const row = await eventually(async () => {
+      const [t] = await liveRows(h);
+      if (t === undefined || !t.localPath.endsWith('.part') || !existsSync(t.localPath)) return undefined;
+      return statSync(t.localPath).size > 4 * 1024 * 1024 ? t : undefined;
+    }, 30_000);
+    run.child.kill('SIGKILL');
+    await run.done;
+
+    const interrupted = await eventually(async () => {
+      const t = await h.stores.transfers.get(row.id);
+      return t?.status === 'INTERRUPTED' ? t : undefined;
+    });
+    assert.equal(interrupted.errorCode, 'TeConnectionReset');
+    assert.ok(interrupted.progress > 0, 'the contiguous progress is saved');
+    assert.ok(interrupted.progress < data.length);
+    assert.ok(existsSync(interrupted.localPath), 'the tmp file stays for the resume');
+    assert.equal(interrupted.leaseExpiresAt, null, 'the lease is released');
+    const part = readFileSync(interrupted.localPath).subarray(0, interrupted.progress);
+    assert.equal(sha(part), sha(data.subarray(0, interrupted.progress)), 'bytes before progress are right');
+    assert.equal(existsSync(join(h.dirs.in, 'big.bin')), false);
+
+    // stat of the target reports the bytes already received: that is what reput resumes from.
+    const ls = await sftpBatch(o, ['ls -l in/big.bin']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`\\s${interrupted.progress}\\s`));
+
+    const resumed = await sftpBatch(o, ['cd in', 'reput big.bin']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'big.bin'))), sha(data));
+    const history = await historyOf(h, 'big.bin');
+    assert.equal(history.length, 1, 'the record is continued, not duplicated');
+    assert.equal(history[0]?.id, row.id);
+    assert.equal(history[0]?.status, 'DONE');
+    assert.equal(history[0]?.info.sha256, sha(data));
+    assert.equal(history[0]?.filesize, data.length);
+    assert.deepEqual(await liveRows(h), [], 'nothing left in transfers');
+    assert.equal(existsSync(interrupted.localPath), false, 'the tmp file is gone');
+  });
+
+  it('starts over cleanly on TRUNC: same record, no stale tail', async () => {
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/trunc.bin', 'w');
+    await p.write(c.sftp, handle, randomBytes(1024 * 1024), 0);
+    c.destroy();
+    const first = await eventually(async () => {
+      const [t] = await liveRows(h);
+      return t?.status === 'INTERRUPTED' ? t : undefined;
+    });
+    assert.equal(first.progress, 1024 * 1024);
+
+    const small = Buffer.from('a short file that replaces a longer partial one\n');
+    writeFileSync(join(local, 'trunc.bin'), small);
+    const r = await sftpBatch(o, ['cd in', 'put trunc.bin']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readFileSync(join(h.dirs.in, 'trunc.bin')), small);
+    const history = await historyOf(h, 'trunc.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, first.id);
+    assert.equal(history[0]?.filesize, small.length);
+    assert.deepEqual(await liveRows(h), []);
+  });
+
+  it('never counts bytes behind a hole as progress, and resumes from the hole', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/holes.bin', 'w');
+    // Second half first, then the first 256 KiB: bytes [256K, 1M) are missing.
+    await p.write(c.sftp, handle, data.subarray(1024 * 1024), 1024 * 1024);
+    await p.write(c.sftp, handle, data.subarray(0, 256 * 1024), 0);
+    c.destroy();
+    const t = await eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+    assert.equal(t.progress, 256 * 1024);
+
+    // An ssh2 client resumes without TRUNC ('r+') at the offset stat gives.
+    const c2 = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const st = await p.stat(c2.sftp, '/in/holes.bin');
+    assert.equal(st.size, 256 * 1024);
+    const h2 = await p.open(c2.sftp, '/in/holes.bin', 'r+');
+    await p.write(c2.sftp, h2, data.subarray(st.size), st.size);
+    await p.close(c2.sftp, h2);
+    await c2.end();
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'holes.bin'))), sha(data));
+    const history = await historyOf(h, 'holes.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, t.id);
+  });
+
+  it('fails a file closed with bytes missing instead of delivering it', async () => {
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/gap.bin', 'w');
+    await p.write(c.sftp, handle, Buffer.alloc(1000, 1), 5000);
+    await assert.rejects(p.close(c.sftp, handle), /bytes missing/);
+    await c.end();
+    const [row] = await liveRows(h);
+    assert.equal(row?.status, 'ERROR');
+    assert.equal(row?.errorCode, 'TeDataTransfer');
+    assert.equal(existsSync(join(h.dirs.in, 'gap.bin')), false);
+    await h.db.run('DELETE FROM transfers');
+  });
+
+  it("waits for another node's lease to lapse, then continues the upload", async () => {
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/lease.bin', 'w');
+    const data = randomBytes(300_000);
+    await p.write(c.sftp, handle, data.subarray(0, 100_000), 0);
+    c.destroy();
+    const t = await eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+    // Another node took it and died: RUNNING with a lease that lapses in 1.5 s.
+    await h.db.run(
+      `UPDATE transfers SET status = 'RUNNING', node = 'node-b', lease_expires_at = ? WHERE id = ?`,
+      [Date.now() + 1500, t.id],
+    );
+    const c2 = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const started = Date.now();
+    const h2 = await p.open(c2.sftp, '/in/lease.bin', 'r+');
+    assert.ok(Date.now() - started >= 1000, 'the open waited for the lease');
+    await p.write(c2.sftp, h2, data.subarray(100_000), 100_000);
+    await p.close(c2.sftp, h2);
+    await c2.end();
+    const history = await historyOf(h, 'lease.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.node, 'node-a');
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'lease.bin'))), sha(data));
+    assert.deepEqual(
+      readdirSync(h.dirs.tmp).filter((f) => f.startsWith('lease.bin')),
+      [],
+    );
+  });
+});

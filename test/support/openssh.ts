@@ -1,0 +1,87 @@
+/**
+ * The real OpenSSH `sftp` client, as partners use it: key authentication (a key generated with
+ * ssh-keygen into a temp dir), batch mode, no host key checks (tests only talk to 127.0.0.1).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface SshKey {
+  /** Private key file (0600). */
+  readonly file: string;
+  /** `ssh-ed25519 AAAA... comment` */
+  readonly publicKey: string;
+}
+
+/** Generates an ed25519 key pair into `dir`. */
+export async function generateKey(dir: string, name = 'id_ed25519'): Promise<SshKey> {
+  const file = join(dir, name);
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'test', '-f', file]);
+  return { file, publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
+}
+
+export interface SftpOptions {
+  port: number;
+  user: string;
+  key: string;
+  /** Bandwidth limit in Kbit/s (`-l`), to make a transfer last. */
+  limitKbps?: number;
+  cwd?: string;
+}
+
+export function sftpArgs(o: SftpOptions): string[] {
+  return [
+    '-b',
+    '-',
+    '-P',
+    String(o.port),
+    '-i',
+    o.key,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'LogLevel=ERROR',
+    ...(o.limitKbps === undefined ? [] : ['-l', String(o.limitKbps)]),
+    `${o.user}@127.0.0.1`,
+  ];
+}
+
+export interface SftpResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `sftp` with `commands` as its batch; the caller may kill it. */
+export function startSftp(
+  o: SftpOptions,
+  commands: string[],
+): { child: ChildProcess; done: Promise<SftpResult> } {
+  const child = spawn('sftp', sftpArgs(o), { cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin?.end(commands.join('\n') + '\n');
+  const done = new Promise<SftpResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Runs a batch to the end. */
+export function sftpBatch(o: SftpOptions, commands: string[]): Promise<SftpResult> {
+  return startSftp(o, commands).done;
+}
