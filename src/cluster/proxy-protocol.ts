@@ -131,6 +131,8 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<Prox
     socket.on('data', onData);
     socket.once('end', onEnd);
     socket.once('error', onEnd);
+    // A server created with pauseOnConnect hands over paused sockets.
+    socket.resume();
   });
 }
 

@@ -105,7 +105,11 @@ export async function startNode(
     );
     await sftp.stop();
     await controller.stop();
+    const deadline = Date.now() + graceMs;
     await waitForTransfers(ctx, graceMs);
+    // Then let idle sessions close on their own (a client ending its batch), within the grace:
+    // cutting them would make an `sftp` batch that just finished exit with an error.
+    while (sftp.connectionCount() > 0 && Date.now() < deadline) await sleep(100);
     const left = ctx.running.list();
     if (left.length > 0) {
       log.warn({ count: left.length }, 'grace period over: interrupting the remaining transfers');

@@ -7,7 +7,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { GatewayContext } from '../gateway/context.js';
 import type { LocalAccount, Server } from '../model/entities.js';
-import { decoyHash, isPasswordHash, verifyPassword } from '../crypto/passwords.js';
+import { decoyHash, isPasswordHash } from '../crypto/passwords.js';
+import { VerifiedPasswordCache } from '../crypto/verified-cache.js';
 import { ipAllowed } from './ip-allow.js';
 import type { AuthContext, ParsedKey, PublicKeyAuthContext } from './ssh2.js';
 import { utils } from './ssh2.js';
@@ -19,6 +20,9 @@ export type AuthOutcome =
   | { kind: 'reject' };
 
 const reject: AuthOutcome = { kind: 'reject' };
+
+/** Process-wide: safe to share, see verified-cache.ts (keyed on the stored hash). */
+const verified = new VerifiedPasswordCache();
 
 async function passwordHashOf(ctx: GatewayContext, account: LocalAccount): Promise<string | undefined> {
   if (account.passwordHash !== null && account.passwordHash !== '') return account.passwordHash;
@@ -37,7 +41,7 @@ export async function authenticate(
     const account = await ctx.stores.localAccounts.get(server.id, auth.username);
     const hash = account === undefined ? undefined : await passwordHashOf(ctx, account);
     // Always one scrypt, whatever the login: timing and answer never tell a login exists.
-    const ok = await verifyPassword(auth.password, hash ?? (await decoyHash()));
+    const ok = await verified.verify(auth.password, hash ?? (await decoyHash()));
     if (!ok || hash === undefined || account === undefined) return reject;
     return ipAllowed(ip, account.ipAddresses) ? { kind: 'accept', account } : reject;
   }

@@ -85,8 +85,29 @@ export class SftpConnection {
       this.#failures++;
       this.#log.info({ user: auth.username, method: auth.method }, 'authentication refused');
     }
+    // Passwords are what gets guessed; clients try several keys as a matter of course.
+    if (auth.method === 'password') this.#countFailure();
     auth.reject(methods);
     if (this.#failures >= maxAuthFailures) this.conn.end();
+  }
+
+  #countFailure(): void {
+    const { security } = this.ctx.config;
+    this.ctx.metrics.loginFailures++;
+    if (security.maxLoginFailures <= 0) return;
+    const policy = {
+      maxFailures: security.maxLoginFailures,
+      windowMs: security.failureWindowMs,
+      banMs: security.banDurationMs,
+    };
+    this.ctx.stores.bans.recordFailure(this.#ip, 'sftp', this.ctx.now(), policy).then(
+      (until) => {
+        if (until === undefined) return;
+        this.#log.warn({ until: new Date(until).toISOString() }, 'address banned after failed logins');
+        this.conn.end();
+      },
+      (err: unknown) => this.#log.warn({ err }, 'could not count a failed login'),
+    );
   }
 
   #session(accept: () => unknown): void {

@@ -6,8 +6,11 @@ import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { serverAlgorithms } from './algorithms.js';
 import { SftpConnection } from './connection.js';
 import { loadHostKeys } from './host-keys.js';
-import type { ClientInfo, Connection, Ssh2Server } from './ssh2.js';
+import type { ClientInfo, Connection } from './ssh2.js';
 import { Server as SshServer } from './ssh2.js';
+import { acceptConnection } from './accept.js';
+import { createServer } from 'node:net';
+import type { Server as NetServer } from 'node:net';
 
 export interface ListenerInfo {
   server: string;
@@ -16,16 +19,17 @@ export interface ListenerInfo {
 }
 
 export class SftpListener {
-  readonly #srv: Ssh2Server;
+  /** Accepts TCP; each socket goes through acceptConnection(), then to ssh2 (never listening itself). */
+  readonly #tcp: NetServer;
   #closed: Promise<void> | undefined;
 
   private constructor(
     readonly server: Server,
     /** The address actually listened on (after indirection). */
     readonly bindAddress: string,
-    srv: Ssh2Server,
+    tcp: NetServer,
   ) {
-    this.#srv = srv;
+    this.#tcp = tcp;
   }
 
   /** Starts listening; `onConnection` receives every accepted connection. */
@@ -52,19 +56,39 @@ export class SftpListener {
         }
       },
     );
+    srv.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
+    const tcp = createServer({ pauseOnConnect: true }, (socket) => {
+      socket.on('error', () => undefined);
+      acceptConnection(ctx, server, socket).then(
+        (client) => {
+          if (client === undefined) {
+            socket.destroy();
+            return;
+          }
+          // ssh2 reads the client's address from the socket: give it the real one.
+          Object.defineProperty(socket, 'remoteAddress', { value: client, configurable: true });
+          srv.injectSocket(socket);
+          socket.resume();
+        },
+        (err: unknown) => {
+          ctx.log.error({ err, server: server.name }, 'cannot accept a connection');
+          socket.destroy();
+        },
+      );
+    });
     await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(Number(hp.port), hp.host, () => {
-        srv.off('error', reject);
+      tcp.once('error', reject);
+      tcp.listen(Number(hp.port), hp.host, () => {
+        tcp.off('error', reject);
         resolve();
       });
     });
-    srv.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
-    return new SftpListener(server, bindAddress, srv);
+    tcp.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
+    return new SftpListener(server, bindAddress, tcp);
   }
 
   info(): ListenerInfo {
-    const a = this.#srv.address();
+    const a = this.#tcp.address();
     if (a === null || typeof a === 'string')
       return { server: this.server.name, address: this.bindAddress, port: 0 };
     return { server: this.server.name, address: a.address, port: a.port };
@@ -76,7 +100,7 @@ export class SftpListener {
    */
   close(): Promise<void> {
     this.#closed ??= new Promise((resolve) => {
-      this.#srv.close();
+      this.#tcp.close();
       setImmediate(resolve);
     });
     return this.#closed;

@@ -19,6 +19,8 @@ export interface SftpService {
   stop(): Promise<void>;
   /** Ends every session; resolves once their unfinished transfers are recorded INTERRUPTED. */
   closeAllSessions(): Promise<void>;
+  /** Open SSH connections (a draining node lets them end on their own within the grace). */
+  connectionCount(): number;
   /** What this node listens on. */
   listeners(): ListenerInfo[];
   /** One reconciliation pass (also run by the poll). */
@@ -51,6 +53,11 @@ class Service implements SftpService {
     private readonly pollMs: number,
   ) {
     this.#transfers = new ServerTransfers(ctx);
+    ctx.metrics.sessions = () => this.#connections.size;
+  }
+
+  connectionCount(): number {
+    return this.#connections.size;
   }
 
   async start(): Promise<void> {

@@ -303,13 +303,12 @@ export abstract class ServerTransfer implements RunningTransfer {
   /** Records success: history DONE, in one fenced transaction. */
   protected async completeTransfer(): Promise<void> {
     await this.save({ step: 'StepFinalization', taskNumber: 0, localPath: this.state.trueFullPath });
-    const ok = await this.ctx.stores.transfers.complete(
-      this.id,
-      this.ctx.nodeName,
-      this.ctx.now(),
-      this.checkpointNow(),
-    );
+    const final = this.checkpointNow();
+    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final);
     if (!ok) throw new TransferLostError(this.id);
+    // Counted once, by the node that completes it (a resumed file counts whole, where it ends).
+    if (this.rule.isSend) this.ctx.metrics.bytesOut += final.progress;
+    else this.ctx.metrics.bytesIn += final.progress;
     this.phase = 'ended';
     this.log.info({ size: this.#row.filesize, rule: this.rule.name }, 'transfer done');
     this.#end();

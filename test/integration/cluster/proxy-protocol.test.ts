@@ -1,0 +1,177 @@
+/**
+ * PROXY protocol v2 with a real HAProxy (Debian's) in front of a node: the account's IP
+ * allow-list sees the client's address, not HAProxy's; a client that forges a PROXY header
+ * directly, or a trusted peer that sends none, is dropped; a banned address is refused.
+ */
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { encodeProxyV2 } from '../../../src/cluster/proxy-protocol.js';
+import type { StartedGateway } from '../../support/gateway.js';
+import { startGateway } from '../../support/gateway.js';
+import type { SshKey } from '../../support/openssh.js';
+import { generateKey, sftpArgs } from '../../support/openssh.js';
+import { freePort } from '../../support/sshd.js';
+import { makeTempDir } from '../../support/tmp.js';
+import { waitFor } from '../client/helpers.js';
+
+const haproxyBin = '/usr/sbin/haproxy';
+
+/** OpenSSH `sftp` from a chosen local address (127.0.0.x are all loopback). */
+function sftpFrom(
+  bind: string,
+  port: number,
+  user: string,
+  key: SshKey,
+): Promise<{ code: number | null; stderr: string }> {
+  const args = sftpArgs({ port, user, key: key.file });
+  const child = spawn('sftp', ['-o', `BindAddress=${bind}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end('ls /\n');
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
+}
+
+/**
+ * Opens a raw TCP connection from `bind`, sends `data`, and returns the first line the server
+ * sends (its SSH banner), or '' when it closes the connection without one.
+ */
+function rawExchange(bind: string, port: number, data: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    let got = '';
+    const s = connect({ port, host: '127.0.0.1', localAddress: bind }, () => s.write(data));
+    s.on('data', (d: Buffer) => {
+      got += d.toString('latin1');
+      if (got.includes('\n')) s.destroy();
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(got));
+    setTimeout(() => s.destroy(), 8000);
+  });
+}
+
+describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () => {
+  let g: StartedGateway;
+  let haproxy: ChildProcess | undefined;
+  let key: SshKey;
+  let lbPort: number;
+  let nodePort: number;
+
+  before(async () => {
+    if (!existsSync(haproxyBin))
+      throw new Error(`${haproxyBin} not found: install haproxy (Debian) — .ci/run does it`);
+    g = await startGateway({
+      ini: {
+        admin: { TrustedProxies: '127.0.0.1' },
+        security: { MaxLoginFailures: '3', FailureWindow: '1m', BanDuration: '1m' },
+      },
+    });
+    const dir = await makeTempDir('haproxy');
+    key = await generateKey(dir);
+    nodePort = await freePort();
+    lbPort = await freePort();
+    const { stores } = g.node.ctx;
+    const server = await stores.servers.create({
+      name: 'behind-lb',
+      protocol: 'sftp',
+      address: `127.0.0.1:${nodePort}`,
+      enabled: true,
+      rootDir: '',
+      receiveDir: '',
+      sendDir: '',
+      tmpReceiveDir: '',
+      protoConfig: { proxyProtocol: true },
+    });
+    const account = await stores.localAccounts.create({
+      serverId: server.id,
+      login: 'alice',
+      passwordHash: null,
+      ipAddresses: ['127.0.0.2'],
+    });
+    await stores.credentials.create({
+      owner: { kind: 'localAccount', id: account.id },
+      name: 'k',
+      type: 'ssh_public_key',
+      value: key.publicKey,
+      value2: '',
+    });
+    const cfg = join(dir, 'haproxy.cfg');
+    writeFileSync(
+      cfg,
+      [
+        'global',
+        '    maxconn 100',
+        'defaults',
+        '    mode tcp',
+        '    timeout connect 5s',
+        '    timeout client 1m',
+        '    timeout server 1m',
+        'frontend fe',
+        `    bind 127.0.0.1:${lbPort}`,
+        '    default_backend be',
+        'backend be',
+        `    server node1 127.0.0.1:${nodePort} send-proxy-v2 source 127.0.0.1`,
+        '',
+      ].join('\n'),
+    );
+    await waitFor(
+      'the listener',
+      () => Promise.resolve(g.node.sftpListeners().some((l) => l.port === nodePort) ? true : undefined),
+      10_000,
+    );
+    haproxy = spawn(haproxyBin, ['-db', '-f', cfg], { stdio: 'ignore' });
+    await waitFor(
+      'haproxy',
+      async () => {
+        const banner = await rawExchange('127.0.0.2', lbPort, Buffer.from('SSH-2.0-probe\r\n'));
+        return banner.startsWith('SSH-2.0-') ? true : undefined;
+      },
+      10_000,
+    );
+  });
+
+  after(async () => {
+    haproxy?.kill('SIGKILL');
+    await g?.stop();
+  });
+
+  it('the allow-list sees the client address relayed by HAProxy', async () => {
+    const viaLb = await sftpFrom('127.0.0.2', lbPort, 'alice', key);
+    assert.equal(viaLb.code, 0, viaLb.stderr);
+    // 127.0.0.5 is not on the list: refused, although HAProxy's own address is the same.
+    const other = await sftpFrom('127.0.0.5', lbPort, 'alice', key);
+    assert.notEqual(other.code, 0);
+  });
+
+  it('drops a forged PROXY header from an untrusted source, and a trusted peer without one', async () => {
+    const forged = Buffer.concat([
+      encodeProxyV2({ address: '127.0.0.2', port: 40000 }, { address: '127.0.0.1', port: nodePort }),
+      Buffer.from('SSH-2.0-forger\r\n'),
+    ]);
+    const answer = await rawExchange('127.0.0.4', nodePort, forged);
+    assert.equal(answer, '', 'dropped before any SSH banner');
+    const noHeader = await rawExchange('127.0.0.1', nodePort, Buffer.from('SSH-2.0-direct\r\n'));
+    assert.equal(noHeader, '', 'a trusted peer must send the header');
+    // A plain client from an untrusted address is served as itself (and refused by the allow-list).
+    const direct = await rawExchange('127.0.0.4', nodePort, Buffer.from('SSH-2.0-plain\r\n'));
+    assert.match(direct, /^SSH-2\.0-/);
+  });
+
+  it('bans the relayed client address after failed passwords, not HAProxy', async () => {
+    const { stores } = g.node.ctx;
+    for (let i = 0; i < 3; i++)
+      await stores.bans.recordFailure('127.0.0.6', 'sftp', Date.now(), {
+        maxFailures: 3,
+        windowMs: 60_000,
+        banMs: 60_000,
+      });
+    const banned = await rawExchange('127.0.0.6', lbPort, Buffer.from('SSH-2.0-probe\r\n'));
+    assert.equal(banned, '', 'the banned client gets no banner');
+    const fine = await rawExchange('127.0.0.2', lbPort, Buffer.from('SSH-2.0-probe\r\n'));
+    assert.match(fine, /^SSH-2\.0-/, 'other clients behind the same proxy are served');
+  });
+});
