@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type Koa from 'koa';
 import type { Logger } from '../log.js';
 import { ForeignKeyViolationError, UniqueViolationError } from '../db/sql.js';
+import { PlanningError } from '../transfer/planner.js';
 
 export type ApiErrorCode =
   | 'E_BAD_REQUEST'
@@ -111,6 +112,9 @@ export function errorMiddleware(log: Logger, version: string): Koa.Middleware<Ap
 /** Maps store and framework errors to API errors; anything unknown becomes an opaque 500. */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  if (err instanceof PlanningError) {
+    return new ApiError(err.kind === 'not-found' ? 'E_NOT_FOUND' : 'E_BAD_REQUEST', err.message);
+  }
   if (err instanceof UniqueViolationError) return conflict('an object with this name already exists');
   if (err instanceof ForeignKeyViolationError) {
     return conflict(

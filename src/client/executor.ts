@@ -17,7 +17,8 @@ import type { RunningTransfer, StopReason } from '../transfer/registry.js';
 import { clientPaths } from './paths.js';
 import { pullFile, pushFile, fileSize } from './sftp-copy.js';
 import { SftpSession } from './sftp-session.js';
-import { runClientTasks } from './tasks.js';
+import type { TaskState } from '../transfer/tasks/types.js';
+import { clientTaskState, runClientTasks } from './tasks.js';
 
 /** Progress reaches the database at most this often (never per packet). */
 const checkpointIntervalMs = 1000;
@@ -64,31 +65,51 @@ class Execution {
   async run(): Promise<void> {
     const { ctx } = this;
     const log = ctx.log.child({ transfer: this.#t.id });
+    // Where a previous run stopped: finished steps and tasks are not done again.
+    const resumeStep = this.#t.step;
+    const resumeTask = this.#t.taskNumber;
+    const fromTask = (step: TransferStep): number => (resumeStep === step ? resumeTask : 0);
     let session: SftpSession | undefined;
     try {
-      const { rule, partner, account, client } = await this.#load();
+      const parties = await this.#load();
+      const { rule, partner, account, client } = parties;
       const paths = clientPaths(ctx.config, rule, this.#t);
       log.info(
-        { rule: rule.name, partner: partner.name, send: rule.isSend, from: this.#t.progress },
+        {
+          rule: rule.name,
+          partner: partner.name,
+          send: rule.isSend,
+          step: resumeStep,
+          from: this.#t.progress,
+        },
         'client transfer starting',
       );
-      await this.#save('StepSetup');
-      if (stepRank(this.#t.step) <= stepRank('StepPreTasks')) {
+      if (stepRank(resumeStep) < stepRank('StepPreTasks')) await this.#save('StepSetup');
+      if (stepRank(resumeStep) <= stepRank('StepPreTasks')) {
+        this.#t.taskNumber = fromTask('StepPreTasks');
         await this.#save('StepPreTasks');
-        await runClientTasks(ctx, 'PRE', rule, this.#t, paths, (n) => this.#taskDone(n));
-        this.#t.taskNumber = 0;
+        const state = clientTaskState(ctx, parties, this.#t, paths, rule.isSend ? paths.local : paths.tmp);
+        await runClientTasks(ctx, 'PRE', rule.preTasks, state, this.#t.taskNumber, (n, st) =>
+          this.#taskDone(n, st),
+        );
+        // A pre-task may have moved or renamed the file to send.
+        if (rule.isSend) paths.local = state.trueFullPath;
       }
-      session = await SftpSession.open(await this.#target(partner, account, client));
-      if (stepRank(this.#t.step) <= stepRank('StepData')) {
-        this.#t.step = 'StepData';
+      if (stepRank(resumeStep) <= stepRank('StepData')) {
+        this.#t.taskNumber = 0;
+        session = await SftpSession.open(await this.#target(partner, account, client));
         if (rule.isSend) await this.#push(session, paths.local, paths.remote);
         else await this.#pull(session, paths.remote, paths.tmp, paths.local);
-        this.#t.taskNumber = 0;
+        session.close();
+        session = undefined;
       }
-      session.close();
-      session = undefined;
+      this.#t.taskNumber = fromTask('StepPostTasks');
       await this.#save('StepPostTasks');
-      await runClientTasks(ctx, 'POST', rule, this.#t, paths, (n) => this.#taskDone(n));
+      const post = clientTaskState(ctx, parties, this.#t, paths, paths.local);
+      await runClientTasks(ctx, 'POST', rule.postTasks, post, this.#t.taskNumber, (n, st) =>
+        this.#taskDone(n, st),
+      );
+      this.#t.taskNumber = 0;
       if (!(await ctx.stores.transfers.complete(this.#t.id, ctx.nodeName, ctx.now(), this.#checkpoint()))) {
         throw new LeaseLost();
       }
@@ -183,7 +204,6 @@ class Execution {
       await session.closeHandle(handle).catch(() => undefined);
     }
     this.#t.progress = size;
-    await this.#save('StepFinalization');
     await mkdir(dirname(final), { recursive: true });
     await rename(tmp, final);
     this.#t.localPath = final;
@@ -240,8 +260,14 @@ class Execution {
     }
   }
 
-  async #taskDone(next: number): Promise<void> {
+  async #taskDone(next: number, state: TaskState): Promise<void> {
     this.#t.taskNumber = next;
+    this.#t.info = state.info;
+    this.#t.localPath = state.trueFullPath;
+    if (state.errorCode === 'TeWarning') {
+      this.#t.errorCode = state.errorCode;
+      this.#t.errorDetails = state.errorMsg;
+    }
     await this.#save(this.#t.step);
   }
 
@@ -299,17 +325,19 @@ class Execution {
 
   async #runErrorTasks(te: TransferError): Promise<void> {
     try {
-      const rule = await this.ctx.stores.rules.getById(this.#t.ruleId);
-      if (rule === undefined || rule.errorTasks.length === 0) return;
-      const paths = clientPaths(this.ctx.config, rule, this.#t);
-      await runClientTasks(
+      const parties = await this.#load();
+      if (parties.rule.errorTasks.length === 0) return;
+      const paths = clientPaths(this.ctx.config, parties.rule, this.#t);
+      const failed = { ...this.#t, errorCode: te.code, errorDetails: te.message };
+      const state = clientTaskState(
         this.ctx,
-        'ERROR',
-        rule,
-        { ...this.#t, errorCode: te.code, errorDetails: te.message },
+        parties,
+        failed,
         paths,
-        () => Promise.resolve(),
+        parties.rule.isSend ? paths.local : paths.tmp,
       );
+      // Error tasks are not checkpointed: they run again if the failure is recorded again.
+      await runClientTasks(this.ctx, 'ERROR', parties.rule.errorTasks, state, 0, () => Promise.resolve());
     } catch (err) {
       this.ctx.log.warn({ err, transfer: this.#t.id }, 'an error task failed');
     }

@@ -3,7 +3,7 @@
  * reference (leaf/branch chain): rule.localDir → the configured default directory, relative
  * paths resolved against GatewayHome. Remote paths always stay inside the rule's remoteDir.
  */
-import { isAbsolute, join, posix, resolve } from 'node:path';
+import { isAbsolute, join, posix, resolve, sep } from 'node:path';
 import type { GatewayConfig } from '../config/types.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { TransferError } from '../model/transfer-state.js';
@@ -39,13 +39,29 @@ export function safeRelative(name: string, what: string): string {
   return normalized;
 }
 
+/**
+ * The file a push sends: relative to the rule's folder, or an absolute path inside GatewayHome
+ * (a file the gateway received, forwarded by a TRANSFER task). Nothing outside GatewayHome can
+ * be sent, whoever planned the transfer.
+ */
+function localSource(config: GatewayConfig, outDir: string, file: string): string {
+  if (!isAbsolute(file)) return join(outDir, safeRelative(file, 'file'));
+  const home = resolve(config.paths.gatewayHome);
+  const abs = resolve(file);
+  if (abs !== home && abs.startsWith(home + sep)) return abs;
+  throw new TransferError('TeForbidden', `file "${file}" is outside the gateway's folder and cannot be sent`);
+}
+
 export function clientPaths(config: GatewayConfig, rule: Rule, t: Transfer): ClientPaths {
   const remoteDir = rule.remoteDir === '' ? '/' : rule.remoteDir;
   if (rule.isSend) {
-    const src = safeRelative(t.srcFilename, 'file');
     const dest = safeRelative(t.destFilename, 'output');
     const outDir = inHome(config, rule.localDir, config.paths.defaultOutDir);
-    return { local: join(outDir, src), tmp: '', remote: posix.join(remoteDir, dest) };
+    return {
+      local: localSource(config, outDir, t.srcFilename),
+      tmp: '',
+      remote: posix.join(remoteDir, dest),
+    };
   }
   const src = safeRelative(t.srcFilename, 'file');
   const dest = safeRelative(t.destFilename, 'output');

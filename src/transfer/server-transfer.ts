@@ -11,6 +11,7 @@ import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js
 import { TransferError } from '../model/transfer-state.js';
 import type { Checkpoint } from '../db/stores/transfers.js';
 import type { RunningTransfer, StopReason } from './registry.js';
+import { taskTypesFor } from './tasks/index.js';
 import { runTaskChain } from './tasks/runner.js';
 import type { TaskState } from './tasks/types.js';
 
@@ -224,6 +225,7 @@ export abstract class ServerTransfer implements RunningTransfer {
     await this.save({ step, taskNumber: from });
     if (tasks.length === 0) return;
     await runTaskChain(chain, tasks, this.state, from, {
+      types: taskTypesFor(this.ctx),
       log: this.log,
       now: () => this.ctx.now(),
       checkpoint: (next, st) =>
@@ -274,6 +276,7 @@ export abstract class ServerTransfer implements RunningTransfer {
     this.state.errorMsg = terr.message;
     try {
       await runTaskChain('ERROR', this.rule.errorTasks, this.state, 0, {
+        types: taskTypesFor(this.ctx),
         log: this.log,
         now: () => this.ctx.now(),
         checkpoint: () => Promise.resolve(),

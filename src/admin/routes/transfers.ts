@@ -16,7 +16,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, ok, param } from '../http.js';
 import { checkParams, date, listOptions, many, one } from '../paging.js';
-import { planTransfer, resolveParties, selectClient } from '../transfer-planner.js';
+import { planTransfer, resolveParties, selectClient } from '../../transfer/planner.js';
 import { parseObject } from '../validate.js';
 
 export function transferId(c: ApiContext): number {

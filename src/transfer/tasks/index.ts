@@ -1,4 +1,4 @@
-/** The task types the gateway runs, by the name rules use. */
+/** The task types the gateway runs, by the name rules use (TRANSFER: see taskTypesFor). */
 import { copyTask } from './copy.js';
 import { copyRenameTask } from './copyrename.js';
 import { deleteTask } from './delete.js';
@@ -6,7 +6,8 @@ import { execTask } from './exec.js';
 import { moveTask } from './move.js';
 import { moveRenameTask } from './moverename.js';
 import { renameTask } from './rename.js';
-import { transferTask } from './transfer.js';
+import type { GatewayContext } from '../../gateway/context.js';
+import { createTransferTask } from './transfer.js';
 import type { TaskRunner } from './types.js';
 
 export const taskTypes: Readonly<Record<string, TaskRunner>> = {
@@ -17,5 +18,9 @@ export const taskTypes: Readonly<Record<string, TaskRunner>> = {
   RENAME: renameTask,
   DELETE: deleteTask,
   EXEC: execTask,
-  TRANSFER: transferTask,
 };
+
+/** Every task type, including those that need the gateway itself (TRANSFER plans a transfer). */
+export function taskTypesFor(ctx: GatewayContext): Readonly<Record<string, TaskRunner>> {
+  return { ...taskTypes, TRANSFER: createTransferTask(ctx) };
+}

@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import type { StartedGateway } from '../../support/gateway.js';
 import { startGateway } from '../../support/gateway.js';
 import type { StartedSshd } from '../../support/sshd.js';
-import { startSshd } from '../../support/sshd.js';
-import { generateKey } from '../../support/openssh.js';
+import { freePort, startSshd } from '../../support/sshd.js';
+import { generateKey, sftpBatch } from '../../support/openssh.js';
 import { makeTempDir } from '../../support/tmp.js';
 import type { NewTransfer } from '../../../src/db/stores/transfers.js';
 import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
@@ -276,6 +276,113 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
     const done = await waitFor('DONE', transferIn(ctx, t.id, ['DONE', 'ERROR']), 90_000);
     assert.equal(done.status, 'DONE', done.errorDetails);
     assert.equal(await sha256File(join(sshd.root, 'in', 'paused.bin')), await sha256File(src));
+  });
+
+  it('runs pre and post tasks of a push, and resumes them from the saved task number', async () => {
+    const { ctx } = g.node;
+    const archive = join(ctx.config.paths.gatewayHome, 'archive');
+    const rule = await ctx.stores.rules.create({
+      name: 'push-with-tasks',
+      isSend: true,
+      comment: '',
+      path: 'push-with-tasks',
+      localDir: '',
+      remoteDir: join(sshd.root, 'in'),
+      tmpLocalRcvDir: '',
+      preTasks: [{ type: 'COPY', args: { path: join(archive, 'before') } }],
+      postTasks: [
+        { type: 'COPYRENAME', args: { path: join(archive, 'after', '#TRANSFERID#-#TRUEFILENAME#') } },
+      ],
+      errorTasks: [],
+    });
+    const src = join(ctx.config.paths.defaultOutDir, 'tasks.bin');
+    await writeRandomFile(src, 1 * MiB);
+    const t = await ctx.stores.transfers.create(
+      plan({ ruleId: rule.id, srcFilename: 'tasks.bin', destFilename: 'tasks.bin' }),
+    );
+    const done = await waitFor('DONE', transferIn(ctx, t.id, ['DONE', 'ERROR']));
+    assert.equal(done.status, 'DONE', done.errorDetails);
+    const expected = await sha256File(src);
+    assert.equal(await sha256File(join(archive, 'before', 'tasks.bin')), expected);
+    assert.equal(await sha256File(join(archive, 'after', `${t.id}-tasks.bin`)), expected);
+  });
+
+  it('forwards a file received by SFTP to the partner (TRANSFER task, planned in the database)', async () => {
+    const { ctx } = g.node;
+    const port = await freePort();
+    const server = await ctx.stores.servers.create({
+      name: 'drop',
+      protocol: 'sftp',
+      address: `127.0.0.1:${port}`,
+      enabled: true,
+      rootDir: '',
+      receiveDir: '',
+      sendDir: '',
+      tmpReceiveDir: '',
+      protoConfig: {},
+    });
+    const key = await generateKey(await makeTempDir('rebound-key'));
+    const alice = await ctx.stores.localAccounts.create({
+      serverId: server.id,
+      login: 'alice',
+      passwordHash: null,
+      ipAddresses: [],
+    });
+    await ctx.stores.credentials.create({
+      owner: { kind: 'localAccount', id: alice.id },
+      name: 'k',
+      type: 'ssh_public_key',
+      value: key.publicKey,
+      value2: '',
+    });
+    await ctx.stores.rules.create({
+      name: 'inbound',
+      isSend: false,
+      comment: '',
+      path: 'inbound',
+      localDir: '',
+      remoteDir: '',
+      tmpLocalRcvDir: '',
+      preTasks: [],
+      postTasks: [
+        {
+          type: 'TRANSFER',
+          args: { to: 'openssh', as: sshd.user, rule: 'to-partner', output: 'forwarded.bin' },
+        },
+      ],
+      errorTasks: [],
+    });
+    const work = await makeTempDir('rebound');
+    await writeRandomFile(join(work, 'parcel.bin'), 4 * MiB);
+    await waitFor('listener', () =>
+      Promise.resolve(g.node.sftpListeners().some((l) => l.port === port) ? true : undefined),
+    );
+    const put = await sftpBatch({ port, user: 'alice', key: key.file, cwd: work }, [
+      'put parcel.bin /inbound/parcel.bin',
+    ]);
+    assert.equal(put.code, 0, put.stderr);
+    const received = await waitFor('server transfer DONE', async () => {
+      const h = await ctx.stores.transfers.listNormalized({ historyOnly: true, rule: ['inbound'] });
+      return h.find((x) => x.destFilename === 'parcel.bin');
+    });
+    assert.equal(received.status, 'DONE');
+    const forwarded = await waitFor(
+      'forwarded transfer DONE',
+      async () => {
+        const h = await ctx.stores.transfers.listNormalized(
+          { historyOnly: true, rule: ['to-partner'] },
+          { limit: 100 },
+        );
+        return h.find((x) => x.info.__followID__ === received.id);
+      },
+      30_000,
+    );
+    assert.equal(forwarded.status, 'DONE', forwarded.errorDetails);
+    assert.equal(forwarded.destFilename, 'forwarded.bin');
+    assert.equal(
+      await sha256File(join(sshd.root, 'in', 'forwarded.bin')),
+      await sha256File(join(work, 'parcel.bin')),
+    );
   });
 
   it('cancels a planned transfer and moves it to history', async () => {

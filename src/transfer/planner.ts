@@ -1,15 +1,42 @@
 /**
- * Creating PLANNED client transfers (POST /api/transfers and retry), as the reference's
- * Transfer.BeforeWrite: client selection, rule access, retry parameters from the client.
- * The client-transfer engine of whichever node claims the row resolves the real paths.
+ * Creating PLANNED client transfers (POST /api/transfers, retry, and the TRANSFER task), as the
+ * reference's Transfer.BeforeWrite: client selection, rule access, retry parameters from the
+ * client. The client-transfer engine of whichever node claims the row resolves the real paths.
  */
 import { basename } from 'node:path';
 import { UniqueViolationError } from '../db/sql.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/entities.js';
-import { blankClient } from './dto/clients.js';
-import { badRequest, notFound } from './errors.js';
-import { findClient } from './lookup.js';
+
+/** A transfer cannot be planned as asked; `kind` says whether something named is missing. */
+export class PlanningError extends Error {
+  constructor(
+    readonly kind: 'invalid' | 'not-found',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'PlanningError';
+  }
+}
+
+const badRequest = (message: string): PlanningError => new PlanningError('invalid', message);
+const notFound = (message: string): PlanningError => new PlanningError('not-found', message);
+
+/** A client created on the fly takes the reference's defaults: no automatic retry. */
+const defaultClient = {
+  localAddress: '',
+  enabled: true,
+  nbOfAttempts: 0,
+  firstRetryDelay: 0,
+  retryIncrementFactor: 1,
+  protoConfig: {},
+};
+
+async function findClient(ctx: GatewayContext, name: string): Promise<Client> {
+  const c = await ctx.stores.clients.get(name);
+  if (c === undefined) throw notFound(`client "${name}" not found`);
+  return c;
+}
 
 /**
  * The client to use for a partner's protocol: the named one, else the only client of that
@@ -32,7 +59,7 @@ export async function selectClient(ctx: GatewayContext, protocol: string, name?:
   }
   if (only !== undefined) return only;
   try {
-    const created = await ctx.stores.clients.create({ ...blankClient(), name: protocol, protocol });
+    const created = await ctx.stores.clients.create({ ...defaultClient, name: protocol, protocol });
     ctx.log.info({ client: created.name }, 'created a default client for a transfer');
     return created;
   } catch (err) {
