@@ -167,16 +167,16 @@ class Execution {
     let from = Math.min(this.#t.progress, existing?.size ?? 0, size);
     if (existing === undefined) from = 0;
     const handle = await session.open(remote, existing === undefined ? 'w' : 'r+');
-    try {
-      this.#t.progress = from;
-      await this.#save('StepData');
-      await pushFile(session.sftp, local, handle, size, this.#copyOptions(from));
-      this.ctx.metrics.bytesOut += size - from;
-      // A longer remote file (an older, bigger upload) must not keep its tail.
-      if ((existing?.size ?? 0) > size) await session.truncate(handle, size);
-    } finally {
-      await session.closeHandle(handle).catch(() => undefined);
-    }
+    this.#t.progress = from;
+    await this.#save('StepData');
+    // On failure or stop the handle is NOT closed: in SFTP a close means "the file is complete",
+    // and a gateway partner would deliver a partial file. Dropping the connection instead lets
+    // the partner keep the upload unfinished, to be continued.
+    await pushFile(session.sftp, local, handle, size, this.#copyOptions(from));
+    this.ctx.metrics.bytesOut += size - from;
+    // A longer remote file (an older, bigger upload) must not keep its tail.
+    if ((existing?.size ?? 0) > size) await session.truncate(handle, size);
+    await session.closeHandle(handle);
     this.#t.progress = size;
     this.#t.info = { ...this.#t.info, sha256: await sha256(local) };
   }
@@ -197,12 +197,11 @@ class Execution {
     this.#t.progress = from;
     await this.#save('StepData');
     const handle = await session.open(remote, 'r');
-    try {
-      await pullFile(session.sftp, handle, tmp, size, this.#copyOptions(from));
-      this.ctx.metrics.bytesIn += size - from;
-    } finally {
-      await session.closeHandle(handle).catch(() => undefined);
-    }
+    // As for a push, only a complete read is closed: a partner gateway records a closed
+    // download as served.
+    await pullFile(session.sftp, handle, tmp, size, this.#copyOptions(from));
+    this.ctx.metrics.bytesIn += size - from;
+    await session.closeHandle(handle);
     this.#t.progress = size;
     await mkdir(dirname(final), { recursive: true });
     await rename(tmp, final);

@@ -1,0 +1,200 @@
+/**
+ * Two gateways talking to each other: gateway A pushes to and pulls from gateway B's SFTP
+ * server. A push paused mid-file and resumed continues at the saved offset on both sides:
+ * B continues its own unfinished record (one DONE record there), nothing is truncated, and the
+ * delivered file is byte-identical.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { NewTransfer } from '../../../src/db/stores/transfers.js';
+import type { StartedGateway } from '../../support/gateway.js';
+import { startGateway } from '../../support/gateway.js';
+import { generateKey } from '../../support/openssh.js';
+import { freePort } from '../../support/sshd.js';
+import { makeTempDir } from '../../support/tmp.js';
+import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
+
+const MiB = 1 << 20;
+
+describe('a gateway as the partner of another gateway', { timeout: 180_000 }, () => {
+  let a: StartedGateway;
+  let b: StartedGateway;
+  let ids: { push: number; pull: number; account: number; client: number };
+
+  before(async () => {
+    a = await startGateway({ instance: 'gw-a', ini: { controller: { Delay: '200ms' } } });
+    b = await startGateway({ instance: 'gw-b' });
+    const port = await freePort();
+    const keys = await makeTempDir('gw-partner');
+    const hostKey = await generateKey(keys, 'host');
+    // B: an SFTP server with a known host key, an account with a password, two rules.
+    const sb = b.node.ctx.stores;
+    const server = await sb.servers.create({
+      name: 'b-sftp',
+      protocol: 'sftp',
+      address: `127.0.0.1:${port}`,
+      enabled: true,
+      rootDir: '',
+      receiveDir: '',
+      sendDir: '',
+      tmpReceiveDir: '',
+      protoConfig: {},
+    });
+    await sb.credentials.create({
+      owner: { kind: 'server', id: server.id },
+      name: 'hostkey',
+      type: 'ssh_private_key',
+      value: b.node.ctx.secrets.encrypt(readFileSync(hostKey.file, 'utf8')),
+      value2: '',
+    });
+    await sb.servers.touch(server.id);
+    const { hashPassword } = await import('../../../src/crypto/passwords.js');
+    await sb.localAccounts.create({
+      serverId: server.id,
+      login: 'gw-a',
+      passwordHash: await hashPassword('a-to-b'),
+      ipAddresses: [],
+    });
+    const none = {
+      comment: '',
+      localDir: '',
+      remoteDir: '',
+      tmpLocalRcvDir: '',
+      preTasks: [],
+      postTasks: [],
+      errorTasks: [],
+    };
+    await sb.rules.create({ ...none, name: 'from-a', isSend: false, path: 'from-a' });
+    await sb.rules.create({ ...none, name: 'to-a', isSend: true, path: 'to-a' });
+    // A: B as a partner, its host key pinned, the password stored encrypted.
+    const sa = a.node.ctx.stores;
+    const partner = await sa.partners.create({
+      name: 'gw-b',
+      protocol: 'sftp',
+      address: `127.0.0.1:${port}`,
+      protoConfig: {},
+    });
+    await sa.credentials.create({
+      owner: { kind: 'partner', id: partner.id },
+      name: 'hostkey',
+      type: 'ssh_public_key',
+      value: hostKey.publicKey,
+      value2: '',
+    });
+    const account = await sa.remoteAccounts.create({ partnerId: partner.id, login: 'gw-a' });
+    await sa.credentials.create({
+      owner: { kind: 'remoteAccount', id: account.id },
+      name: 'password',
+      type: 'password',
+      value: a.node.ctx.secrets.encrypt('a-to-b'),
+      value2: '',
+    });
+    const client = await sa.clients.create({
+      name: 'sftp',
+      protocol: 'sftp',
+      localAddress: '',
+      enabled: true,
+      nbOfAttempts: 0,
+      firstRetryDelay: 1,
+      retryIncrementFactor: 2,
+      protoConfig: {},
+    });
+    const push = await sa.rules.create({
+      ...none,
+      name: 'to-b',
+      isSend: true,
+      path: 'to-b',
+      remoteDir: '/from-a',
+    });
+    const pull = await sa.rules.create({
+      ...none,
+      name: 'from-b',
+      isSend: false,
+      path: 'from-b',
+      remoteDir: '/to-a',
+    });
+    ids = { push: push.id, pull: pull.id, account: account.id, client: client.id };
+    await waitFor('B listening', () =>
+      Promise.resolve(b.node.sftpListeners().some((l) => l.port === port) ? true : undefined),
+    );
+  });
+
+  after(async () => {
+    await a?.stop();
+    await b?.stop();
+  });
+
+  function plan(overrides: Partial<NewTransfer>): NewTransfer {
+    const now = Date.now();
+    return {
+      ruleId: ids.push,
+      clientId: ids.client,
+      localAccountId: null,
+      remoteAccountId: ids.account,
+      srcFilename: 'x',
+      destFilename: 'x',
+      localPath: '',
+      remotePath: '',
+      filesize: -1,
+      start: now,
+      status: 'PLANNED',
+      step: 'StepNone',
+      remainingTries: 0,
+      nextRetryDelay: 1,
+      retryIncrementFactor: 2,
+      nextRetry: now,
+      node: null,
+      leaseExpiresAt: null,
+      info: {},
+      ...overrides,
+    };
+  }
+
+  it('pushes, is paused mid-file, resumes at the offset: one DONE record on each side', async () => {
+    const ctx = a.node.ctx;
+    const src = join(ctx.config.paths.defaultOutDir, 'to-b.bin');
+    await writeRandomFile(src, 384 * MiB);
+    const t = await ctx.stores.transfers.create(plan({ srcFilename: 'to-b.bin', destFilename: 'to-b.bin' }));
+    await waitFor('progress', async () => {
+      const r = await ctx.stores.transfers.get(t.id);
+      return r?.status === 'RUNNING' && r.progress > 0 ? r : undefined;
+    });
+    assert.equal(await ctx.stores.transfers.requestAction(t.id, 'pause'), true);
+    const paused = await waitFor('PAUSED', transferIn(ctx, t.id, ['PAUSED', 'DONE', 'ERROR']));
+    assert.equal(paused.status, 'PAUSED', 'finished before the pause: make the file larger');
+    // B holds the unfinished upload: interrupted, with at least the bytes A saved.
+    const onB = await waitFor('B interrupted', async () => {
+      const list = await b.node.ctx.stores.transfers.listNormalized({ rule: ['from-a'], liveOnly: true });
+      return list.find((x) => x.status === 'INTERRUPTED' || x.status === 'ERROR');
+    });
+    assert.ok(onB.progress >= paused.progress, `B has ${onB.progress}, A saved ${paused.progress}`);
+    assert.equal(await ctx.stores.transfers.resume(t.id, Date.now()), true);
+    const done = await waitFor('DONE', transferIn(ctx, t.id, ['DONE', 'ERROR']), 120_000);
+    assert.equal(done.status, 'DONE', done.errorDetails);
+    const received = join(b.node.ctx.config.paths.defaultInDir, 'to-b.bin');
+    assert.equal(await sha256File(received), await sha256File(src));
+    const bHistory = await b.node.ctx.stores.transfers.listNormalized({ rule: ['from-a'] }, { limit: 50 });
+    assert.deepEqual(
+      bHistory.filter((x) => x.destFilename === 'to-b.bin').map((x) => [x.id, x.status]),
+      [[onB.id, 'DONE']],
+      'B continued its record: exactly one, DONE',
+    );
+  });
+
+  it('pulls a file from the partner gateway', async () => {
+    const served = join(b.node.ctx.config.paths.defaultOutDir, 'from-b.bin');
+    await writeRandomFile(served, 40 * MiB);
+    const ctx = a.node.ctx;
+    const t = await ctx.stores.transfers.create(
+      plan({ ruleId: ids.pull, srcFilename: 'from-b.bin', destFilename: 'from-b.bin' }),
+    );
+    const done = await waitFor('DONE', transferIn(ctx, t.id, ['DONE', 'ERROR']), 60_000);
+    assert.equal(done.status, 'DONE', done.errorDetails);
+    assert.equal(
+      await sha256File(join(ctx.config.paths.defaultInDir, 'from-b.bin')),
+      await sha256File(served),
+    );
+  });
+});
