@@ -7,6 +7,7 @@ import { createStores } from '../../src/db/stores/index.js';
 import type { NewTransfer } from '../../src/db/stores/transfers.js';
 import type { StartedCluster } from '../support/cluster.js';
 import type { StartedSshd } from '../support/sshd.js';
+import { plannedTransfer } from '../support/transfers.js';
 
 /** The test's own view of the cluster's database (as an operator's SQL client would have). */
 export function clusterStores(c: StartedCluster): Stores {
@@ -80,26 +81,8 @@ export async function setupPartner(
 }
 
 export function plannedPush(p: PartnerSetup, file: string, output = file): NewTransfer {
-  const now = Date.now();
-  return {
-    ruleId: p.rulePush,
-    clientId: p.client,
-    localAccountId: null,
-    remoteAccountId: p.account,
-    srcFilename: file,
-    destFilename: output,
-    localPath: '',
-    remotePath: '',
-    filesize: -1,
-    start: now,
-    status: 'PLANNED',
-    step: 'StepNone',
-    remainingTries: 0,
-    nextRetryDelay: 1,
-    retryIncrementFactor: 2,
-    nextRetry: now,
-    node: null,
-    leaseExpiresAt: null,
-    info: {},
-  };
+  return plannedTransfer(
+    { ruleId: p.rulePush, clientId: p.client, remoteAccountId: p.account },
+    { srcFilename: file, destFilename: output },
+  );
 }

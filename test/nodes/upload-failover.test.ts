@@ -44,8 +44,19 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
       protoConfig: {},
     });
     serverId = server.id;
-    const account = await s.localAccounts.create({ serverId: server.id, login: 'alice', passwordHash: null, ipAddresses: [] });
-    await s.credentials.create({ owner: { kind: 'localAccount', id: account.id }, name: 'key', type: 'ssh_public_key', value: key.publicKey, value2: '' });
+    const account = await s.localAccounts.create({
+      serverId: server.id,
+      login: 'alice',
+      passwordHash: null,
+      ipAddresses: [],
+    });
+    await s.credentials.create({
+      owner: { kind: 'localAccount', id: account.id },
+      name: 'key',
+      type: 'ssh_public_key',
+      value: key.publicKey,
+      value2: '',
+    });
     await s.rules.create({
       name: 'inbox',
       isSend: false,
@@ -59,10 +70,14 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
       errorTasks: [],
     });
     for (const n of cluster.nodes) {
-      await waitFor(`${n.name} SFTP listener`, async () => {
-        const r = await sftpBatch({ port: n.sftpPort, user: 'alice', key: key.file }, ['ls /']);
-        return r.code === 0 ? true : undefined;
-      }, 20_000);
+      await waitFor(
+        `${n.name} SFTP listener`,
+        async () => {
+          const r = await sftpBatch({ port: n.sftpPort, user: 'alice', key: key.file }, ['ls /']);
+          return r.code === 0 ? true : undefined;
+        },
+        20_000,
+      );
     }
   });
 
@@ -76,9 +91,10 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
     await writeRandomFile(src, 96 * MiB);
     const [node1, node2] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     // ~16 MB/s, so the upload is still running when the node dies.
-    const upload = startSftp({ port: node1.sftpPort, user: 'alice', key: key.file, limitKbps: 128_000, cwd: work }, [
-      'put big.bin /inbox/big.bin',
-    ]);
+    const upload = startSftp(
+      { port: node1.sftpPort, user: 'alice', key: key.file, limitKbps: 128_000, cwd: work },
+      ['put big.bin /inbox/big.bin'],
+    );
     const running = await waitFor('progress recorded', async () => {
       const list = await s.transfers.listNormalized({ status: ['RUNNING'] });
       const t = list.find((x) => x.destFilename === 'big.bin');
@@ -111,7 +127,10 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
   it('an account created through node1 logs in on node3 at once', async () => {
     const [node1, , node3] = cluster.nodes as [(typeof cluster.nodes)[0], unknown, (typeof cluster.nodes)[0]];
     const bobKey = await generateKey(work, 'bob');
-    const created = await node1.api(`/api/servers/sftp/accounts`, { method: 'POST', body: JSON.stringify({ login: 'bob' }) });
+    const created = await node1.api(`/api/servers/sftp/accounts`, {
+      method: 'POST',
+      body: JSON.stringify({ login: 'bob' }),
+    });
     assert.equal(created.status, 201, await created.text());
     const cred = await node1.api(`/api/servers/sftp/accounts/bob/credentials`, {
       method: 'POST',

@@ -144,7 +144,8 @@ function toTransfer(r: Row): Transfer {
   };
 }
 
-function toNormalized(r: Row): NormalizedTransfer {
+/** The columns history rows and the normalized view share (names instead of ids). */
+function namedColumns(r: Row) {
   return {
     id: num(r.id),
     remoteTransferId: str(r.remote_transfer_id),
@@ -161,7 +162,6 @@ function toNormalized(r: Row): NormalizedTransfer {
     remotePath: str(r.remote_path),
     filesize: num(r.filesize),
     start: num(r.start),
-    stop: numOrNull(r.stop),
     status: str(r.status) as TransferStatus,
     step: str(r.step) as TransferStep,
     progress: num(r.progress),
@@ -169,7 +169,14 @@ function toNormalized(r: Row): NormalizedTransfer {
     errorCode: str(r.error_code) as TransferErrorCode,
     errorDetails: str(r.error_details),
     node: r.node === null || r.node === undefined ? null : str(r.node),
-    info: json(r.info, {}),
+    info: json<Record<string, unknown>>(r.info, {}),
+  };
+}
+
+function toNormalized(r: Row): NormalizedTransfer {
+  return {
+    ...namedColumns(r),
+    stop: numOrNull(r.stop),
     remainingTries: num(r.remaining_tries),
     nextRetryDelay: num(r.next_retry_delay),
     retryIncrementFactor: num(r.retry_increment_factor),
@@ -179,33 +186,7 @@ function toNormalized(r: Row): NormalizedTransfer {
 }
 
 function toHistory(r: Row): HistoryEntry {
-  return {
-    id: num(r.id),
-    owner: str(r.owner),
-    remoteTransferId: str(r.remote_transfer_id),
-    isServer: bool(r.is_server),
-    isSend: bool(r.is_send),
-    account: str(r.account),
-    agent: str(r.agent),
-    client: str(r.client),
-    protocol: str(r.protocol),
-    rule: str(r.rule),
-    srcFilename: str(r.src_filename),
-    destFilename: str(r.dest_filename),
-    localPath: str(r.local_path),
-    remotePath: str(r.remote_path),
-    filesize: num(r.filesize),
-    start: num(r.start),
-    stop: num(r.stop),
-    status: str(r.status) as TransferStatus,
-    step: str(r.step) as TransferStep,
-    progress: num(r.progress),
-    taskNumber: num(r.task_number),
-    errorCode: str(r.error_code) as TransferErrorCode,
-    errorDetails: str(r.error_details),
-    node: r.node === null || r.node === undefined ? null : str(r.node),
-    info: json(r.info, {}),
-  };
+  return { ...namedColumns(r), owner: str(r.owner), stop: num(r.stop) };
 }
 
 export class TransferStore {

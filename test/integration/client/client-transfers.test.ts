@@ -14,6 +14,7 @@ import { freePort, startSshd } from '../../support/sshd.js';
 import { generateKey, sftpBatch } from '../../support/openssh.js';
 import { makeTempDir } from '../../support/tmp.js';
 import type { NewTransfer } from '../../../src/db/stores/transfers.js';
+import { plannedTransfer } from '../../support/transfers.js';
 import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -114,29 +115,10 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
   });
 
   function plan(overrides: Partial<NewTransfer>): NewTransfer {
-    const now = Date.now();
-    return {
-      ruleId: ids.push,
-      clientId: ids.client,
-      localAccountId: null,
-      remoteAccountId: ids.account,
-      srcFilename: 'x',
-      destFilename: 'x',
-      localPath: '',
-      remotePath: '',
-      filesize: -1,
-      start: now,
-      status: 'PLANNED',
-      step: 'StepNone',
-      remainingTries: 0,
-      nextRetryDelay: 1,
-      retryIncrementFactor: 2,
-      nextRetry: now,
-      node: null,
-      leaseExpiresAt: null,
-      info: {},
-      ...overrides,
-    };
+    return plannedTransfer(
+      { ruleId: ids.push, clientId: ids.client, remoteAccountId: ids.account },
+      overrides,
+    );
   }
 
   it('pushes a large file byte-identical, planned in the database and run by the controller', async () => {

@@ -14,6 +14,7 @@ import { startGateway } from '../../support/gateway.js';
 import { generateKey } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir } from '../../support/tmp.js';
+import { plannedTransfer } from '../../support/transfers.js';
 import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -127,29 +128,10 @@ describe('a gateway as the partner of another gateway', { timeout: 180_000 }, ()
   });
 
   function plan(overrides: Partial<NewTransfer>): NewTransfer {
-    const now = Date.now();
-    return {
-      ruleId: ids.push,
-      clientId: ids.client,
-      localAccountId: null,
-      remoteAccountId: ids.account,
-      srcFilename: 'x',
-      destFilename: 'x',
-      localPath: '',
-      remotePath: '',
-      filesize: -1,
-      start: now,
-      status: 'PLANNED',
-      step: 'StepNone',
-      remainingTries: 0,
-      nextRetryDelay: 1,
-      retryIncrementFactor: 2,
-      nextRetry: now,
-      node: null,
-      leaseExpiresAt: null,
-      info: {},
-      ...overrides,
-    };
+    return plannedTransfer(
+      { ruleId: ids.push, clientId: ids.client, remoteAccountId: ids.account },
+      overrides,
+    );
   }
 
   it('pushes, is paused mid-file, resumes at the offset: one DONE record on each side', async () => {

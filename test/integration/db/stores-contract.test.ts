@@ -11,6 +11,7 @@ import type { NewTransfer } from '../../../src/db/stores/transfers.js';
 import type { SqlDatabase } from '../../../src/db/sql.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { dbKindsUnderTest, openTestDatabase } from '../../support/test-db.js';
+import { plannedTransfer } from '../../support/transfers.js';
 
 const owner = 'contract-gw';
 
@@ -80,28 +81,18 @@ async function makeFixture(s: Stores): Promise<Fixture> {
 }
 
 function planned(f: Fixture, now: number, overrides: Partial<NewTransfer> = {}): NewTransfer {
-  return {
-    ruleId: f.ruleId,
-    clientId: f.clientId,
-    localAccountId: null,
-    remoteAccountId: f.remoteAccountId,
-    srcFilename: 'a.txt',
-    destFilename: 'a.txt',
-    localPath: '',
-    remotePath: '',
-    filesize: -1,
-    start: now,
-    status: 'PLANNED',
-    step: 'StepNone',
-    remainingTries: 2,
-    nextRetryDelay: 10,
-    retryIncrementFactor: 2,
-    nextRetry: now,
-    node: null,
-    leaseExpiresAt: null,
-    info: {},
-    ...overrides,
-  };
+  return plannedTransfer(
+    { ruleId: f.ruleId, clientId: f.clientId, remoteAccountId: f.remoteAccountId },
+    {
+      srcFilename: 'a.txt',
+      destFilename: 'a.txt',
+      start: now,
+      nextRetry: now,
+      remainingTries: 2,
+      nextRetryDelay: 10,
+      ...overrides,
+    },
+  );
 }
 
 for (const kind of dbKindsUnderTest()) {
