@@ -2,23 +2,16 @@
  * The admin API served for real (startAdminServer on 127.0.0.1:0) over a real migrated
  * database: SQLite in a temp dir, or MariaDB when WAARP_TEST_DB=mysql. Tests drive it with fetch.
  */
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AdminServer } from '../../../src/admin/server.js';
 import { startAdminServer } from '../../../src/admin/server.js';
 import { ensureAdminUser } from '../../../src/admin/bootstrap.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
-import { emptyIndirection } from '../../../src/config/indirection.js';
-import { SecretBox } from '../../../src/crypto/secret-box.js';
+import { testConfig as sharedTestConfig, testContext } from '../../support/context.js';
 import { hashPassword } from '../../../src/crypto/passwords.js';
 import type { SqlDatabase } from '../../../src/db/sql.js';
-import { createStores } from '../../../src/db/stores/index.js';
 import type { GatewayContext } from '../../../src/gateway/context.js';
-import { NodeHealth, ServiceRegistry } from '../../../src/gateway/context.js';
-import { silentLogger } from '../../../src/log.js';
 import { applyPermissions } from '../../../src/model/permissions.js';
-import { RunningTransfers } from '../../../src/transfer/registry.js';
-import { Metrics } from '../../../src/cluster/metrics.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { openTestDatabase, testDbKind } from '../../support/test-db.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
@@ -82,52 +75,13 @@ export function testConfig(
   instance: string | undefined,
   db: TestDatabase,
 ): GatewayConfig {
-  return {
-    configFile: join(configDir, 'gatewayd.ini'),
-    configDir,
-    instance,
-    global: { gatewayName: 'test-gw' },
-    paths: {
-      gatewayHome: home,
-      defaultInDir: join(home, 'in'),
-      defaultOutDir: join(home, 'out'),
-      defaultTmpDir: join(home, 'tmp'),
-      filePermissions: 0o640,
-      directoryPermissions: 0o750,
-    },
-    log: { level: 'error', logTo: 'stdout' },
-    admin: { host: '127.0.0.1', port: 0, tlsCert: undefined, tlsKey: undefined, trustedProxies: [] },
-    database: {
-      type: db.config.type,
-      address: db.config.address,
-      name: db.config.name,
-      user: db.config.user,
-      password: db.config.password,
-      aesPassphrase: join(home, 'passphrase.aes'),
-    },
-    controller: { delayMs: 1000, maxTransferIn: 0, maxTransferOut: 0 },
-    cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 1000 },
-    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
-    indirection: emptyIndirection(),
-  };
+  return sharedTestConfig({ home, configDir, instance, db: db.config });
 }
 
 export function makeContext(config: GatewayConfig, db: SqlDatabase, nodeName: string): GatewayContext {
-  const health = new NodeHealth();
-  health.started = true;
-  return {
-    config,
-    stores: createStores(db, config.global.gatewayName),
-    secrets: SecretBox.fromKeyFile(config.database.aesPassphrase),
-    log: silentLogger(),
-    nodeName,
-    version: '9.9.9-test',
-    services: new ServiceRegistry(),
-    health,
-    running: new RunningTransfers(),
-    metrics: new Metrics(),
-    now: () => Date.now(),
-  };
+  const ctx = testContext(config, db, nodeName, '9.9.9-test');
+  ctx.health.started = true;
+  return ctx;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<AdminHarness> {

@@ -7,20 +7,14 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { emptyIndirection } from '../../../src/config/indirection.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
+import { testConfig as sharedTestConfig, testContext } from '../../support/context.js';
 import { hashPassword } from '../../../src/crypto/passwords.js';
-import { SecretBox } from '../../../src/crypto/secret-box.js';
 import type { Stores } from '../../../src/db/stores/index.js';
-import { createStores } from '../../../src/db/stores/index.js';
 import type { GatewayContext } from '../../../src/gateway/context.js';
-import { NodeHealth, ServiceRegistry } from '../../../src/gateway/context.js';
-import { silentLogger } from '../../../src/log.js';
 import type { LocalAccount, Rule, Server, TaskSpec } from '../../../src/model/entities.js';
 import type { SftpService } from '../../../src/sftp/service.js';
 import { createSftpService } from '../../../src/sftp/service.js';
-import { RunningTransfers } from '../../../src/transfer/registry.js';
-import { Metrics } from '../../../src/cluster/metrics.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { openTestDatabase, testDbKind } from '../../support/test-db.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
@@ -77,38 +71,15 @@ export function freePort(): Promise<number> {
 }
 
 export function testConfig(home: string, db: TestDatabase, options: HarnessOptions = {}): GatewayConfig {
-  return {
-    configFile: join(home, 'etc', 'gatewayd.ini'),
+  return sharedTestConfig({
+    home,
     configDir: join(home, 'etc'),
     instance: options.nodeName,
-    global: { gatewayName: 'sftp-test' },
-    paths: {
-      gatewayHome: home,
-      defaultInDir: join(home, 'in'),
-      defaultOutDir: join(home, 'out'),
-      defaultTmpDir: join(home, 'tmp'),
-      filePermissions: 0o640,
-      directoryPermissions: 0o750,
-    },
-    log: { level: 'error', logTo: 'stderr' },
-    admin: { host: '127.0.0.1', port: 0, tlsCert: undefined, tlsKey: undefined, trustedProxies: [] },
-    database: {
-      type: db.config.type,
-      address: db.config.address,
-      name: db.config.name,
-      user: db.config.user,
-      password: db.config.password,
-      aesPassphrase: join(home, 'etc', 'passphrase.aes'),
-    },
-    controller: { delayMs: 1000, maxTransferIn: options.maxTransferIn ?? 0, maxTransferOut: 0 },
-    cluster: {
-      heartbeatIntervalMs: 1000,
-      nodeTimeoutMs: options.nodeTimeoutMs ?? 30_000,
-      drainGraceMs: 1000,
-    },
-    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
-    indirection: emptyIndirection(),
-  };
+    db: db.config,
+    gatewayName: 'sftp-test',
+    maxTransferIn: options.maxTransferIn ?? 0,
+    nodeTimeoutMs: options.nodeTimeoutMs ?? 30_000,
+  });
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<SftpHarness> {
@@ -123,20 +94,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<SftpHa
   ]) {
     mkdirSync(dir, { recursive: true });
   }
-  const stores = createStores(db, config.global.gatewayName);
-  const ctx: GatewayContext = {
-    config,
-    stores,
-    secrets: SecretBox.fromKeyFile(config.database.aesPassphrase),
-    log: silentLogger(),
-    nodeName: options.nodeName ?? 'node-a',
-    version: 'test',
-    services: new ServiceRegistry(),
-    health: new NodeHealth(),
-    running: new RunningTransfers(),
-    metrics: new Metrics(),
-    now: () => Date.now(),
-  };
+  const ctx: GatewayContext = testContext(config, db, options.nodeName ?? 'node-a');
+  const stores = ctx.stores;
   const port = await freePort();
   const server = await stores.servers.create({
     name: 'sftp-test',
