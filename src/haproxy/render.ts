@@ -122,7 +122,8 @@ function servers(a: PublicAddress, extra: string): string[] {
 /** Each node's admin port: the SFTP backend checks the node's readiness there. */
 function adminPorts(layout: ClusterLayout): Map<string, number> {
   const ports = new Map<string, number>();
-  for (const a of layout.addresses) if (a.kind === 'admin') for (const n of a.nodes) ports.set(n.node, n.port);
+  for (const a of layout.addresses)
+    if (a.kind === 'admin') for (const n of a.nodes) ports.set(n.node, n.port);
   return ports;
 }
 

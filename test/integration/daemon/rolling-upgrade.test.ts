@@ -48,13 +48,18 @@ describe('schema compatibility across versions', () => {
     const g = await gatewayDir();
     dirs.push(g.dir);
     const db = new SqliteDatabase(g.db);
-    assert.deepEqual(await migrate(db, { list: nextBuild(true) }), nextBuild(true).map((m) => m.id));
+    assert.deepEqual(
+      await migrate(db, { list: nextBuild(true) }),
+      nextBuild(true).map((m) => m.id),
+    );
     await db.close();
     // `migrate` of the older build: nothing to do, and no error.
     const r = spawnSync(process.execPath, [daemon, 'migrate', '-c', g.config], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     // And the older node serves.
-    const child = spawn(process.execPath, [daemon, 'server', '-c', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [daemon, 'server', '-c', g.config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const admin = await new Promise<string>((resolveAdmin, reject) => {
         let out = '';
@@ -82,7 +87,10 @@ describe('schema compatibility across versions', () => {
     const db = new SqliteDatabase(g.db);
     await migrate(db, { list: nextBuild(false) });
     await db.close();
-    const r = spawnSync(process.execPath, [daemon, 'server', '-c', g.config], { encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [daemon, 'server', '-c', g.config], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     assert.equal(r.status, ExitCode.schemaTooNew, r.stderr);
     assert.match(r.stderr, /newer than this build knows/);
     assert.match(r.stderr, /a column renamed/);

@@ -18,7 +18,11 @@ describe('verified-password cache', () => {
     assert.equal(await cache.verify('old-password', before), true);
     assert.equal(await cache.verify('wrong', before), false);
     const after = await hashPassword('new-password');
-    assert.equal(await cache.verify('old-password', after), false, 'changed password: cache miss, KDF says no');
+    assert.equal(
+      await cache.verify('old-password', after),
+      false,
+      'changed password: cache miss, KDF says no',
+    );
     assert.equal(await cache.verify('new-password', after), true);
     assert.equal(cache.size, 2, 'failures are not cached');
   });

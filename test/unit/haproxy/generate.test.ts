@@ -63,7 +63,7 @@ describe('HAProxy generator: the seed tutorial layout (deploy/seed)', () => {
     }
   });
 
-  it('balances SFTP 127.0.0.1:2223 over 2001-2003 in TCP, checking each node\'s /lbz on its admin port', () => {
+  it("balances SFTP 127.0.0.1:2223 over 2001-2003 in TCP, checking each node's /lbz on its admin port", () => {
     assert.deepEqual(section(text, 'frontend fe_sftp_2223'), [
       'mode tcp',
       'bind 127.0.0.1:2223',
@@ -167,7 +167,9 @@ describe('HAProxy generator: rules', () => {
       sendProxy: true,
     });
     writeFileSync(out, text);
-    assert.ok(text.includes('server a 10.0.0.11:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions'));
+    assert.ok(
+      text.includes('server a 10.0.0.11:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions'),
+    );
     assert.ok(text.includes('server a 10.0.0.11:8080 check\n'), 'REST uses X-Forwarded-For, not PROXY');
     assert.equal(haproxyCheck(out).status, 0, haproxyCheck(out).output);
   });
