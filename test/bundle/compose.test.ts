@@ -8,49 +8,27 @@
  * WAARP_BUNDLE_REUSE_IMAGES=1 skips the build and uses deploy/offline/images.env as it is.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import {
+  ComposeProject,
+  asComment,
+  eventually,
+  freePort,
+  prepareOfflineImages,
+  repoRoot,
+  requireDocker,
+} from '../support/compose.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const imagesEnv = join(root, 'deploy/offline/images.env');
 const project = `waarp-bundle-${process.pid}`;
 const adminPassword = randomBytes(12).toString('base64url');
 const demoPassword = randomBytes(12).toString('base64url');
-
-/** A free TCP port on the loopback (the bundle publishes there, on 127.0.0.1 only). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-/** Retries `fn` until it stops throwing or `ms` pass (HAProxy marks nodes up after `rise` checks). */
-async function eventually<T>(ms: number, fn: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (Date.now() >= deadline) throw err;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
 
 describe('compose bundle (Docker)', { timeout: 45 * 60_000 }, () => {
   let env: NodeJS.ProcessEnv;
@@ -71,48 +49,13 @@ describe('compose bundle (Docker)', { timeout: 45 * 60_000 }, () => {
     });
   };
 
-  const compose = (...args: string[]): Promise<{ stdout: string; stderr: string }> =>
-    run(
-      'docker',
-      [
-        'compose',
-        '--ansi',
-        'never',
-        '-p',
-        project,
-        '-f',
-        join(root, 'compose.yaml'),
-        '--env-file',
-        imagesEnv,
-        ...args,
-      ],
-      { env, cwd: root, maxBuffer: 64 * 1024 * 1024 },
-    );
+  let bundle: ComposeProject | undefined;
+  const compose = (...args: string[]): Promise<{ stdout: string; stderr: string }> => bundle!.run(...args);
 
   before(async () => {
-    const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
-    assert.equal(
-      info.status,
-      0,
-      `no Docker engine answers (${(info.stderr || info.error?.message || '').trim()}): ` +
-        'run deploy/offline/install-docker.sh first; this test is never skipped',
-    );
-    const composeVersion = spawnSync('docker', ['compose', 'version', '--short'], { encoding: 'utf8' });
-    assert.equal(
-      composeVersion.status,
-      0,
-      'docker compose v2 is missing: run deploy/offline/install-docker.sh',
-    );
-
-    let start = Date.now();
-    // WAARP_BUNDLE_REUSE_IMAGES=1: use the images of an earlier build-images.sh run as they are.
-    if (process.env.WAARP_BUNDLE_REUSE_IMAGES === '1') {
-      assert.ok(existsSync(imagesEnv), `WAARP_BUNDLE_REUSE_IMAGES=1 but there is no ${imagesEnv}`);
-    } else {
-      const build = spawnSync('bash', [join(root, 'deploy/offline/build-images.sh')], { stdio: 'inherit' });
-      assert.equal(build.status, 0, 'deploy/offline/build-images.sh failed');
-    }
-    console.log(`# offline images ready in ${Math.round((Date.now() - start) / 1000)} s`);
+    requireDocker();
+    const images = prepareOfflineImages();
+    console.log(`# offline images ready in ${images.seconds} s`);
 
     work = await makeTempDir('bundle');
     sftpPort = await freePort();
@@ -125,7 +68,8 @@ describe('compose bundle (Docker)', { timeout: 45 * 60_000 }, () => {
       WAARP_REST_PORT: String(restPort),
       WAARP_PUBLISH_ADDRESS: '127.0.0.1',
     };
-    start = Date.now();
+    bundle = new ComposeProject(project, [join(repoRoot, 'compose.yaml')], images.envFile, env);
+    const start = Date.now();
     up = true;
     failed = true; // until `up` succeeds
     await compose('up', '-d', '--wait', '--wait-timeout', '300');
@@ -134,17 +78,7 @@ describe('compose bundle (Docker)', { timeout: 45 * 60_000 }, () => {
   });
 
   after(async () => {
-    if (up && failed) {
-      const logs = await compose('logs', '--no-color', '--tail', '40').catch((err: Error) => ({
-        stdout: err.message,
-      }));
-      console.log(
-        logs.stdout
-          .split('\n')
-          .map((l) => `# ${l}`)
-          .join('\n'),
-      );
-    }
+    if (up && failed) console.log(asComment(await bundle!.logs(40)));
     if (up) {
       await compose('down', '-v', '--remove-orphans', '--timeout', '60');
     }
@@ -226,15 +160,7 @@ describe('compose bundle (Docker)', { timeout: 45 * 60_000 }, () => {
   });
 
   check("publishes only HAProxy's SFTP and REST ports, on the loopback", async () => {
-    const { stdout } = await compose('ps', '--format', 'json');
-    // compose 2.26 prints one JSON object per line.
-    const services = stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map(
-        (l) =>
-          JSON.parse(l) as { Service: string; Publishers: { URL: string; PublishedPort: number }[] | null },
-      );
+    const services = await bundle!.ps();
     const published = services.flatMap((s) =>
       (s.Publishers ?? [])
         .filter((p) => p.PublishedPort > 0)

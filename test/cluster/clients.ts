@@ -1,0 +1,325 @@
+/**
+ * The suite's SFTP clients, on the host, through HAProxy's published port, behaving as a real
+ * client does when its session is cut: reconnect and continue the upload where the server says
+ * it stopped, until it is complete.
+ *
+ * - OpenSSH's `sftp`: `put` first, then `reput` (which stats the remote file and sends the rest).
+ * - ssh2's client: stat, open without truncating, write from that offset, close.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { ConnectConfig, SFTPWrapper } from '../../src/sftp/ssh2.js';
+import { Client, OPEN_MODE } from '../../src/sftp/ssh2.js';
+import { sleep } from '../support/compose.js';
+import { sftpArgs } from '../support/openssh.js';
+import { sftpUser } from './env.js';
+
+export const MiB = 1 << 20;
+
+/** Writes `size` bytes of fresh random data (every block differs: a misplaced block shows). */
+export async function writeRandomFile(path: string, size: number): Promise<void> {
+  const fh = await open(path, 'w', 0o644);
+  try {
+    const block = Buffer.alloc(Math.min(size, 4 * MiB));
+    for (let off = 0; off < size; off += block.length) {
+      randomFillSync(block);
+      await fh.write(block, 0, Math.min(block.length, size - off), off);
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export interface Attempt {
+  /** `put`, `reput`, or `ssh2@<offset>`. */
+  command: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  error: string;
+}
+
+export interface UploadOutcome {
+  ok: boolean;
+  attempts: Attempt[];
+}
+
+/** `put ✗ Connection closed… | reput ✗×12 kex_exchange… | reput ✓` (consecutive alike attempts folded). */
+export function describeAttempts(attempts: readonly Attempt[]): string {
+  const parts: { text: string; n: number }[] = [];
+  for (const a of attempts) {
+    const what = a.command.replace(/@\d+$/, '');
+    const text = a.ok ? `${what} ok` : `${what} failed (${a.error.split('\n')[0]!.trim().slice(0, 70)})`;
+    const last = parts.at(-1);
+    if (last?.text === text) last.n++;
+    else parts.push({ text, n: 1 });
+  }
+  return parts.map((p) => (p.n > 1 ? `${p.text} x${p.n}` : p.text)).join(' | ');
+}
+
+export interface ResilientUpload {
+  readonly attempts: Attempt[];
+  readonly done: Promise<UploadOutcome>;
+  /** The `sftp` process of the current attempt (OpenSSH only). */
+  current(): ChildProcess | undefined;
+  /** Stops now: no more attempts, the current one is cut (for cleanup after a failure). */
+  abort(): Promise<UploadOutcome>;
+}
+
+export interface UploadOptions {
+  port: number;
+  key: string;
+  local: string;
+  /** Remote path, e.g. /demo/x.bin. */
+  remote: string;
+  /** Bandwidth cap of the first attempt in Kbit/s (sftp -l), so the upload lasts. */
+  limitKbps?: number;
+  /** Cap of the attempts that resume (default: none). */
+  resumeLimitKbps?: number;
+  /** Gives up after this time (epoch ms). */
+  deadline: number;
+  /** Pause between attempts. */
+  retryDelayMs?: number;
+}
+
+/** OpenSSH `sftp`: `put`, then `reput` after every cut, until it succeeds or the deadline. */
+export function opensshUpload(o: UploadOptions): ResilientUpload {
+  const attempts: Attempt[] = [];
+  let child: ChildProcess | undefined;
+  let stop = false;
+  const done = (async (): Promise<UploadOutcome> => {
+    let command: 'put' | 'reput' = 'put';
+    while (!stop && Date.now() < o.deadline) {
+      const start = Date.now();
+      const limit = attempts.length === 0 ? o.limitKbps : o.resumeLimitKbps;
+      const args = sftpArgs({ port: o.port, user: sftpUser, key: o.key, limitKbps: limit });
+      // A dead peer is noticed in about 6 s even if nothing resets the TCP connection.
+      args.splice(
+        args.length - 1,
+        0,
+        '-o',
+        'ServerAliveInterval=2',
+        '-o',
+        'ServerAliveCountMax=3',
+        '-o',
+        'ConnectTimeout=15',
+      );
+      const proc = spawn('sftp', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+      child = proc;
+      let stderr = '';
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      proc.stdout.resume();
+      // sftp may exit before reading its batch (connection refused): EPIPE is not an error here.
+      proc.stdin.on('error', () => undefined);
+      proc.stdin.end(`${command} ${o.local} ${o.remote}\n`);
+      const code = await new Promise<number | null>((resolve) => {
+        proc.once('error', () => resolve(-1));
+        proc.once('close', (c) => resolve(c));
+      });
+      child = undefined;
+      const error = stderr.trim();
+      // reput of a file the server already completed (the cut hid the final status): done, and
+      // the caller checks the file's checksum. OpenSSH 9.2 says "destination file same size or
+      // larger"; older ones "bigger or same size".
+      const complete = command === 'reput' && /same size or larger|bigger or same size/i.test(error);
+      attempts.push({ command, start, end: Date.now(), ok: code === 0 || complete, error });
+      if (code === 0 || complete) return { ok: true, attempts };
+      // Nothing of it reached the server yet: start over.
+      command = command === 'reput' && /no such file|not found/i.test(error) ? 'put' : 'reput';
+      await sleep(o.retryDelayMs ?? 300);
+    }
+    return { ok: false, attempts };
+  })();
+  return {
+    attempts,
+    done,
+    current: () => child,
+    abort: () => {
+      stop = true;
+      child?.kill('SIGTERM');
+      return done;
+    },
+  };
+}
+
+/** ssh2's client: stat, then write the rest without truncating, after every cut. */
+export function ssh2Upload(o: UploadOptions): ResilientUpload {
+  const attempts: Attempt[] = [];
+  let stop = false;
+  let conn: InstanceType<typeof Client> | undefined;
+  const privateKey = readFileSync(o.key);
+  const done = (async (): Promise<UploadOutcome> => {
+    const size = (await stat(o.local)).size;
+    while (!stop && Date.now() < o.deadline) {
+      const start = Date.now();
+      const attempt: Attempt = { command: 'ssh2', start, end: start, ok: false, error: '' };
+      const limit = attempts.length === 0 ? o.limitKbps : o.resumeLimitKbps;
+      try {
+        attempt.ok = await ssh2Attempt(
+          o.port,
+          privateKey,
+          o.local,
+          o.remote,
+          size,
+          limit,
+          (offset) => {
+            attempt.command = `ssh2@${offset}`;
+          },
+          (c) => (conn = c),
+        );
+      } catch (err) {
+        attempt.error = (err as Error).message;
+      }
+      attempt.end = Date.now();
+      attempts.push(attempt);
+      if (attempt.ok) return { ok: true, attempts };
+      await sleep(o.retryDelayMs ?? 500);
+    }
+    return { ok: false, attempts };
+  })();
+  return {
+    attempts,
+    done,
+    current: () => undefined,
+    abort: () => {
+      stop = true;
+      conn?.destroy();
+      return done;
+    },
+  };
+}
+
+async function ssh2Attempt(
+  port: number,
+  privateKey: Buffer,
+  local: string,
+  remote: string,
+  size: number,
+  limitKbps: number | undefined,
+  onOffset: (offset: number) => void,
+  onConnection: (conn: InstanceType<typeof Client>) => void,
+): Promise<boolean> {
+  const conn = new Client();
+  onConnection(conn);
+  let closed: (err: Error) => void = () => undefined;
+  // Rejects as soon as the connection ends: every pending request is then lost.
+  const lost = new Promise<never>((_, reject) => {
+    closed = reject;
+  });
+  lost.catch(() => undefined);
+  conn.on('error', (err: Error) => closed(new Error(`connection error: ${err.message}`)));
+  conn.on('close', () => closed(new Error('connection closed')));
+  const config: ConnectConfig = {
+    host: '127.0.0.1',
+    port,
+    username: sftpUser,
+    privateKey,
+    readyTimeout: 15_000,
+    keepaliveInterval: 2000,
+    keepaliveCountMax: 3,
+  };
+  const race = <T>(p: Promise<T>): Promise<T> => Promise.race([p, lost]);
+  try {
+    await race(
+      new Promise<void>((resolve) => {
+        conn.once('ready', () => resolve());
+        conn.connect(config);
+      }),
+    );
+    const sftp = await race(
+      new Promise<SFTPWrapper>((resolve, reject) => conn.sftp((e, s) => (e ? reject(e) : resolve(s)))),
+    );
+    const offset = await race(
+      new Promise<number>((resolve, reject) =>
+        sftp.stat(remote, (e, st) => {
+          if (!e) return resolve(st.size);
+          // NO_SUCH_FILE: nothing received yet.
+          if ((e as Error & { code?: number }).code === 2) return resolve(0);
+          reject(e);
+        }),
+      ),
+    );
+    onOffset(offset);
+    if (offset >= size) return true; // complete already (a cut hid the final status)
+    const flags = OPEN_MODE.WRITE | OPEN_MODE.CREAT | (offset === 0 ? OPEN_MODE.TRUNC : 0);
+    const handle = await race(
+      new Promise<Buffer>((resolve, reject) =>
+        sftp.open(remote, flags, (e, h) => (e ? reject(e) : resolve(h))),
+      ),
+    );
+    const fh = await open(local, 'r');
+    try {
+      const chunk = 32 * 1024;
+      const inFlight = new Set<Promise<void>>();
+      const started = Date.now();
+      const bytesPerMs = limitKbps === undefined ? undefined : (limitKbps * 1000) / 8 / 1000;
+      for (let pos = offset; pos < size; pos += chunk) {
+        // Paced like `sftp -l`: never ahead of the cap.
+        if (bytesPerMs !== undefined) {
+          const ahead = (pos - offset) / bytesPerMs - (Date.now() - started);
+          if (ahead > 5) await race(sleep(ahead));
+        }
+        const buf = Buffer.alloc(Math.min(chunk, size - pos));
+        await fh.read(buf, 0, buf.length, pos);
+        const p = new Promise<void>((resolve, reject) =>
+          sftp.write(handle, buf, 0, buf.length, pos, (e) => (e ? reject(e) : resolve())),
+        );
+        inFlight.add(p);
+        void p.then(
+          () => inFlight.delete(p),
+          () => inFlight.delete(p),
+        );
+        if (inFlight.size >= 32) await race(Promise.race(inFlight));
+      }
+      await race(Promise.all(inFlight));
+    } finally {
+      await fh.close();
+    }
+    // The server completes the transfer when the file is closed: an error here is a failure.
+    await race(
+      new Promise<void>((resolve, reject) => sftp.close(handle, (e) => (e ? reject(e) : resolve()))),
+    );
+    return true;
+  } finally {
+    conn.end();
+  }
+}
+
+/**
+ * Samples the size of a file being written every `everyMs`, to time when bytes flow again
+ * after a failure: `flowingAt` is the first time it grew after `since`.
+ */
+export function watchGrowth(
+  path: () => string | undefined,
+  since: number,
+  everyMs = 50,
+): { stop(): void; flowingAt(): number | undefined } {
+  let last: number | undefined;
+  let flowing: number | undefined;
+  const timer = setInterval(() => {
+    const p = path();
+    if (p === undefined) return;
+    stat(p).then(
+      (st) => {
+        if (last !== undefined && st.size > last && flowing === undefined && Date.now() >= since)
+          flowing = Date.now();
+        // A resume may truncate the file back to the last checkpoint first: follow it down.
+        last = st.size;
+      },
+      () => undefined,
+    );
+  }, everyMs);
+  return {
+    stop: () => clearInterval(timer),
+    flowingAt: () => flowing,
+  };
+}
