@@ -298,6 +298,18 @@ class Execution {
           c,
         );
         log.info({ status: to, progress: c.progress }, 'client transfer stopped');
+      } else if (isDatabaseUnavailable(err)) {
+        // The database went away mid-transfer: not the transfer's fault. Interrupted, due again,
+        // no attempt spent (when even this write fails, the lease lapses and a survivor resumes).
+        await store.stopRunning(
+          this.#t.id,
+          ctx.nodeName,
+          now,
+          'INTERRUPTED',
+          { code: 'TeInternal', details: `database unavailable: ${(err as Error).message}` },
+          c,
+        );
+        log.warn({ err: (err as Error).message }, 'client transfer interrupted: database unavailable');
       } else {
         const te =
           err instanceof TransferError
@@ -352,6 +364,25 @@ class Execution {
       remainingTries: t.remainingTries - 1,
     };
   }
+}
+
+/** Connection-level database failures (mysql2/Node codes), as opposed to a transfer's own errors. */
+function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof TransferError) return false;
+  const code = (err as { code?: unknown }).code;
+  return (
+    typeof code === 'string' &&
+    [
+      'ETIMEDOUT',
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'PROTOCOL_CONNECTION_LOST',
+      'ER_LOCK_DEADLOCK',
+      'ER_LOCK_WAIT_TIMEOUT',
+      'SQLITE_BUSY',
+    ].includes(code)
+  );
 }
 
 async function sha256(path: string): Promise<string> {

@@ -62,9 +62,13 @@ export class SftpSession {
     const [host, port] = splitAddress(target.address);
     const conn = new Client();
     let hostKeyRejected = false;
+    // ssh2 may emit several errors (e.g. "connection lost before handshake" after a refusal):
+    // a permanent listener keeps a second one from crashing the node.
+    let failed: (err: Error) => void = () => undefined;
+    conn.on('error', (err: Error) => failed(err));
     const ready = new Promise<void>((resolve, reject) => {
       conn.once('ready', resolve);
-      conn.once('error', reject);
+      failed = reject;
     });
     conn.connect({
       host,

@@ -94,7 +94,11 @@ export class Membership {
         await this.#abandonTransfers();
         return;
       }
-      await ctx.stores.transfers.renewLeases(ctx.nodeName, now + ctx.config.cluster.nodeTimeoutMs);
+      await ctx.stores.transfers.renewLeases(
+        ctx.nodeName,
+        now + ctx.config.cluster.nodeTimeoutMs,
+        ctx.running.list().map((t) => t.id),
+      );
       const reaped = await ctx.stores.transfers.expireLeases(now);
       if (reaped.length > 0)
         ctx.log.warn({ ids: reaped }, 'took back transfers of a node that stopped answering');

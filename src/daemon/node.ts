@@ -77,8 +77,15 @@ export async function startNode(
 
   let adminAddress = '';
   const membership = new Membership(ctx, () => adminAddress, latestSchemaVersion);
-  await membership.register();
-  await ensureAdminUser(ctx);
+  try {
+    await membership.register();
+    await ensureAdminUser(ctx);
+  } catch (err) {
+    // An open pool would keep the process alive after the error: exit instead, so that a
+    // supervisor (systemd, Docker) restarts it.
+    await db.close().catch(() => undefined);
+    throw err;
+  }
 
   const admin = await startAdminServer(ctx);
   adminAddress = `${admin.address}:${admin.port}`;

@@ -458,11 +458,17 @@ export class TransferStore {
 
   // ---- cluster housekeeping ----------------------------------------------------------
 
-  /** Renews every lease `node` holds: one statement per heartbeat, not one per transfer. */
-  async renewLeases(node: string, leaseUntil: number): Promise<number> {
+  /**
+   * Renews the leases of the transfers this process really runs (`ids`), in one statement per
+   * heartbeat. A RUNNING row under this node's name that it no longer runs (its end could not be
+   * recorded) is left to lapse, so that another node, or the partner's `reput`, can take it.
+   */
+  async renewLeases(node: string, leaseUntil: number, ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
     const res = await this.db.run(
-      `UPDATE transfers SET lease_expires_at = ? WHERE owner = ? AND node = ? AND status = 'RUNNING'`,
-      [leaseUntil, this.owner, node],
+      `UPDATE transfers SET lease_expires_at = ? WHERE owner = ? AND node = ? AND status = 'RUNNING'
+        AND id IN ${placeholders(ids.length)}`,
+      [leaseUntil, this.owner, node, ...ids],
     );
     return res.changes;
   }

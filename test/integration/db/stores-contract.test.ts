@@ -230,7 +230,8 @@ for (const kind of dbKindsUnderTest()) {
       const b = await s.transfers.create(
         planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 10, nextRetry: null }),
       );
-      assert.equal(await s.transfers.renewLeases('n1', now + 99_000), 2);
+      assert.equal(await s.transfers.renewLeases('n1', now + 99_000, [a.id, b.id]), 2);
+      assert.equal(await s.transfers.renewLeases('n1', now + 99_000, [a.id]), 1, 'only the ids it runs');
       assert.equal((await s.transfers.get(a.id))?.leaseExpiresAt, now + 99_000);
       await s.transfers.fail(
         a.id,
