@@ -50,7 +50,22 @@ export class MysqlDatabase implements SqlDatabase {
     return this.#direct.run(sql, params);
   }
 
+  /**
+   * InnoDB may pick a transaction as a deadlock victim (e.g. several nodes registering at once
+   * take gap locks on the same empty range): it is rolled back whole, so it is run again.
+   */
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transactionOnce(fn);
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'ER_LOCK_DEADLOCK' || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
+      }
+    }
+  }
+
+  async #transactionOnce<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const conn = await this.#pool.getConnection();
     // A connection whose rollback failed is in an unknown state: never give it back to the pool.
     let healthy = true;
