@@ -211,6 +211,10 @@ export interface ComposeUpOptions {
  */
 export async function upCompose(o: ComposeUpOptions): Promise<StartedDockerComposeEnvironment> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  // The bundle's ports are published on 127.0.0.1 (WAARP_PUBLISH_ADDRESS) and the tests talk to
+  // 127.0.0.1. Inside a container (/.dockerenv, as on CI) testcontainers would otherwise probe
+  // the published ports on the bridge gateway's address, where nothing listens, and time out.
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= '127.0.0.1';
   let env = new DockerComposeEnvironment(repoRoot, o.files)
     .withProjectName(o.project)
     .withEnvironmentFile(o.envFile)
