@@ -13,15 +13,13 @@ export function pageClause(
   options: ListOptions,
   sortColumns: Record<string, string>,
   defaultKey: string,
-): { sql: string; params: SqlValue[] } {
+): { sql: string; params: SqlValue[]; order: string } {
   const key = options.sort?.key ?? defaultKey;
   const column = sortColumns[key];
   if (column === undefined) throw new Error(`unknown sort key ${key}`);
   const dir = options.sort?.desc === true ? 'DESC' : 'ASC';
-  return {
-    sql: ` ORDER BY ${column} ${dir}, id ${dir} LIMIT ? OFFSET ?`,
-    params: [options.limit ?? 20, options.offset ?? 0],
-  };
+  const order = ` ORDER BY ${column} ${dir}, id ${dir}`;
+  return { sql: `${order} LIMIT ? OFFSET ?`, params: [options.limit ?? 20, options.offset ?? 0], order };
 }
 
 export function bool(v: unknown): boolean {

@@ -108,6 +108,32 @@ export interface RetryPlan {
 
 const fence = 'id = ? AND node = ? AND status = ?';
 
+/**
+ * The two halves of the `normalized_transfers` view (migration 1), with the same columns, so
+ * that a page can be read from each half with its own index (see listNormalized). They must
+ * stay equal to the view's branches.
+ */
+const liveRowsSql = `SELECT t.id, t.owner, t.remote_transfer_id,
+    CASE WHEN t.local_account_id IS NULL THEN 0 ELSE 1 END AS is_server, r.is_send,
+    COALESCE(la.login, ra.login, '') AS account, COALESCE(s.name, p.name, '') AS agent,
+    COALESCE(c.name, '') AS client, COALESCE(s.protocol, p.protocol, '') AS protocol, r.name AS rule,
+    t.src_filename, t.dest_filename, t.local_path, t.remote_path, t.filesize, t.start, t.stop, t.status,
+    t.step, t.progress, t.task_number, t.error_code, t.error_details, t.node, t.info, t.remaining_tries,
+    t.next_retry_delay, t.retry_increment_factor, t.next_retry, 0 AS is_history
+  FROM transfers t
+    JOIN rules r ON r.id = t.rule_id
+    LEFT JOIN local_accounts la ON la.id = t.local_account_id
+    LEFT JOIN local_agents s ON s.id = la.local_agent_id
+    LEFT JOIN remote_accounts ra ON ra.id = t.remote_account_id
+    LEFT JOIN remote_agents p ON p.id = ra.remote_agent_id
+    LEFT JOIN clients c ON c.id = t.client_id`;
+const historyRowsSql = `SELECT h.id, h.owner, h.remote_transfer_id, h.is_server, h.is_send, h.account,
+    h.agent, h.client, h.protocol, h.rule, h.src_filename, h.dest_filename, h.local_path, h.remote_path,
+    h.filesize, h.start, h.stop, h.status, h.step, h.progress, h.task_number, h.error_code,
+    h.error_details, h.node, h.info, 0 AS remaining_tries, 0 AS next_retry_delay,
+    1 AS retry_increment_factor, NULL AS next_retry, 1 AS is_history
+  FROM transfer_history h`;
+
 function toTransfer(r: Row): Transfer {
   return {
     id: num(r.id),
@@ -280,13 +306,30 @@ export class TransferStore {
       where.push('stop <= ?');
       params.push(filter.stopBefore);
     }
-    if (filter.historyOnly === true) where.push('is_history = 1');
-    if (filter.liveOnly === true) where.push('is_history = 0');
     const page = pageClause(options, transferSortKeys, 'start');
-    const rows = await this.db.all(
-      `SELECT * FROM normalized_transfers WHERE ${where.join(' AND ')}${page.sql}`,
-      [...params, ...page.params],
-    );
+    // Each half is sorted and cut on its own (enough rows for the requested page), then the
+    // halves are merged: through the UNION view the database would read and sort the whole
+    // history for every page (measured: 22 ms a page with 5000 history rows on MariaDB, growing
+    // with the history), whereas a half uses its (owner, start) index.
+    const keep = (options.offset ?? 0) + (options.limit ?? 20);
+    const halves: string[] = [];
+    const halfParams: SqlValue[] = [];
+    const conditions = where.join(' AND ');
+    for (const [wanted, sql] of [
+      [filter.historyOnly !== true, liveRowsSql],
+      [filter.liveOnly !== true, historyRowsSql],
+    ] as const) {
+      if (!wanted) continue;
+      halves.push(
+        `SELECT * FROM (SELECT * FROM (${sql}) b WHERE ${conditions}${page.order} LIMIT ?) h${halves.length}`,
+      );
+      halfParams.push(...params, keep);
+    }
+    if (halves.length === 0) return [];
+    const rows = await this.db.all(`SELECT * FROM (${halves.join(' UNION ALL ')}) u${page.sql}`, [
+      ...halfParams,
+      ...page.params,
+    ]);
     return rows.map(toNormalized);
   }
 

@@ -287,6 +287,69 @@ for (const kind of dbKindsUnderTest()) {
       await other.db.close();
     });
 
+    it('pages live transfers and history together, in order, whatever the page', async () => {
+      // A rule of its own, filtered on: the other tests' rows stay out.
+      const rule = await s.rules.create({
+        ...(await s.rules.get('push', true))!,
+        name: 'paging',
+        path: 'paging',
+      });
+      const g = { ...f, ruleId: rule.id };
+      const own = s;
+      const mine = { rule: ['paging'] };
+      const base = 1_000_000;
+      // Starts interleaved between the halves, with ties (the id breaks them).
+      const ids: number[] = [];
+      for (let i = 0; i < 14; i++) {
+        const t = await own.transfers.create(
+          planned(g, base + Math.floor(i / 2) * 10, { srcFilename: `p${i}`, nextRetry: null }),
+        );
+        ids.push(t.id);
+        if (i % 3 !== 0) assert.ok(await own.transfers.cancelWaiting(t.id, base + 500));
+      }
+      const all = await own.transfers.listNormalized(mine, { limit: 1000 });
+      assert.equal(all.length, 14);
+      assert.ok(all.some((x) => x.isHistory) && all.some((x) => !x.isHistory), 'both halves present');
+      for (const desc of [false, true]) {
+        const expected = [...all].sort((a, b) => (a.start - b.start || a.id - b.id) * (desc ? -1 : 1));
+        if (!desc)
+          assert.deepEqual(
+            all.map((x) => x.id),
+            expected.map((x) => x.id),
+            'default order',
+          );
+        for (const limit of [1, 3, 5]) {
+          for (let offset = 0; offset < 16; offset += limit) {
+            const page = await own.transfers.listNormalized(mine, {
+              limit,
+              offset,
+              sort: { key: 'start', desc },
+            });
+            assert.deepEqual(
+              page.map((x) => x.id),
+              expected.slice(offset, offset + limit).map((x) => x.id),
+              `limit ${limit} offset ${offset} desc ${desc}`,
+            );
+          }
+        }
+      }
+      const history = await own.transfers.listNormalized(
+        { ...mine, historyOnly: true },
+        { limit: 4, offset: 2 },
+      );
+      const live = await own.transfers.listNormalized({ ...mine, liveOnly: true }, { limit: 100 });
+      assert.ok(history.every((x) => x.isHistory) && history.length === 4);
+      assert.deepEqual(
+        live.map((x) => x.id),
+        ids.filter((_, i) => i % 3 === 0),
+      );
+      const cancelled = await own.transfers.listNormalized(
+        { ...mine, status: ['CANCELLED'] },
+        { limit: 100 },
+      );
+      assert.equal(cancelled.length, 9);
+    });
+
     it('refuses a second live process under one node name', async () => {
       const now = Date.now();
       const node = {
