@@ -117,6 +117,7 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       delayMs: num('controller.delay'),
       maxTransferIn: num('controller.maxTransferIn'),
       maxTransferOut: num('controller.maxTransferOut'),
+      uploadBufferBytes: num('controller.uploadBufferMiB') * 1024 * 1024,
     },
     cluster: {
       heartbeatIntervalMs: heartbeat,

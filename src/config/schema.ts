@@ -323,6 +323,17 @@ export const schema = [
     env: 'MAX_OUT',
   },
   {
+    id: 'controller.uploadBufferMiB',
+    section: 'controller',
+    key: 'UploadBuffer',
+    type: { kind: 'int', min: 1, max: 65_536 },
+    default: '64',
+    doc:
+      'MiB of received upload data waiting for the disk, all SFTP sessions of this node together. ' +
+      'Above it the node stops reading from its clients until the disk catches up (memory bound).',
+    env: 'UPLOAD_BUFFER',
+  },
+  {
     id: 'cluster.heartbeatInterval',
     section: 'cluster',
     key: 'HeartbeatInterval',

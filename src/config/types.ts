@@ -50,6 +50,8 @@ export interface GatewayConfig {
     readonly maxTransferIn: number;
     /** Concurrent client-side transfers per node; 0 = the default cap (see claimBatch). */
     readonly maxTransferOut: number;
+    /** Upload bytes waiting for the disk, all SFTP connections of the node together. */
+    readonly uploadBufferBytes: number;
   };
   readonly cluster: {
     readonly heartbeatIntervalMs: number;

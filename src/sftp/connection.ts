@@ -43,12 +43,16 @@ export class SftpConnection {
     const sock = socketOf(conn);
     // Without it every small reply waits for the client's delayed ACK: uploads crawl.
     sock?.setNoDelay(true);
-    this.#flow = new Flow(sock);
+    this.#flow = new Flow(sock, transfers.uploadBuffer);
+    this.#flow.corkOnInput();
     conn.on('error', (err: Error) => this.#log.debug({ err }, 'connection error'));
     conn.on('authentication', (auth: AuthContext) => this.#authenticate(auth));
     conn.on('ready', () => this.#log.info({ user: this.#account?.login }, 'partner logged in'));
     conn.on('session', (accept: () => unknown) => this.#session(accept));
-    conn.on('close', () => void this.#closeSessions());
+    conn.on('close', () => {
+      this.#flow.close();
+      void this.#closeSessions();
+    });
   }
 
   /** Ends the connection; resolves once its transfers are recorded as interrupted. */

@@ -3,6 +3,7 @@
  * unfinished record of a file (claiming it, waiting for a lapsing lease if another node held
  * it) or creates one, and hands back a running upload or download.
  */
+import { MemoryBudget } from './memory-budget.js';
 import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname } from 'node:path';
@@ -44,8 +45,13 @@ const resumable = new Set(['RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE']);
 
 export class ServerTransfers {
   #opening = 0;
+  /** Upload bytes received by this node and not yet on disk (`[controller] UploadBuffer`). */
+  readonly uploadBuffer: MemoryBudget;
 
-  constructor(private readonly ctx: GatewayContext) {}
+  constructor(private readonly ctx: GatewayContext) {
+    const high = ctx.config.controller.uploadBufferBytes;
+    this.uploadBuffer = new MemoryBudget(high, Math.floor(high / 2));
+  }
 
   /** The real directories of a rule on a server. */
   dirs(rule: Rule, peer: Pick<ServerPeer, 'server'>): RuleDirs {

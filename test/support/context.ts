@@ -22,6 +22,7 @@ export interface TestConfigOptions {
   instance?: string | undefined;
   gatewayName?: string;
   maxTransferIn?: number;
+  uploadBufferBytes?: number;
   nodeTimeoutMs?: number;
 }
 
@@ -49,7 +50,12 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       password: o.db.password,
       aesPassphrase: join(o.configDir, 'passphrase.aes'),
     },
-    controller: { delayMs: 1000, maxTransferIn: o.maxTransferIn ?? 0, maxTransferOut: 0 },
+    controller: {
+      delayMs: 1000,
+      maxTransferIn: o.maxTransferIn ?? 0,
+      maxTransferOut: 0,
+      uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
+    },
     cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
     security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
     indirection: emptyIndirection(),

@@ -42,7 +42,12 @@ void test('an empty file gives the documented defaults, resolved against the con
     password: '',
     aesPassphrase: join(dir, 'passphrase.aes'),
   });
-  assert.deepEqual(config.controller, { delayMs: 5000, maxTransferIn: 0, maxTransferOut: 0 });
+  assert.deepEqual(config.controller, {
+    delayMs: 5000,
+    maxTransferIn: 0,
+    maxTransferOut: 0,
+    uploadBufferBytes: 64 * 1024 * 1024,
+  });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
@@ -92,7 +97,12 @@ DrainGrace = 0
     password: 's3cr;t#',
     aesPassphrase: join(config.configDir, 'passphrase.aes'),
   });
-  assert.deepEqual(config.controller, { delayMs: 500, maxTransferIn: 10, maxTransferOut: 20 });
+  assert.deepEqual(config.controller, {
+    delayMs: 500,
+    maxTransferIn: 10,
+    maxTransferOut: 20,
+    uploadBufferBytes: 64 * 1024 * 1024,
+  });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
 });
 
