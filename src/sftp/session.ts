@@ -14,8 +14,11 @@ import type { ServerTransfers } from '../transfer/server-transfers.js';
 import type { UploadTransfer } from '../transfer/upload.js';
 import { attrsOf, fileAttrs, longName } from './attrs.js';
 import type { Flow } from './flow.js';
+import { ReadPipeline } from './reader.js';
 import type { Attributes, SFTPWrapper } from './ssh2.js';
-import { OPEN_MODE, STATUS_CODE } from './ssh2.js';
+import { OPEN_MODE, STATUS_CODE, sftpInternals } from './ssh2.js';
+import { frameInput, recycleWriteData } from './input.js';
+import { answerLimits, limitsExtension, maxOpenHandles, maxReadLength } from './limits.js';
 import { failure, noSuchFile, permissionDenied, statusOf } from './status.js';
 import type { DirEntry } from './vfs.js';
 import { VirtualFs } from './vfs.js';
@@ -33,6 +36,7 @@ export class SftpSession {
   readonly #vfs: VirtualFs;
   #nextHandle = 1;
   #closing: Promise<void> | undefined;
+  readonly #reads: ReadPipeline;
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -43,6 +47,11 @@ export class SftpSession {
     private readonly log: Logger,
   ) {
     this.#vfs = new VirtualFs(ctx, peer, transfers);
+    this.#reads = new ReadPipeline(sftp, sftpInternals(sftp), flow, {
+      reply: (send) => this.#reply(send),
+      eof: (id) => this.#status(id, STATUS_CODE.EOF),
+      fail: (id, err) => this.#fail(id, 'READ', err),
+    });
   }
 
   attach(): void {
@@ -75,7 +84,10 @@ export class SftpSession {
     s.on('RENAME', (id: number, from: string, to: string) =>
       this.#run(id, 'RENAME', () => this.#rename(id, from, to)),
     );
-    // READLINK, SYMLINK and extensions have no handler: ssh2 answers OP_UNSUPPORTED.
+    s.on('EXTENDED', (id: number, name: string) => this.#extended(id, name));
+    // READLINK and SYMLINK have no handler: ssh2 answers OP_UNSUPPORTED.
+    // Whole packets to ssh2, INIT answered with the limits extension, WRITEs in reused buffers.
+    if (!frameInput(s)) this.log.debug('ssh2 internals not as expected: SFTP input left to ssh2');
   }
 
   /**
@@ -84,6 +96,7 @@ export class SftpSession {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#reads.close();
       const open = [...this.#handles.values()];
       this.#handles.clear();
       const results = await Promise.allSettled(
@@ -147,6 +160,16 @@ export class SftpSession {
     });
   }
 
+  #extended(id: number, name: string): void {
+    if (name !== limitsExtension) {
+      this.#status(id, STATUS_CODE.OP_UNSUPPORTED);
+      return;
+    }
+    this.flow.reply(() => {
+      if (!answerLimits(this.sftp, id)) this.#status(id, STATUS_CODE.FAILURE, 'limits unavailable');
+    });
+  }
+
   #newHandle(h: Handle): Buffer {
     let n = this.#nextHandle;
     while (this.#handles.has(n)) n = (n + 1) >>> 0 || 1;
@@ -169,7 +192,12 @@ export class SftpSession {
 
   // ---- files ---------------------------------------------------------------------------
 
+  #checkHandleRoom(): void {
+    if (this.#handles.size >= maxOpenHandles) throw failure(`too many open handles (${maxOpenHandles})`);
+  }
+
   async #open(id: number, path: string, flags: number, attrs: Attributes): Promise<void> {
+    this.#checkHandleRoom();
     const writing = (flags & OPEN_MODE.WRITE) !== 0;
     const r = await this.#vfs.resolve(path, writing ? 'receive' : 'send');
     if (r.kind === 'virtual' || r.rel === '') throw failure(`${r.path}: is a directory`);
@@ -208,6 +236,8 @@ export class SftpSession {
     this.flow.take(n);
     h.t.write(offset, data, (err) => {
       this.flow.give(n);
+      // On disk (or failed): the packet buffer goes back to the pool.
+      recycleWriteData(data);
       if (err !== null) this.#fail(id, 'WRITE', err);
       else this.#status(id, STATUS_CODE.OK);
     });
@@ -216,15 +246,13 @@ export class SftpSession {
   #read(id: number, handle: Buffer, offset: number, length: number): void {
     const h = this.#handle(handle);
     if (h.kind !== 'download') throw permissionDenied('file not open for reading');
-    h.t.read(offset, length, (err, data) => {
-      if (err !== null) this.#fail(id, 'READ', err);
-      else if (data === undefined) this.#status(id, STATUS_CODE.EOF);
-      else this.#reply(() => this.sftp.data(id, data));
-    });
+    this.#reads.request({ id, t: h.t, offset, length: Math.max(0, Math.min(length, maxReadLength)) });
   }
 
   async #close(id: number, handle: Buffer): Promise<void> {
     const h = this.#handle(handle);
+    // READs still waiting for room are read before the file closes.
+    if (h.kind === 'download') this.#reads.flush(h.t);
     this.#handles.delete(this.#key(handle));
     if (h.kind !== 'dir') await h.t.finish();
     this.#ok(id);
@@ -254,6 +282,7 @@ export class SftpSession {
   }
 
   async #opendir(id: number, path: string): Promise<void> {
+    this.#checkHandleRoom();
     const entries = await this.#vfs.list(path);
     const handle = this.#newHandle({ kind: 'dir', entries, pos: 0 });
     this.#reply(() => this.sftp.handle(id, handle));

@@ -3,7 +3,7 @@
  * but fails at run time, so the default export is destructured here and re-exported.
  */
 import ssh2 from 'ssh2';
-import type { Connection } from 'ssh2';
+import type { Connection, SFTPWrapper } from 'ssh2';
 import type { Socket } from 'node:net';
 import { createRequire } from 'node:module';
 
@@ -65,4 +65,42 @@ export function supportedAlgorithms(): {
 export function socketOf(conn: Connection): Socket | undefined {
   const sock = (conn as unknown as { _sock?: unknown })._sock;
   return sock !== null && typeof sock === 'object' && 'pause' in sock ? (sock as Socket) : undefined;
+}
+
+/**
+ * The parts of ssh2's SFTP object (lib/protocol/SFTP.js, 1.17) the server reaches into: the
+ * version exchange and the raw packet path (to answer `limits@openssh.com`, which ssh2's server
+ * cannot send), and the channel's windows (flow control). Undefined when the shape differs
+ * (another ssh2 version): callers then fall back to ssh2's own behaviour.
+ */
+export interface SftpInternals {
+  push: (this: SftpInternals, data: Buffer | null) => unknown;
+  emit(event: string, ...args: unknown[]): boolean;
+  _version: number;
+  _extensions: Record<string, string>;
+  /** Payloads waiting for the client's window, drained in order by ssh2. */
+  _buffer: Buffer[];
+  /** Called by ssh2 on CHANNEL_WINDOW_ADJUST when _waitWindow is set (its queue drain). */
+  _chunkcb: (() => void) | undefined;
+  _waitWindow: boolean;
+  _protocol: {
+    channelData(id: number, data: Buffer): void;
+    channelWindowAdjust(id: number, amount: number): void;
+  };
+  outgoing: { id: number; window: number; packetSize: number; state: string };
+  incoming: { window: number };
+}
+
+export function sftpInternals(sftp: SFTPWrapper): SftpInternals | undefined {
+  const s = sftp as unknown as Partial<SftpInternals>;
+  const ok =
+    typeof s.push === 'function' &&
+    typeof s._version === 'number' &&
+    Array.isArray(s._buffer) &&
+    typeof s._protocol?.channelData === 'function' &&
+    typeof s._protocol.channelWindowAdjust === 'function' &&
+    typeof s.outgoing?.window === 'number' &&
+    typeof s.outgoing.packetSize === 'number' &&
+    typeof s.incoming?.window === 'number';
+  return ok ? (s as SftpInternals) : undefined;
 }

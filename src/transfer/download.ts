@@ -3,7 +3,7 @@
  * the reads in flight; no lock, so several partners can fetch the same file at once.
  * Closing the file runs the post-tasks and ends the transfer DONE.
  */
-import { close, fstat, open, read } from 'node:fs';
+import { close, fstat, open, read, readv } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { promisify } from 'node:util';
@@ -14,8 +14,12 @@ const openFd = promisify(open);
 const closeFd = promisify(close);
 const fstatFd = promisify(fstat);
 
-/** Largest READ answered at once: OpenSSH asks for at most 255 KiB. */
-const maxRead = 256 * 1024;
+/**
+ * Largest READ answered at once: 255 KiB, OpenSSH's own limit (what our SFTP server advertises
+ * in `limits@openssh.com`). A DATA reply must fit the clients' 256 KiB packet limit with its
+ * header, so never a full 256 KiB.
+ */
+export const maxRead = 255 * 1024;
 
 export class DownloadTransfer extends ServerTransfer {
   #fd: number | undefined;
@@ -46,28 +50,71 @@ export class DownloadTransfer extends ServerTransfer {
     }
   }
 
-  /** Reads up to `length` bytes at `offset`; `done(null, undefined)` at end of file. */
-  read(offset: number, length: number, done: (err: Error | null, data?: Buffer) => void): void {
+  /**
+   * Reads up to `length` bytes (at most 255 KiB) at `offset` into `buf` at `at`;
+   * `done(null, 0)` at end of file. The buffer is the caller's (the SFTP layer reads straight
+   * into the reply packet it will send, and reuses it).
+   */
+  readInto(
+    offset: number,
+    length: number,
+    buf: Buffer,
+    at: number,
+    done: (err: Error | null, bytesRead: number) => void,
+  ): void {
     const fd = this.#fd;
     if (this.phase !== 'data' || fd === undefined) {
-      done(this.haltError ?? new TransferError('TeInternal', 'the transfer is not sending data'));
+      done(this.haltError ?? new TransferError('TeInternal', 'the transfer is not sending data'), 0);
       return;
     }
-    const buf = Buffer.allocUnsafe(Math.min(Math.max(length, 0), maxRead));
+    const want = Math.min(Math.max(length, 0), maxRead, buf.length - at);
     this.#reads++;
-    read(fd, buf, 0, buf.length, offset, (err, n) => {
+    read(fd, buf, at, want, offset, (err, n) => {
       this.#readDone();
       if (err !== null) {
-        done(err);
+        done(err, 0);
         return;
       }
-      if (n === 0) {
-        done(null, undefined);
+      if (n > 0) {
+        if (offset + n > this.#served) this.#served = offset + n;
+        this.flushProgressSoon();
+      }
+      done(null, n);
+    });
+  }
+
+  /**
+   * Reads consecutive bytes from `offset` into each of `parts` in turn, in one system call
+   * (a client reading a file sequentially asks for consecutive ranges: they go to disk
+   * together). `done(err, bytesRead)`: fewer bytes than asked at end of file.
+   */
+  readvInto(offset: number, parts: Buffer[], done: (err: Error | null, bytesRead: number) => void): void {
+    const fd = this.#fd;
+    if (this.phase !== 'data' || fd === undefined) {
+      done(this.haltError ?? new TransferError('TeInternal', 'the transfer is not sending data'), 0);
+      return;
+    }
+    this.#reads++;
+    readv(fd, parts, offset, (err, n) => {
+      this.#readDone();
+      if (err !== null) {
+        done(err, 0);
         return;
       }
-      if (offset + n > this.#served) this.#served = offset + n;
-      this.flushProgressSoon();
-      done(null, n === buf.length ? buf : buf.subarray(0, n));
+      if (n > 0) {
+        if (offset + n > this.#served) this.#served = offset + n;
+        this.flushProgressSoon();
+      }
+      done(null, n);
+    });
+  }
+
+  /** Reads up to `length` bytes at `offset` into a new buffer; `done(null, undefined)` at end of file. */
+  read(offset: number, length: number, done: (err: Error | null, data?: Buffer) => void): void {
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(length, 0), maxRead));
+    this.readInto(offset, length, buf, 0, (err, n) => {
+      if (err !== null) done(err);
+      else done(null, n === 0 ? undefined : n === buf.length ? buf : buf.subarray(0, n));
     });
   }
 
