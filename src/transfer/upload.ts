@@ -21,6 +21,9 @@ const fstatFd = promisify(fstat);
 const truncateFd = promisify(ftruncate);
 const syncFd = promisify(fdatasync);
 
+/** Flushed in the background as it comes, so the fdatasync at the end has only the tail left. */
+const syncEveryBytes = 64 << 20;
+
 export class UploadTransfer extends ServerTransfer {
   #fd: number | undefined;
   #writer: FileWriter | undefined;
@@ -66,7 +69,7 @@ export class UploadTransfer extends ServerTransfer {
       await truncateFd(this.#fd, this.#start);
       await this.save({ progress: this.#start, localPath: tmpPath });
       if (this.row.step === 'StepNone' || this.row.step === 'StepPreTasks') await this.runChain('PRE');
-      this.#writer = new FileWriter(this.#fd, this.#start);
+      this.#writer = new FileWriter(this.#fd, this.#start, { path: tmpPath, syncEveryBytes });
       await this.enterData();
       this.log.info(
         { rule: this.rule.name, file: this.row.destFilename, from: this.#start },
@@ -118,9 +121,10 @@ export class UploadTransfer extends ServerTransfer {
         );
       }
       const size = writer.size;
-      await this.#closeFile(true);
+      // The hash (read back by the worker for large files) and the final flush run together.
+      const [hashed] = await Promise.all([writer.sha256(), this.#closeFile(true)]);
       this.#received = size;
-      const sha256 = writer.digest() ?? (await sha256File(this.#tmpPath));
+      const sha256 = hashed ?? (await sha256File(this.#tmpPath));
       finalPath = await this.#moveToFinal();
       this.state.trueFullPath = finalPath;
       this.state.fileSize = size;
@@ -143,6 +147,7 @@ export class UploadTransfer extends ServerTransfer {
   protected override releaseData(): Promise<void> {
     this.#released ??= (async () => {
       await this.#writer?.drain();
+      this.#writer?.discard();
       await this.#closeFile(false);
     })();
     return this.#released;
