@@ -7,9 +7,24 @@ import { close, fstat, open, read, write } from 'node:fs';
 import type { SFTPWrapper } from 'ssh2';
 import { TransferError } from '../model/transfer-state.js';
 
-/** ssh2's client caps requests at about 32 KiB unless the server lifts the limit. */
-const chunkSize = 32 * 1024;
-const inFlight = 64;
+/**
+ * Request size: what ssh2's client settled on for this connection. It is about 32 KiB unless
+ * the server answered `limits@openssh.com` (our own SFTP server does: 255 KiB) or identifies
+ * as OpenSSH (256 KiB - 2 KiB); never above OpenSSH's 255 KiB.
+ */
+const defaultChunk = 32 * 1024;
+const maxChunk = 255 * 1024;
+/** Requests outstanding: about 8 MiB in flight, between 8 and 64 requests. */
+const bytesInFlight = 8 << 20;
+
+function chunkSizeOf(sftp: SFTPWrapper, which: '_maxWriteLen' | '_maxReadLen'): number {
+  const n = (sftp as unknown as Record<string, unknown>)[which];
+  return typeof n === 'number' && n > 0 ? Math.min(n, maxChunk) : defaultChunk;
+}
+
+function inFlightFor(chunk: number): number {
+  return Math.max(8, Math.min(64, Math.floor(bytesInFlight / chunk)));
+}
 
 export interface CopyOptions {
   /** Byte offset to start from (the saved progress). */
@@ -46,20 +61,24 @@ export async function pushFile(
   options: CopyOptions,
 ): Promise<number> {
   const fd = await fsOpen(localPath, 'r');
+  const chunk = chunkSizeOf(sftp, '_maxWriteLen');
   try {
-    return await pipeline(size, options, async (offset, length) => {
-      const buf = Buffer.allocUnsafe(length);
-      const n = await fsRead(fd, buf, offset);
-      if (n !== length)
-        throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
-      await new Promise<void>((resolve, reject) =>
-        sftp.write(remote, buf, 0, length, offset, (err) =>
-          err
-            ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`))
-            : resolve(),
-        ),
-      );
-      return length;
+    // One buffer per worker, reused: ssh2's write() copies the bytes into its packet at once.
+    return await pipeline(size, options, chunk, () => {
+      const buf = Buffer.allocUnsafe(chunk);
+      return async (offset, length) => {
+        const n = await fsRead(fd, buf, length, offset);
+        if (n !== length)
+          throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
+        await new Promise<void>((resolve, reject) =>
+          sftp.write(remote, buf, 0, length, offset, (err) =>
+            err
+              ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`))
+              : resolve(),
+          ),
+        );
+        return length;
+      };
     });
   } finally {
     await fsClose(fd);
@@ -75,36 +94,46 @@ export async function pullFile(
   options: CopyOptions,
 ): Promise<number> {
   const fd = await fsOpen(localPath, 'r+');
+  const chunk = chunkSizeOf(sftp, '_maxReadLen');
   try {
-    return await pipeline(size, options, async (offset, length) => {
-      const buf = Buffer.allocUnsafe(length);
-      const n = await new Promise<number>((resolve, reject) =>
-        sftp.read(remote, buf, 0, length, offset, (err, bytesRead) =>
-          err
-            ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`))
-            : resolve(bytesRead),
-        ),
-      );
-      if (n !== length)
-        throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
-      await fsWrite(fd, buf, offset);
-      return n;
+    // One buffer per worker, reused once its bytes are written to the file.
+    return await pipeline(size, options, chunk, () => {
+      const buf = Buffer.allocUnsafe(chunk);
+      return async (offset, length) => {
+        const n = await new Promise<number>((resolve, reject) =>
+          sftp.read(remote, buf, 0, length, offset, (err, bytesRead) =>
+            err
+              ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`))
+              : resolve(bytesRead),
+          ),
+        );
+        if (n !== length)
+          throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
+        await fsWrite(fd, buf, length, offset);
+        return n;
+      };
     });
   } finally {
     await fsClose(fd);
   }
 }
 
-/** Runs `step(offset, length)` over [from, size) with `inFlight` requests outstanding. */
+/**
+ * Runs a step per `chunk` bytes over [from, size), with several requests outstanding: each
+ * worker gets its own step (its own buffer) from `makeStep`.
+ */
 async function pipeline(
   size: number,
   options: CopyOptions,
-  step: (offset: number, length: number) => Promise<number>,
+  chunk: number,
+  makeStep: () => (offset: number, length: number) => Promise<number>,
 ): Promise<number> {
   const tracker = new ContiguousTracker(options.from);
   let next = options.from;
   let failure: Error | undefined;
+  const workers = Math.max(1, Math.min(inFlightFor(chunk), Math.ceil((size - options.from) / chunk)));
   const worker = async (): Promise<void> => {
+    const step = makeStep();
     while (failure === undefined && next < size) {
       if (options.signal.aborted) {
         const reason: unknown = options.signal.reason;
@@ -112,7 +141,7 @@ async function pipeline(
         return;
       }
       const offset = next;
-      const length = Math.min(chunkSize, size - offset);
+      const length = Math.min(chunk, size - offset);
       next += length;
       try {
         await step(offset, length);
@@ -123,7 +152,7 @@ async function pipeline(
       }
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   if (failure !== undefined) throw failure;
   return tracker.contiguous;
 }
@@ -138,15 +167,17 @@ function fsOpen(path: string, flags: string): Promise<number> {
   );
 }
 
-function fsRead(fd: number, buf: Buffer, position: number): Promise<number> {
+function fsRead(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) =>
-    read(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n))),
+    read(fd, buf, 0, length, position, (err, n) => (err ? reject(err) : resolve(n))),
   );
 }
 
-function fsWrite(fd: number, buf: Buffer, position: number): Promise<void> {
+function fsWrite(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
   return new Promise((resolve, reject) =>
-    write(fd, buf, 0, buf.length, position, (err) => (err ? reject(err) : resolve())),
+    write(fd, buf, 0, length, position, (err, written) =>
+      err ? reject(err) : written !== length ? reject(new Error('short write')) : resolve(),
+    ),
   );
 }
 
