@@ -52,7 +52,7 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
     return { id: t.id, node: r.node!, progress: r.progress };
   }
 
-  it('kill -9: a survivor resumes the transfer from its progress, byte-identical', async () => {
+  it('kill -9: a survivor resumes the transfer from its progress, byte-identical', async (t) => {
     const { id, node } = await startBigPush('kill9.bin');
     const victim = cluster.nodes.find((n) => n.name === node)!;
     const killedAt = Date.now();
@@ -69,6 +69,21 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
     );
     const takeoverMs = Date.now() - killedAt;
     assert.ok(takeoverMs < 10_000, `taken over after ${takeoverMs} ms`);
+    // Diagnostic only: kill -> the survivor's progress moves beyond what it resumed from.
+    const flowingMs = await waitFor(
+      'resumed data flowing',
+      async () => {
+        const x = await s.transfers.getNormalized(id);
+        return x !== undefined && (x.status === 'DONE' || x.progress > resumed.progress)
+          ? Date.now() - killedAt
+          : undefined;
+      },
+      30_000,
+    ).catch(() => undefined);
+    t.diagnostic(
+      `takeover: kill -9 -> taken over by ${resumed.node} ${takeoverMs} ms, -> resumed data flowing ` +
+        `${flowingMs === undefined ? '(not observed)' : `${flowingMs} ms`}`,
+    );
     const done = await waitFor(
       'DONE',
       async () => {

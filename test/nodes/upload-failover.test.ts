@@ -86,7 +86,7 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
     await cluster?.stop();
   });
 
-  it('kill -9 mid-upload, reput on another node: one DONE record, identical file', async () => {
+  it('kill -9 mid-upload, reput on another node: one DONE record, identical file', async (t) => {
     const src = join(work, 'big.bin');
     await writeRandomFile(src, 96 * MiB);
     const [node1, node2] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
@@ -105,10 +105,27 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
     await node1.kill('SIGKILL');
     const first = await upload.done;
     assert.notEqual(first.code, 0, 'the first upload was cut');
-    const resumed = await sftpBatch({ port: node2.sftpPort, user: 'alice', key: key.file, cwd: work }, [
+    const reput = startSftp({ port: node2.sftpPort, user: 'alice', key: key.file, cwd: work }, [
       'reput big.bin /inbox/big.bin',
     ]);
+    // Diagnostic only: kill -> the record continued by node2 with bytes beyond the saved progress.
+    const flowing = waitFor(
+      'resumed data flowing',
+      async () => {
+        const x = await s.transfers.getNormalized(running.id);
+        return x !== undefined && x.node === 'node2' && x.progress > running.progress
+          ? Date.now()
+          : undefined;
+      },
+      30_000,
+    ).catch(() => undefined);
+    const resumed = await reput.done;
     const resumeMs = Date.now() - killedAt;
+    const flowingAt = await flowing;
+    t.diagnostic(
+      `upload failover: kill -9 -> resumed data flowing on node2 ${flowingAt === undefined ? '(not observed)' : `${flowingAt - killedAt} ms`}` +
+        `, -> reput complete ${resumeMs} ms (96 MiB)`,
+    );
     assert.equal(resumed.code, 0, resumed.stderr);
     const history = await s.transfers.listNormalized({ historyOnly: true, rule: ['inbox'] }, { limit: 50 });
     const records = history.filter((h) => h.destFilename === 'big.bin');

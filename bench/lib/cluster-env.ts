@@ -1,0 +1,306 @@
+/**
+ * The gateway side of the benchmark: three real `waarp-gatewayd` processes on one MariaDB in
+ * the seed's layout (test/support/cluster.ts), HAProxy (Debian's package) in front of them with
+ * the configuration written by the generator (src/haproxy), one SFTP server declared with the
+ * public address, one account (password and key) and one receive and one send rule.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { join, resolve } from 'node:path';
+import { hashPassword } from '../../src/crypto/passwords.js';
+import type { Stores } from '../../src/db/stores/index.js';
+import { generateHaproxyConfig } from '../../src/haproxy/generate.js';
+import { statsPort } from '../../src/haproxy/render.js';
+import type { ClusterNode, StartedCluster } from '../../test/support/cluster.js';
+import { startCluster } from '../../test/support/cluster.js';
+import { freePort } from '../../test/support/sshd.js';
+import { clusterStores } from '../../test/nodes/helpers.js';
+import { sleep } from './measure.js';
+
+export interface GatewayEnv {
+  readonly cluster: StartedCluster;
+  readonly stores: Stores;
+  readonly nodes: ClusterNode[];
+  /** HAProxy's SFTP frontend (the public address). */
+  readonly haproxySftpPort: number;
+  /** HAProxy's admin (REST) frontend. */
+  readonly haproxyAdminUrl: string;
+  readonly user: string;
+  readonly password: string;
+  /** Where uploads land and downloads come from. */
+  readonly inDir: string;
+  readonly outDir: string;
+  readonly adminAuth: string;
+  readonly haproxyConfig: string;
+  stop(): Promise<void>;
+}
+
+export const gatewayUser = 'bench';
+
+/**
+ * `nodeFlags`: node options for the gateway processes (e.g. `--initial-old-space-size=128`),
+ * which test/support/cluster.ts cannot pass: its nodes are then restarted here, with the same
+ * configuration files, under those options.
+ */
+export async function startGatewayEnv(
+  work: string,
+  clientPublicKey: string,
+  nodeFlags: string[] = [],
+): Promise<GatewayEnv> {
+  const started = await startClusterRetrying();
+  const cluster = nodeFlags.length === 0 ? started : await restartWithFlags(started, nodeFlags);
+  let haproxy: ChildProcess | undefined;
+  let stores: Stores | undefined;
+  try {
+    stores = clusterStores(cluster);
+    const password = 'bench-password-1';
+    const server = await stores.servers.create({
+      name: 'sftp',
+      protocol: 'sftp',
+      address: cluster.publicSftp,
+      enabled: true,
+      rootDir: '',
+      receiveDir: '',
+      sendDir: '',
+      tmpReceiveDir: '',
+      protoConfig: {},
+    });
+    const account = await stores.localAccounts.create({
+      serverId: server.id,
+      login: gatewayUser,
+      passwordHash: await hashPassword(password),
+      ipAddresses: [],
+    });
+    await stores.credentials.create({
+      owner: { kind: 'localAccount', id: account.id },
+      name: 'key',
+      type: 'ssh_public_key',
+      value: clientPublicKey,
+      value2: '',
+    });
+    for (const [name, isSend, path] of [
+      ['up', false, 'in'],
+      ['down', true, 'out'],
+    ] as const) {
+      await stores.rules.create({
+        name,
+        isSend,
+        comment: '',
+        path,
+        localDir: '',
+        remoteDir: '',
+        tmpLocalRcvDir: '',
+        preTasks: [],
+        postTasks: [],
+        errorTasks: [],
+      });
+    }
+    const inDir = join(cluster.home, 'in');
+    const outDir = join(cluster.home, 'out');
+    mkdirSync(inDir, { recursive: true });
+    mkdirSync(outDir, { recursive: true });
+
+    const etcIni = join(cluster.etc, 'gatewayd.ini');
+    const adminPort = /\[admin\][^[]*?Port = (\d+)/.exec(readFileSync(etcIni, 'utf8'))?.[1];
+    if (adminPort === undefined) throw new Error('no [admin] Port in the cluster configuration');
+    const haproxyDir = join(work, 'haproxy');
+    mkdirSync(haproxyDir, { recursive: true });
+    const generated = generateHaproxyConfig({ configFile: etcIni, target: 'host', sendProxy: false });
+    // Two edits only, so that this HAProxy cannot collide with another one on the machine:
+    // a private stats socket and stats port.
+    const ownStats = await freePort();
+    const cfg = generated.text
+      .replace('/run/haproxy/admin.sock', join(haproxyDir, 'admin.sock'))
+      .replace(`127.0.0.1:${statsPort}`, `127.0.0.1:${ownStats}`);
+    const haproxyConfig = join(haproxyDir, 'haproxy.cfg');
+    writeFileSync(haproxyConfig, cfg);
+    haproxy = spawn('haproxy', ['-W', '-db', '-f', haproxyConfig], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let haproxyErr = '';
+    haproxy.stderr?.on('data', (d: Buffer) => (haproxyErr += d.toString()));
+    const publicSftpPort = Number(cluster.publicSftp.split(':')[1]);
+    const haproxyAdminUrl = `http://127.0.0.1:${adminPort}`;
+    // Every node's listener (the service re-reads the servers every 2 s), then HAProxy's checks.
+    for (const n of cluster.nodes) await waitFor(`${n.name} SFTP`, () => sshBanner(n.sftpPort));
+    const proc = haproxy;
+    await waitFor('HAProxy', async () => {
+      if (proc.exitCode !== null) throw new Error(`haproxy exited: ${haproxyErr}`);
+      const ready = await fetch(`${haproxyAdminUrl}/readyz`).then(
+        (r) => r.status === 200,
+        () => false,
+      );
+      return ready && (await sshBanner(publicSftpPort));
+    });
+    // Every server UP (rise 2, inter 2 s), so that leastconn spreads over all three.
+    await waitFor('all HAProxy servers up', async () => {
+      const csv = await statsCsv(ownStats);
+      const rows = csv.split('\n').filter((l) => /^be_sftp_\d+,node\d+,/.test(l));
+      return rows.length === 3 && rows.every((l) => l.split(',')[17] === 'UP');
+    });
+    const auth = 'Basic ' + Buffer.from(`admin:${cluster.adminPassword}`).toString('base64');
+    const st = stores;
+    const hp = haproxy;
+    return {
+      cluster,
+      stores: st,
+      nodes: cluster.nodes,
+      haproxySftpPort: publicSftpPort,
+      haproxyAdminUrl,
+      user: gatewayUser,
+      password,
+      inDir,
+      outDir,
+      adminAuth: auth,
+      haproxyConfig,
+      async stop() {
+        if (hp.exitCode === null) {
+          const exited = new Promise((r) => hp.once('exit', r));
+          hp.kill('SIGTERM');
+          await exited;
+        }
+        await st.db.close();
+        await cluster.stop();
+      },
+    };
+  } catch (err) {
+    haproxy?.kill('SIGKILL');
+    await stores?.db.close().catch(() => undefined);
+    await cluster.stop();
+    throw err;
+  }
+}
+
+/** The cluster's nodes, stopped and started again as `node FLAGS main.js server -c … -i NAME`. */
+async function restartWithFlags(c: StartedCluster, flags: string[]): Promise<StartedCluster> {
+  const daemon = resolve('dist/src/daemon/main.js');
+  const nodes: ClusterNode[] = [];
+  for (const n of c.nodes) {
+    await n.kill('SIGTERM');
+    let child: ChildProcess | undefined;
+    let out = '';
+    const node: ClusterNode = {
+      name: n.name,
+      adminPort: n.adminPort,
+      sftpPort: n.sftpPort,
+      adminUrl: n.adminUrl,
+      process: () => child,
+      output: () => out,
+      async start() {
+        out = '';
+        const proc = spawn(
+          process.execPath,
+          [...flags, daemon, 'server', '-c', join(c.etc, 'gatewayd.ini'), '-i', n.name],
+          {
+            env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: c.adminPassword },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        child = proc;
+        proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+        proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+        proc.once('exit', () => {
+          if (child === proc) child = undefined;
+        });
+        await waitFor(`${n.name} ready`, async () => {
+          if (proc.exitCode !== null) throw new Error(`${n.name} exited with ${proc.exitCode}:\n${out}`);
+          return fetch(`${n.adminUrl}/readyz`).then(
+            (r) => r.status === 200,
+            () => false,
+          );
+        });
+      },
+      async kill(signal) {
+        const proc = child;
+        if (proc === undefined) return 'not running';
+        const exited = new Promise<number | string>((res) =>
+          proc.once('exit', (code, sig) => res(code ?? sig ?? 'unknown')),
+        );
+        proc.kill(signal);
+        return exited;
+      },
+      api: (path, init) => n.api(path, init),
+    };
+    await node.start();
+    nodes.push(node);
+  }
+  return {
+    ...c,
+    nodes,
+    stop: async () => {
+      await Promise.all(nodes.map((n) => (n.process() ? n.kill('SIGKILL') : Promise.resolve(0))));
+      await c.stop();
+    },
+  };
+}
+
+/**
+ * Nodes starting together can fail on a MariaDB deadlock in their registration (the
+ * `SELECT … FOR UPDATE` then `INSERT` in NodeStore.register): retried here, with the nodes of
+ * the failed attempt (children of this process) killed by pid.
+ */
+async function startClusterRetrying(): Promise<StartedCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // Production timings ([cluster] and [controller] defaults), not the tests' fast ones.
+      return await startCluster({
+        nodes: 3,
+        ini: {
+          controller: { Delay: '5s' },
+          cluster: { HeartbeatInterval: '1s', NodeTimeout: '5s', DrainGrace: '3s' },
+        },
+      });
+    } catch (err) {
+      killDaemonChildren();
+      if (attempt >= 3) throw err;
+      console.error(
+        `cluster start failed (attempt ${attempt}), retrying: ${(err as Error).message.split('\n')[0]}`,
+      );
+    }
+  }
+}
+
+function killDaemonChildren(): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === process.pid && cmd.includes('daemon/main.js')) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+}
+
+async function statsCsv(port: number): Promise<string> {
+  return fetch(`http://127.0.0.1:${port}/haproxy;csv`).then(
+    (r) => r.text(),
+    () => '',
+  );
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await sleep(200);
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+}
+
+export function sshBanner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createConnection(port, '127.0.0.1');
+    s.setTimeout(2000, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('data', (d) => {
+      s.destroy();
+      resolve(d.toString().startsWith('SSH-2.0-'));
+    });
+    s.once('error', () => resolve(false));
+  });
+}
