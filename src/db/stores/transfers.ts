@@ -211,6 +211,36 @@ function toNormalized(r: Row): NormalizedTransfer {
   };
 }
 
+/**
+ * The order of `ORDER BY column, id` (ASC or DESC) on normalized rows, as both databases sort
+ * them: NULL first in ascending order, strings by their UTF-8 bytes (utf8mb4_bin, SQLite BINARY).
+ */
+function pageOrder(key: string, desc: boolean): (a: NormalizedTransfer, b: NormalizedTransfer) => number {
+  const field = (sortFields as Record<string, keyof NormalizedTransfer | undefined>)[key];
+  if (field === undefined) throw new Error(`unknown sort key ${key}`);
+  const sign = desc ? -1 : 1;
+  return (a, b) => sign * (compareValues(a[field], b[field]) || a.id - b.id);
+}
+
+const sortFields = {
+  id: 'id',
+  start: 'start',
+  stop: 'stop',
+  status: 'status',
+  rule: 'rule',
+  requester: 'account',
+  requested: 'agent',
+} as const satisfies Record<keyof typeof transferSortKeys, keyof NormalizedTransfer>;
+
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return 0;
+}
+
 function toHistory(r: Row): HistoryEntry {
   return { ...namedColumns(r), owner: str(r.owner), stop: num(r.stop) };
 }
@@ -307,30 +337,26 @@ export class TransferStore {
       params.push(filter.stopBefore);
     }
     const page = pageClause(options, transferSortKeys, 'start');
-    // Each half is sorted and cut on its own (enough rows for the requested page), then the
-    // halves are merged: through the UNION view the database would read and sort the whole
-    // history for every page (measured: 22 ms a page with 5000 history rows on MariaDB, growing
-    // with the history), whereas a half uses its (owner, start) index.
-    const keep = (options.offset ?? 0) + (options.limit ?? 20);
-    const halves: string[] = [];
-    const halfParams: SqlValue[] = [];
+    // Each half (live, history) is read on its own, sorted and cut to what the page needs, and
+    // the two are merged here. Through the UNION view the database reads and sorts the whole
+    // history for every page (22 ms a page with 5000 history rows on MariaDB, growing with it);
+    // a UNION of the two cut halves still costs MariaDB two temporary tables (2.2 ms on empty
+    // tables), against 0.3 ms for a half alone, which uses its (owner, start) index.
+    const offset = options.offset ?? 0;
+    const limit = options.limit ?? 20;
     const conditions = where.join(' AND ');
-    for (const [wanted, sql] of [
-      [filter.historyOnly !== true, liveRowsSql],
-      [filter.liveOnly !== true, historyRowsSql],
-    ] as const) {
-      if (!wanted) continue;
-      halves.push(
-        `SELECT * FROM (SELECT * FROM (${sql}) b WHERE ${conditions}${page.order} LIMIT ?) h${halves.length}`,
-      );
-      halfParams.push(...params, keep);
-    }
-    if (halves.length === 0) return [];
-    const rows = await this.db.all(`SELECT * FROM (${halves.join(' UNION ALL ')}) u${page.sql}`, [
-      ...halfParams,
-      ...page.params,
-    ]);
-    return rows.map(toNormalized);
+    const halves = [
+      ...(filter.historyOnly === true ? [] : [liveRowsSql]),
+      ...(filter.liveOnly === true ? [] : [historyRowsSql]),
+    ].map((sql) =>
+      this.db.all(`SELECT * FROM (${sql}) b WHERE ${conditions}${page.order} LIMIT ?`, [
+        ...params,
+        offset + limit,
+      ]),
+    );
+    const rows = (await Promise.all(halves)).flat().map(toNormalized);
+    rows.sort(pageOrder(options.sort?.key ?? 'start', options.sort?.desc === true));
+    return rows.slice(offset, offset + limit);
   }
 
   async getHistory(id: number): Promise<HistoryEntry | undefined> {

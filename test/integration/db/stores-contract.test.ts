@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Stores } from '../../../src/db/stores/index.js';
 import { createStores } from '../../../src/db/stores/index.js';
 import type { NewTransfer } from '../../../src/db/stores/transfers.js';
+import { transferSortKeys } from '../../../src/db/stores/transfers.js';
 import type { SqlDatabase } from '../../../src/db/sql.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { dbKindsUnderTest, openTestDatabase } from '../../support/test-db.js';
@@ -329,6 +330,41 @@ for (const kind of dbKindsUnderTest()) {
               page.map((x) => x.id),
               expected.slice(offset, offset + limit).map((x) => x.id),
               `limit ${limit} offset ${offset} desc ${desc}`,
+            );
+          }
+        }
+      }
+      // Every sort key, both ways, every page: the same order as the database's own ORDER BY
+      // over the normalized view (NULL stops, strings, ties broken by id).
+      await own.transfers.pauseWaiting(ids[3]!);
+      const other = await s.rules.create({ ...rule, name: 'paging-b', path: 'paging-b' });
+      for (let i = 0; i < 4; i++) {
+        const t = await own.transfers.create(
+          planned({ ...g, ruleId: other.id }, base + i * 7, { nextRetry: null }),
+        );
+        if (i % 2 === 0) await own.transfers.cancelWaiting(t.id, base + 400 + i);
+      }
+      const both = { rule: ['paging', 'paging-b'] };
+      for (const [key, column] of Object.entries(transferSortKeys)) {
+        for (const desc of [false, true]) {
+          const dir = desc ? 'DESC' : 'ASC';
+          const oracle = await db.all<{ id: number }>(
+            `SELECT id FROM normalized_transfers WHERE owner = ? AND rule IN (?, ?) ORDER BY ${column} ${dir}, id ${dir}`,
+            [owner, 'paging', 'paging-b'],
+          );
+          assert.equal(oracle.length, 18);
+          for (const [limit, offset] of [
+            [18, 0],
+            [4, 0],
+            [4, 4],
+            [5, 10],
+            [7, 14],
+          ] as const) {
+            const page = await own.transfers.listNormalized(both, { limit, offset, sort: { key, desc } });
+            assert.deepEqual(
+              page.map((x) => x.id),
+              oracle.slice(offset, offset + limit).map((x) => Number(x.id)),
+              `sort ${key} ${dir} limit ${limit} offset ${offset}`,
             );
           }
         }
