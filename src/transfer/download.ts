@@ -41,8 +41,7 @@ export class DownloadTransfer extends ServerTransfer {
       const st = await fstatFd(this.#fd);
       if (!st.isFile()) throw new TransferError('TeFileNotFound', 'not a regular file');
       this.state.fileSize = st.size;
-      await this.save({ filesize: st.size, localPath: this.state.trueFullPath });
-      await this.enterData();
+      await this.enterData({ filesize: st.size, localPath: this.state.trueFullPath });
       this.log.info({ rule: this.rule.name, file: this.row.srcFilename }, 'download started');
     } catch (err) {
       if (this.haltError !== undefined) throw this.haltError;

@@ -221,9 +221,10 @@ export abstract class ServerTransfer implements RunningTransfer {
   protected async runChain(chain: 'PRE' | 'POST'): Promise<void> {
     const step: TransferStep = chain === 'PRE' ? 'StepPreTasks' : 'StepPostTasks';
     const tasks = chain === 'PRE' ? this.rule.preTasks : this.rule.postTasks;
+    // No task: no step marker either (nothing to resume within it); one write less per transfer.
+    if (tasks.length === 0) return;
     const from = this.#row.step === step ? this.#row.taskNumber : 0;
     await this.save({ step, taskNumber: from });
-    if (tasks.length === 0) return;
     await runTaskChain(chain, tasks, this.state, from, {
       types: taskTypesFor(this.ctx),
       log: this.log,
@@ -240,9 +241,14 @@ export abstract class ServerTransfer implements RunningTransfer {
     });
   }
 
-  /** Ends setup; the data phase starts unless a stop came meanwhile (then it throws why). */
-  protected async enterData(): Promise<void> {
-    await this.save({ step: 'StepData', taskNumber: 0 });
+  /**
+   * Ends setup (`over`: what else the row must say by then, in the same write); the data phase
+   * starts unless a stop came meanwhile (then it throws why).
+   */
+  protected async enterData(over: Partial<Checkpoint> = {}): Promise<void> {
+    await this.save({ ...over, step: 'StepData', taskNumber: 0 });
+    // The first progress write comes a full interval later: a small file never needs one.
+    this.#lastFlush = Date.now();
     this.phase = 'data';
     const pending = this.#pendingStop;
     if (pending !== undefined) {
@@ -305,8 +311,12 @@ export abstract class ServerTransfer implements RunningTransfer {
 
   /** Records success: history DONE, in one fenced transaction. */
   protected async completeTransfer(): Promise<void> {
-    await this.save({ step: 'StepFinalization', taskNumber: 0, localPath: this.state.trueFullPath });
-    const final = this.checkpointNow();
+    // The final checkpoint is written in complete()'s own transaction, with the move to history.
+    const final = this.checkpointNow({
+      step: 'StepFinalization',
+      taskNumber: 0,
+      localPath: this.state.trueFullPath,
+    });
     const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final);
     if (!ok) throw new TransferLostError(this.id);
     // Counted once, by the node that completes it (a resumed file counts whole, where it ends).

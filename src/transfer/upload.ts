@@ -67,10 +67,15 @@ export class UploadTransfer extends ServerTransfer {
       // The tmp file may hold less than the row says (lost on a crash before write-back).
       this.#start = Math.min(resumeFrom, st.size);
       await truncateFd(this.#fd, this.#start);
-      await this.save({ progress: this.#start, localPath: tmpPath });
-      if (this.row.step === 'StepNone' || this.row.step === 'StepPreTasks') await this.runChain('PRE');
+      const setup = { progress: this.#start, localPath: tmpPath };
+      const preDue = this.row.step === 'StepNone' || this.row.step === 'StepPreTasks';
+      if (preDue && this.rule.preTasks.length > 0) {
+        // The row names the tmp file before any task runs (a resume must find it).
+        await this.save(setup);
+        await this.runChain('PRE');
+      }
       this.#writer = new FileWriter(this.#fd, this.#start, { path: tmpPath, syncEveryBytes });
-      await this.enterData();
+      await this.enterData(setup);
       this.log.info(
         { rule: this.rule.name, file: this.row.destFilename, from: this.#start },
         'upload started',
