@@ -2,21 +2,28 @@
  * A bounded cache of password checks that succeeded, so that a client logging in again and
  * again (REST calls, short SFTP sessions) does not pay the KDF every time.
  *
- * The key is a SHA-256 of the STORED hash and the password offered. Callers always read the
- * stored hash from the database first, so a changed password (new stored hash), a deleted
- * account (no stored hash) or a wrong password (different key) can never hit the cache. Only
- * successes are cached; the entries hold digests, never passwords.
+ * The key is an HMAC-SHA-256, under a random key of this process, of the STORED hash and the
+ * password offered. Callers always read the stored hash from the database first, so a changed
+ * password (new stored hash, new salt), a deleted account (no stored hash) or a wrong password
+ * (different key) can never hit the cache. Only successes are cached; the entries hold MACs,
+ * never passwords, and without the process's key they cannot be used to test guesses faster
+ * than the KDF allows.
  */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { verifyPassword } from './passwords.js';
 
 export class VerifiedPasswordCache {
   readonly #entries = new Map<string, true>();
+  readonly #macKey = randomBytes(32);
 
   constructor(private readonly capacity = 1024) {}
 
   async verify(password: string, storedHash: string): Promise<boolean> {
-    const key = createHash('sha256').update(storedHash).update('\0').update(password).digest('base64');
+    const key = createHmac('sha256', this.#macKey)
+      .update(storedHash)
+      .update('\0')
+      .update(password)
+      .digest('base64');
     if (this.#entries.has(key)) {
       // Refresh its place: the Map keeps insertion order, the oldest goes first.
       this.#entries.delete(key);
