@@ -246,6 +246,9 @@ class PrivateServer {
         '--auth-root-authentication-method=normal',
         '--skip-test-db',
         '--skip-name-resolve',
+        // Its bootstrap server's temporary tables go to /tmp otherwise, where another server
+        // starting at the same time (a parallel test file) may delete them as stale.
+        `--tmpdir=${join(dir, 'tmp')}`,
         ...innodb,
       ]);
     } catch (err) {
