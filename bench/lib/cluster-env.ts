@@ -246,6 +246,9 @@ async function startClusterRetrying(): Promise<StartedCluster> {
       return await startCluster({
         nodes: 3,
         ini: {
+          // A log file in GatewayHome, as a packaged install writes: node output piped into
+          // this (busy) benchmark process would block the nodes on a full pipe.
+          log: { LogTo: 'gatewayd.log' },
           controller: { Delay: '5s' },
           cluster: { HeartbeatInterval: '1s', NodeTimeout: '5s', DrainGrace: '3s' },
         },
