@@ -10,12 +10,35 @@ const r = 8;
 const p = 1;
 const keyLength = 32;
 
+/**
+ * At most this many scrypt computations at once in the process, the others wait their turn:
+ * each holds 16 MiB while it runs (and the allocator keeps that memory: ten at once cost about
+ * 80 MB of RSS for good), and a burst of logins or guesses must not take every core.
+ */
+const maxConcurrentKdf = 2;
+let kdfRunning = 0;
+const kdfQueue: (() => void)[] = [];
+
+async function withKdfSlot<T>(fn: () => Promise<T>): Promise<T> {
+  if (kdfRunning >= maxConcurrentKdf) await new Promise<void>((resolve) => kdfQueue.push(resolve));
+  kdfRunning++;
+  try {
+    return await fn();
+  } finally {
+    kdfRunning--;
+    kdfQueue.shift()?.();
+  }
+}
+
 function derive(password: string, salt: Buffer, n: number, rr: number, pp: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password, salt, keyLength, { N: n, r: rr, p: pp, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  return withKdfSlot(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password, salt, keyLength, { N: n, r: rr, p: pp, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

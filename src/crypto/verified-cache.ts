@@ -14,11 +14,18 @@ import { verifyPassword } from './passwords.js';
 
 export class VerifiedPasswordCache {
   readonly #entries = new Map<string, true>();
+  /** Checks running now, by key: clients logging in together with the same credentials (a
+   *  partner opening several sessions, a REST client's parallel requests) share one KDF. */
+  readonly #inFlight = new Map<string, Promise<boolean>>();
   readonly #macKey = randomBytes(32);
 
-  constructor(private readonly capacity = 1024) {}
+  constructor(
+    private readonly capacity = 1024,
+    /** The KDF check itself (a parameter for the tests). */
+    private readonly check: (password: string, storedHash: string) => Promise<boolean> = verifyPassword,
+  ) {}
 
-  async verify(password: string, storedHash: string): Promise<boolean> {
+  verify(password: string, storedHash: string): Promise<boolean> {
     const key = createHmac('sha256', this.#macKey)
       .update(storedHash)
       .update('\0')
@@ -28,17 +35,27 @@ export class VerifiedPasswordCache {
       // Refresh its place: the Map keeps insertion order, the oldest goes first.
       this.#entries.delete(key);
       this.#entries.set(key, true);
-      return true;
+      return Promise.resolve(true);
     }
-    const ok = await verifyPassword(password, storedHash);
-    if (ok) {
-      this.#entries.set(key, true);
-      if (this.#entries.size > this.capacity) {
-        const oldest = this.#entries.keys().next().value;
-        if (oldest !== undefined) this.#entries.delete(oldest);
-      }
+    let check = this.#inFlight.get(key);
+    if (check === undefined) {
+      check = this.check(password, storedHash)
+        .then((ok) => {
+          if (ok) this.#remember(key);
+          return ok;
+        })
+        .finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, check);
     }
-    return ok;
+    return check;
+  }
+
+  #remember(key: string): void {
+    this.#entries.set(key, true);
+    if (this.#entries.size > this.capacity) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
   }
 
   get size(): number {

@@ -4,7 +4,7 @@
  * time, and an unknown login costs and answers exactly like a wrong password (decoy hash).
  * Public key: the account's `ssh_public_key` credentials, signature checked.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { GatewayContext } from '../gateway/context.js';
 import type { LocalAccount, Server } from '../model/entities.js';
 import { decoyHash, isPasswordHash } from '../crypto/passwords.js';
@@ -24,40 +24,6 @@ const reject: AuthOutcome = { kind: 'reject' };
 /** Process-wide: safe to share, see verified-cache.ts (keyed on the stored hash). */
 const verified = new VerifiedPasswordCache();
 
-/**
- * Password checks in flight, by (stored hash, password): clients that connect together with
- * the same credentials (a partner opening several sessions at once) share one scrypt instead of
- * each running its own before the cache is filled. Each scrypt holds 16 MiB while it runs, and
- * the allocator keeps that memory: ten at once cost the process about 80 MB of RSS for good.
- */
-const inFlight = new Map<string, Promise<boolean>>();
-
-/** At most this many scrypt computations at once (memory, and CPU against password guessing). */
-const maxConcurrentKdf = 2;
-let kdfRunning = 0;
-const kdfQueue: (() => void)[] = [];
-
-async function withKdfSlot<T>(fn: () => Promise<T>): Promise<T> {
-  if (kdfRunning >= maxConcurrentKdf) await new Promise<void>((resolve) => kdfQueue.push(resolve));
-  kdfRunning++;
-  try {
-    return await fn();
-  } finally {
-    kdfRunning--;
-    kdfQueue.shift()?.();
-  }
-}
-
-function checkPassword(password: string, storedHash: string): Promise<boolean> {
-  const key = createHash('sha256').update(storedHash).update('\0').update(password).digest('base64');
-  let p = inFlight.get(key);
-  if (p === undefined) {
-    p = withKdfSlot(() => verified.verify(password, storedHash)).finally(() => inFlight.delete(key));
-    inFlight.set(key, p);
-  }
-  return p;
-}
-
 async function passwordHashOf(ctx: GatewayContext, account: LocalAccount): Promise<string | undefined> {
   if (account.passwordHash !== null && account.passwordHash !== '') return account.passwordHash;
   const creds = await ctx.stores.credentials.list({ kind: 'localAccount', id: account.id }, 'password');
@@ -75,7 +41,7 @@ export async function authenticate(
     const account = await ctx.stores.localAccounts.get(server.id, auth.username);
     const hash = account === undefined ? undefined : await passwordHashOf(ctx, account);
     // Always one scrypt, whatever the login: timing and answer never tell a login exists.
-    const ok = await checkPassword(auth.password, hash ?? (await decoyHash()));
+    const ok = await verified.verify(auth.password, hash ?? (await decoyHash()));
     if (!ok || hash === undefined || account === undefined) return reject;
     return ipAllowed(ip, account.ipAddresses) ? { kind: 'accept', account } : reject;
   }

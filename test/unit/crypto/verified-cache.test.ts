@@ -36,4 +36,25 @@ describe('verified-password cache', () => {
     await cache.verify('c', hashes[2]!);
     assert.equal(cache.size, 2);
   });
+
+  it('runs one KDF for clients checking the same credentials at once, not one each', async () => {
+    const calls: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const cache = new VerifiedPasswordCache(16, async (password, stored) => {
+      calls.push(password);
+      await gate;
+      return password === 'right' && stored === 'H1';
+    });
+    const right = Array.from({ length: 8 }, () => cache.verify('right', 'H1'));
+    const wrong = Array.from({ length: 3 }, () => cache.verify('wrong', 'H1'));
+    const otherHash = cache.verify('right', 'H2');
+    release();
+    assert.deepEqual(await Promise.all(right), Array(8).fill(true));
+    assert.deepEqual(await Promise.all(wrong), [false, false, false]);
+    assert.equal(await otherHash, false);
+    assert.deepEqual(calls.sort(), ['right', 'right', 'wrong'], 'one check per distinct (hash, password)');
+    assert.equal(await cache.verify('wrong', 'H1'), false);
+    assert.equal(calls.length, 4, 'a failure is checked again next time (never cached)');
+  });
 });
