@@ -122,7 +122,11 @@ export async function startGatewayEnv(
     const publicSftpPort = Number(cluster.publicSftp.split(':')[1]);
     const haproxyAdminUrl = `http://127.0.0.1:${adminPort}`;
     // Every node's listener (the service re-reads the servers every 2 s), then HAProxy's checks.
-    for (const n of cluster.nodes) await waitFor(`${n.name} SFTP`, () => sshBanner(n.sftpPort));
+    for (const n of cluster.nodes) {
+      await waitFor(`${n.name} SFTP`, () => sshBanner(n.sftpPort)).catch((err: unknown) => {
+        throw new Error(`${(err as Error).message}\n${logTail(cluster.home, n.name)}`);
+      });
+    }
     const proc = haproxy;
     await waitFor('HAProxy', async () => {
       if (proc.exitCode !== null) throw new Error(`haproxy exited: ${haproxyErr}`);
@@ -282,6 +286,21 @@ async function statsCsv(port: number): Promise<string> {
     (r) => r.text(),
     () => '',
   );
+}
+
+/** The last warnings and errors of a node in the shared log file, for a failed start. */
+function logTail(home: string, node: string): string {
+  let text: string;
+  try {
+    text = readFileSync(join(home, 'gatewayd.log'), 'utf8');
+  } catch {
+    return '(no log file)';
+  }
+  const lines = text
+    .split('\n')
+    .filter((l) => l.includes(`"node":"${node}"`) && /"level":(40|50|60)/.test(l))
+    .slice(-10);
+  return lines.length > 0 ? lines.join('\n') : `(no warning or error from ${node} in the log)`;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
