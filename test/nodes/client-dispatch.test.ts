@@ -92,9 +92,11 @@ describe('client transfers across two gateway processes on MariaDB', { timeout: 
   it('pauses and cancels a transfer through the node that is not running it', async () => {
     await writeRandomFile(join(cluster.home, 'out', 'slow.bin'), 768 * MiB);
     const t = await s.transfers.create(plannedPush(p, 'slow.bin'));
-    const running = await waitFor('running with progress', async () => {
+    // Asked as soon as it runs (not after a first progress save): the file must not be through
+    // before the running node sees the request.
+    const running = await waitFor('running', async () => {
       const r = await s.transfers.get(t.id);
-      return r?.status === 'RUNNING' && r.progress > 0 ? r : undefined;
+      return r?.status === 'RUNNING' && r.node !== null ? r : undefined;
     });
     const other = cluster.nodes.find((n) => n.name !== running.node)!;
     const pause = await other.api(`/api/transfers/${t.id}/pause`, { method: 'PUT' });

@@ -137,15 +137,18 @@ describe('a gateway as the partner of another gateway', { timeout: 180_000 }, ()
   it('pushes, is paused mid-file, resumes at the offset: one DONE record on each side', async () => {
     const ctx = a.node.ctx;
     const src = join(ctx.config.paths.defaultOutDir, 'to-b.bin');
-    await writeRandomFile(src, 384 * MiB);
+    await writeRandomFile(src, 512 * MiB);
     const t = await ctx.stores.transfers.create(plan({ srcFilename: 'to-b.bin', destFilename: 'to-b.bin' }));
-    await waitFor('progress', async () => {
+    // Paused as soon as it runs: progress is saved about once a second, and at 255 KiB requests
+    // the whole file can be through before a first save shows (a quiet CI machine).
+    await waitFor('RUNNING', async () => {
       const r = await ctx.stores.transfers.get(t.id);
-      return r?.status === 'RUNNING' && r.progress > 0 ? r : undefined;
+      return r?.status === 'RUNNING' ? r : undefined;
     });
     assert.equal(await ctx.stores.transfers.requestAction(t.id, 'pause'), true);
     const paused = await waitFor('PAUSED', transferIn(ctx, t.id, ['PAUSED', 'DONE', 'ERROR']));
     assert.equal(paused.status, 'PAUSED', 'finished before the pause: make the file larger');
+    assert.ok(paused.progress > 0 && paused.progress < 512 * MiB, `paused mid-file at ${paused.progress}`);
     // B holds the unfinished upload: interrupted, with at least the bytes A saved.
     const onB = await waitFor('B interrupted', async () => {
       const list = await b.node.ctx.stores.transfers.listNormalized({ rule: ['from-a'], liveOnly: true });
