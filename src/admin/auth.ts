@@ -55,13 +55,15 @@ export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
       ctx.config.admin.trustedProxies,
     );
     kctx.state.clientAddress = source;
-    if (policy.maxFailures > 0) {
-      const until = await ctx.stores.bans.bannedUntil(source, ctx.now());
-      if (until !== undefined) throw banned(until, ctx.now());
-    }
     const creds = parseBasic(kctx.get('Authorization'));
+    // Both reads at once (one database round trip of latency instead of two); the ban still
+    // decides first, before any password is checked.
+    const [until, user] = await Promise.all([
+      policy.maxFailures > 0 ? ctx.stores.bans.bannedUntil(source, ctx.now()) : undefined,
+      creds === undefined ? undefined : ctx.stores.users.get(creds.login),
+    ]);
+    if (until !== undefined) throw banned(until, ctx.now());
     if (creds === undefined) throw unauthorized('authentication required (HTTP Basic)');
-    const user = await ctx.stores.users.get(creds.login);
     // An unknown login costs the same as a wrong password, so logins cannot be probed.
     const ok = await verified.verify(creds.password, user?.passwordHash ?? (await decoyHash()));
     if (user === undefined || !ok) {
