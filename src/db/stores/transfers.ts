@@ -77,6 +77,10 @@ export interface TransferFilter {
   liveOnly?: boolean;
 }
 
+/**
+ * Sort keys of the API → columns of normalized_transfers, which are also the names of the
+ * NormalizedTransfer fields (the merge of listNormalized sorts on those).
+ */
 export const transferSortKeys = {
   id: 'id',
   start: 'start',
@@ -85,7 +89,7 @@ export const transferSortKeys = {
   rule: 'rule',
   requester: 'account',
   requested: 'agent',
-};
+} satisfies Record<string, keyof NormalizedTransfer>;
 
 /** Progress checkpoint written by the running node. */
 export interface Checkpoint {
@@ -216,21 +220,11 @@ function toNormalized(r: Row): NormalizedTransfer {
  * them: NULL first in ascending order, strings by their UTF-8 bytes (utf8mb4_bin, SQLite BINARY).
  */
 function pageOrder(key: string, desc: boolean): (a: NormalizedTransfer, b: NormalizedTransfer) => number {
-  const field = (sortFields as Record<string, keyof NormalizedTransfer | undefined>)[key];
+  const field = (transferSortKeys as Record<string, keyof NormalizedTransfer | undefined>)[key];
   if (field === undefined) throw new Error(`unknown sort key ${key}`);
   const sign = desc ? -1 : 1;
   return (a, b) => sign * (compareValues(a[field], b[field]) || a.id - b.id);
 }
-
-const sortFields = {
-  id: 'id',
-  start: 'start',
-  stop: 'stop',
-  status: 'status',
-  rule: 'rule',
-  requester: 'account',
-  requested: 'agent',
-} as const satisfies Record<keyof typeof transferSortKeys, keyof NormalizedTransfer>;
 
 function compareValues(a: unknown, b: unknown): number {
   if (a === b) return 0;
