@@ -10,34 +10,23 @@
  * window as usual), so nothing depends on the fast path.
  */
 import type { SFTPWrapper, SftpInternals } from './ssh2.js';
+import { BufferPool } from './buffer-pool.js';
 import { maxReadLength } from './limits.js';
 
 /** uint32 length, byte type, uint32 id, uint32 data length. */
 export const dataHeaderLength = 13;
 const SSH_FXP_DATA = 103;
 
-const pool: Buffer[] = [];
-const poolMax = 32;
-let poolUsed = false;
-let poolTimer: NodeJS.Timeout | undefined;
+/** Reply buffers, reused: at most 8 MiB kept. */
+const pool = new BufferPool(dataHeaderLength + maxReadLength, 32);
 
 /** A buffer for one DATA reply of up to maxReadLength bytes, data at dataHeaderLength. */
 export function takePacketBuffer(): Buffer {
-  poolUsed = true;
-  return pool.pop() ?? Buffer.allocUnsafeSlow(dataHeaderLength + maxReadLength);
+  return pool.take().buf;
 }
 
 export function givePacketBuffer(buf: Buffer): void {
-  if (pool.length < poolMax) pool.push(buf);
-  // Emptied when downloads stop, so that an idle process does not keep 8 MiB of buffers.
-  poolTimer ??= setInterval(() => {
-    if (!poolUsed) {
-      pool.length = 0;
-      clearInterval(poolTimer);
-      poolTimer = undefined;
-    }
-    poolUsed = false;
-  }, 5000).unref();
+  pool.give(buf);
 }
 
 /**

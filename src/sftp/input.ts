@@ -15,27 +15,21 @@
  * every check of its own still applies; anything it would reject (a length over its limit) is
  * passed on raw for it to reject.
  */
+import { BufferPool } from './buffer-pool.js';
 import { acceptInit, maxPacketLength } from './limits.js';
 import type { SFTPWrapper, SftpInternals } from './ssh2.js';
 import { sftpInternals } from './ssh2.js';
 
 const SSH_FXP_WRITE = 6;
 
-/** Buffers for WRITE packets (length field included), reused. */
-const poolBufferSize = 4 + maxPacketLength;
-const pool: Buffer[] = [];
-const poolMax = 64;
+/** Buffers for WRITE packets (length field included), reused: at most 16 MiB kept. */
+const pool = new BufferPool(4 + maxPacketLength, 64);
 /** The pool's buffers, by their memory: recycleWriteData() finds a WRITE's buffer from its data. */
 const pooled = new WeakMap<ArrayBufferLike, Buffer>();
-let poolUsed = false;
-let poolTimer: NodeJS.Timeout | undefined;
 
 function takeWriteBuffer(): Buffer {
-  poolUsed = true;
-  const reused = pool.pop();
-  if (reused !== undefined) return reused;
-  const buf = Buffer.allocUnsafeSlow(poolBufferSize);
-  pooled.set(buf.buffer, buf);
+  const { buf, fresh } = pool.take();
+  if (fresh) pooled.set(buf.buffer, buf);
   return buf;
 }
 
@@ -45,17 +39,7 @@ function takeWriteBuffer(): Buffer {
  */
 export function recycleWriteData(data: Buffer): void {
   const buf = pooled.get(data.buffer);
-  if (buf === undefined || pool.length >= poolMax) return;
-  pool.push(buf);
-  // Emptied when uploads stop: an idle process does not keep 16 MiB of buffers.
-  poolTimer ??= setInterval(() => {
-    if (!poolUsed) {
-      pool.length = 0;
-      clearInterval(poolTimer);
-      poolTimer = undefined;
-    }
-    poolUsed = false;
-  }, 5000).unref();
+  if (buf !== undefined) pool.give(buf);
 }
 
 /**
