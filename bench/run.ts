@@ -13,23 +13,14 @@
  * every figure is printed with the load average at the time. Options: see `--help`.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { pullFile, pushFile } from '../src/client/sftp-copy.js';
 import { cryptoBindingAvailable } from '../src/sftp/ssh2.js';
+import { sha256File, writeRandomFile } from '../test/support/files.js';
 import type { GatewayEnv } from './lib/cluster-env.js';
 import { startGatewayEnv } from './lib/cluster-env.js';
 import { cpuOf, load, MB, mb, median, MiB, rssOf, RssSampler, sleep } from './lib/measure.js';
@@ -117,18 +108,6 @@ function check(what: string, target: string, value: number, wanted: number, high
 
 const log = (s: string): void =>
   console.log(`[${new Date().toISOString().slice(11, 19)} load ${load()}] ${s}`);
-
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
-function writeRandom(file: string, mib: number): void {
-  const chunk = randomBytes(Math.min(mib, 64) * MiB);
-  writeFileSync(file, '');
-  for (let done = 0; done < mib; done += 64) writeFileSync(file, chunk, { flag: 'a' });
-}
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'waarp-bench-'));
@@ -229,9 +208,9 @@ async function single(
 ): Promise<void> {
   const sizeMiB = num('size-mib');
   const source = join(local, 'source.bin');
-  writeRandom(source, sizeMiB);
+  await writeRandomFile(source, sizeMiB * MiB);
   const bytes = statSync(source).size;
-  const hash = await sha256(source);
+  const hash = await sha256File(source);
   copyFileSync(source, join(sshd.files, 'down.bin'));
   copyFileSync(source, join(gw.outDir, 'down.bin'));
   const up = new Map<string, number[]>();
@@ -250,8 +229,8 @@ async function single(
       loads.push(load());
       log(`single run ${i + 1} ${t.name}: upload ${u.toFixed(0)} MB/s, download ${d.toFixed(0)} MB/s`);
       if (i === runs - 1) {
-        if ((await sha256(t.received)) !== hash) throw new Error(`${t.name}: the uploaded file differs`);
-        if ((await sha256(join(local, 'got.bin'))) !== hash)
+        if ((await sha256File(t.received)) !== hash) throw new Error(`${t.name}: the uploaded file differs`);
+        if ((await sha256File(join(local, 'got.bin'))) !== hash)
           throw new Error(`${t.name}: the downloaded file differs`);
       }
     }
@@ -295,7 +274,7 @@ async function parallel(
   const n = num('parallel');
   const mib = num('parallel-mib');
   const source = join(local, 'par.bin');
-  writeRandom(source, mib);
+  await writeRandomFile(source, mib * MiB);
   const bytes = statSync(source).size * n;
   const rates = new Map<string, number[]>();
   const peaks = new Map<string, number>();
@@ -508,7 +487,7 @@ async function rest(gw: GatewayEnv): Promise<void> {
 async function partner(port: number, creds: Credentials, local: string, gw: GatewayEnv): Promise<void> {
   const mib = num('partner-mib');
   const source = join(local, 'partner.bin');
-  writeRandom(source, mib);
+  await writeRandomFile(source, mib * MiB);
   copyFileSync(source, join(gw.outDir, 'partner.bin'));
   const size = mib * MiB;
   const push: number[] = [];

@@ -14,24 +14,16 @@
  * one with `node dist/bench/profile-top.js FILE`.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import {
-  copyFileSync,
-  createReadStream,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { cryptoBindingAvailable } from '../src/sftp/ssh2.js';
+import { sha256File, writeRandomFile } from '../test/support/files.js';
 import { startGateway } from '../test/support/gateway.js';
 import { freePort } from '../test/support/sshd.js';
+import { declareBenchServer } from './lib/declare.js';
 import { sshBanner } from './lib/cluster-env.js';
 import { childrenCpuOf, load, MB, median, MiB, sleep } from './lib/measure.js';
 import { startOpenSsh } from './lib/openssh-server.js';
@@ -86,12 +78,6 @@ async function profile<T>(dir: string, name: string, fn: () => Promise<T>): Prom
   }
 }
 
-async function sha256(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
-
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'waarp-bench1-'));
   const cleanups: (() => Promise<void>)[] = [];
@@ -102,10 +88,8 @@ async function main(): Promise<void> {
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
     const publicKey = readFileSync(`${key}.pub`, 'utf8').trim();
     const source = join(local, 'source.bin');
-    const chunk = randomBytes(64 * MiB);
-    writeFileSync(source, '');
-    for (let i = 0; i < sizeMiB; i += 64) writeFileSync(source, chunk, { flag: 'a' });
-    const hash = await sha256(source);
+    await writeRandomFile(source, sizeMiB * MiB);
+    const hash = await sha256File(source);
     const bytes = statSync(source).size;
     console.log(
       `file ${sizeMiB} MiB, ${runs} runs, cipher ${opts.cipher || '(client default)'}, node ${process.version}, ` +
@@ -120,47 +104,12 @@ async function main(): Promise<void> {
       cleanups.push(() => gw.stop());
       const stores = gw.node.ctx.stores;
       const port = await freePort();
-      const server = await stores.servers.create({
+      await declareBenchServer(stores, {
         name: 'bench',
-        protocol: 'sftp',
         address: `127.0.0.1:${port}`,
-        enabled: true,
-        rootDir: '',
-        receiveDir: '',
-        sendDir: '',
-        tmpReceiveDir: '',
-        protoConfig: {},
-      });
-      const account = await stores.localAccounts.create({
-        serverId: server.id,
         login: 'bench',
-        passwordHash: null,
-        ipAddresses: [],
+        publicKey,
       });
-      await stores.credentials.create({
-        owner: { kind: 'localAccount', id: account.id },
-        name: 'key',
-        type: 'ssh_public_key',
-        value: publicKey,
-        value2: '',
-      });
-      for (const [name, isSend, path] of [
-        ['up', false, 'in'],
-        ['down', true, 'out'],
-      ] as const) {
-        await stores.rules.create({
-          name,
-          isSend,
-          comment: '',
-          path,
-          localDir: '',
-          remoteDir: '',
-          tmpLocalRcvDir: '',
-          preTasks: [],
-          postTasks: [],
-          errorTasks: [],
-        });
-      }
       mkdirSync(join(gw.home, 'out'), { recursive: true });
       copyFileSync(source, join(gw.home, 'out', 'down.bin'));
       for (let i = 0; i < 100 && !(await sshBanner(port)); i++) await sleep(100);
@@ -224,8 +173,9 @@ async function main(): Promise<void> {
           `${c.name} run ${i + 1}: upload ${u.toFixed(0)} MB/s (${cpuUp}), download ${d.toFixed(0)} MB/s (${cpuDown}) (load ${load()})`,
         );
         if (i === runs - 1) {
-          if ((await sha256(c.received)) !== hash) throw new Error(`${c.name}: the uploaded file differs`);
-          if ((await sha256(join(local, 'got.bin'))) !== hash)
+          if ((await sha256File(c.received)) !== hash)
+            throw new Error(`${c.name}: the uploaded file differs`);
+          if ((await sha256File(join(local, 'got.bin'))) !== hash)
             throw new Error(`${c.name}: the downloaded file differs`);
         }
       }

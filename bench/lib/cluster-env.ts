@@ -6,10 +6,9 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { join, resolve } from 'node:path';
-import { hashPassword } from '../../src/crypto/passwords.js';
+import { join } from 'node:path';
 import type { Stores } from '../../src/db/stores/index.js';
 import { generateHaproxyConfig } from '../../src/haproxy/generate.js';
 import { statsPort } from '../../src/haproxy/render.js';
@@ -17,6 +16,7 @@ import type { ClusterNode, StartedCluster } from '../../test/support/cluster.js'
 import { startCluster } from '../../test/support/cluster.js';
 import { freePort } from '../../test/support/sshd.js';
 import { clusterStores } from '../../test/nodes/helpers.js';
+import { declareBenchServer } from './declare.js';
 import { sleep } from './measure.js';
 
 export interface GatewayEnv {
@@ -39,64 +39,36 @@ export interface GatewayEnv {
 
 export const gatewayUser = 'bench';
 
-/**
- * `nodeFlags`: node options for the gateway processes (e.g. `--initial-old-space-size=128`),
- * which test/support/cluster.ts cannot pass: its nodes are then restarted here, with the same
- * configuration files, under those options.
- */
+/** `nodeFlags`: options for node itself in the gateway processes (e.g. `--cpu-prof`). */
 export async function startGatewayEnv(
   work: string,
   clientPublicKey: string,
   nodeFlags: string[] = [],
 ): Promise<GatewayEnv> {
-  const started = await startClusterRetrying();
-  const cluster = nodeFlags.length === 0 ? started : await restartWithFlags(started, nodeFlags);
+  // Production timings ([cluster] and [controller] defaults), not the tests' fast ones.
+  const cluster = await startCluster({
+    nodes: 3,
+    nodeArgs: nodeFlags,
+    ini: {
+      // A log file in GatewayHome, as a packaged install writes: node output piped into this
+      // (busy) benchmark process would block the nodes on a full pipe.
+      log: { LogTo: 'gatewayd.log' },
+      controller: { Delay: '5s' },
+      cluster: { HeartbeatInterval: '1s', NodeTimeout: '5s', DrainGrace: '3s' },
+    },
+  });
   let haproxy: ChildProcess | undefined;
   let stores: Stores | undefined;
   try {
     stores = clusterStores(cluster);
     const password = 'bench-password-1';
-    const server = await stores.servers.create({
+    await declareBenchServer(stores, {
       name: 'sftp',
-      protocol: 'sftp',
       address: cluster.publicSftp,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
-    const account = await stores.localAccounts.create({
-      serverId: server.id,
       login: gatewayUser,
-      passwordHash: await hashPassword(password),
-      ipAddresses: [],
+      password,
+      publicKey: clientPublicKey,
     });
-    await stores.credentials.create({
-      owner: { kind: 'localAccount', id: account.id },
-      name: 'key',
-      type: 'ssh_public_key',
-      value: clientPublicKey,
-      value2: '',
-    });
-    for (const [name, isSend, path] of [
-      ['up', false, 'in'],
-      ['down', true, 'out'],
-    ] as const) {
-      await stores.rules.create({
-        name,
-        isSend,
-        comment: '',
-        path,
-        localDir: '',
-        remoteDir: '',
-        tmpLocalRcvDir: '',
-        preTasks: [],
-        postTasks: [],
-        errorTasks: [],
-      });
-    }
     const inDir = join(cluster.home, 'in');
     const outDir = join(cluster.home, 'out');
     mkdirSync(inDir, { recursive: true });
@@ -172,112 +144,6 @@ export async function startGatewayEnv(
     await stores?.db.close().catch(() => undefined);
     await cluster.stop();
     throw err;
-  }
-}
-
-/** The cluster's nodes, stopped and started again as `node FLAGS main.js server -c … -i NAME`. */
-async function restartWithFlags(c: StartedCluster, flags: string[]): Promise<StartedCluster> {
-  const daemon = resolve('dist/src/daemon/main.js');
-  const nodes: ClusterNode[] = [];
-  for (const n of c.nodes) {
-    await n.kill('SIGTERM');
-    let child: ChildProcess | undefined;
-    let out = '';
-    const node: ClusterNode = {
-      name: n.name,
-      adminPort: n.adminPort,
-      sftpPort: n.sftpPort,
-      adminUrl: n.adminUrl,
-      process: () => child,
-      output: () => out,
-      async start() {
-        out = '';
-        const proc = spawn(
-          process.execPath,
-          [...flags, daemon, 'server', '-c', join(c.etc, 'gatewayd.ini'), '-i', n.name],
-          {
-            env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: c.adminPassword },
-            stdio: ['ignore', 'pipe', 'pipe'],
-          },
-        );
-        child = proc;
-        proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-        proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-        proc.once('exit', () => {
-          if (child === proc) child = undefined;
-        });
-        await waitFor(`${n.name} ready`, async () => {
-          if (proc.exitCode !== null) throw new Error(`${n.name} exited with ${proc.exitCode}:\n${out}`);
-          return fetch(`${n.adminUrl}/readyz`).then(
-            (r) => r.status === 200,
-            () => false,
-          );
-        });
-      },
-      async kill(signal) {
-        const proc = child;
-        if (proc === undefined) return 'not running';
-        const exited = new Promise<number | string>((res) =>
-          proc.once('exit', (code, sig) => res(code ?? sig ?? 'unknown')),
-        );
-        proc.kill(signal);
-        return exited;
-      },
-      api: (path, init) => n.api(path, init),
-    };
-    await node.start();
-    nodes.push(node);
-  }
-  return {
-    ...c,
-    nodes,
-    stop: async () => {
-      await Promise.all(nodes.map((n) => (n.process() ? n.kill('SIGKILL') : Promise.resolve(0))));
-      await c.stop();
-    },
-  };
-}
-
-/**
- * Nodes starting together can fail on a MariaDB deadlock in their registration (the
- * `SELECT … FOR UPDATE` then `INSERT` in NodeStore.register): retried here, with the nodes of
- * the failed attempt (children of this process) killed by pid.
- */
-async function startClusterRetrying(): Promise<StartedCluster> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // Production timings ([cluster] and [controller] defaults), not the tests' fast ones.
-      return await startCluster({
-        nodes: 3,
-        ini: {
-          // A log file in GatewayHome, as a packaged install writes: node output piped into
-          // this (busy) benchmark process would block the nodes on a full pipe.
-          log: { LogTo: 'gatewayd.log' },
-          controller: { Delay: '5s' },
-          cluster: { HeartbeatInterval: '1s', NodeTimeout: '5s', DrainGrace: '3s' },
-        },
-      });
-    } catch (err) {
-      killDaemonChildren();
-      if (attempt >= 3) throw err;
-      console.error(
-        `cluster start failed (attempt ${attempt}), retrying: ${(err as Error).message.split('\n')[0]}`,
-      );
-    }
-  }
-}
-
-function killDaemonChildren(): void {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
-      if (ppid === process.pid && cmd.includes('daemon/main.js')) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      // Gone meanwhile.
-    }
   }
 }
 

@@ -8,14 +8,11 @@
  * `waarpbench` is created for the run and deleted at the end (only when running as root;
  * otherwise the OpenSSH session-rate figure is skipped).
  */
-import type { ChildProcess } from 'node:child_process';
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { tmpdir, userInfo } from 'node:os';
-import { freePort } from '../../test/support/sshd.js';
-import { sleep } from './measure.js';
+import { tmpdir } from 'node:os';
+import { startSshd } from '../../test/support/sshd.js';
 
 export interface OpenSshServer {
   readonly port: number;
@@ -32,53 +29,23 @@ export interface OpenSshServer {
 
 const benchUser = 'waarpbench';
 
+/** test/support/sshd.ts's private sshd, with the benchmark client's key and password logins. */
 export async function startOpenSsh(dir: string, clientPublicKey: string): Promise<OpenSshServer> {
-  mkdirSync(join(dir, 'files'), { recursive: true });
-  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-  writeFileSync(join(dir, 'authorized_keys'), clientPublicKey + '\n', { mode: 0o600 });
   const passwordUser = makePasswordUser(join(dir, 'pw'));
-  const port = await freePort();
-  const config = join(dir, 'sshd_config');
-  writeFileSync(
-    config,
-    [
-      `Port ${port}`,
-      'ListenAddress 127.0.0.1',
-      `HostKey ${join(dir, 'host_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'StrictModes no',
-      'PermitRootLogin prohibit-password',
-      `PasswordAuthentication ${passwordUser === undefined ? 'no' : 'yes'}`,
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'UseDNS no',
-      // 8 clients connecting at once must never hit the unauthenticated-connection limit.
-      'MaxStartups 100:30:200',
-      'Subsystem sftp internal-sftp',
-      'LogLevel ERROR',
-      '',
-    ].join('\n'),
-  );
-  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const sshd = await startSshd({
+    authorizedKeys: [clientPublicKey],
+    passwordAuthentication: passwordUser !== undefined,
+    // 8 clients connecting at once must never hit the unauthenticated-connection limit.
+    config: ['UseDNS no', 'MaxStartups 100:30:200'],
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  await waitForBanner(port, child, () => stderr);
   return {
-    port,
-    pid: child.pid ?? 0,
-    user: userInfo().username,
+    port: sshd.port,
+    pid: sshd.pid,
+    user: sshd.user,
     passwordUser,
-    files: join(dir, 'files'),
+    files: sshd.root,
     async stop() {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await sshd.stop();
       if (passwordUser !== undefined) removePasswordUser();
     },
   };
@@ -126,23 +93,4 @@ function idOf(name: string): { uid: number; gid: number } {
     .find((l) => l.startsWith(`${name}:`));
   const parts = line?.split(':') ?? [];
   return { uid: Number(parts[2]), gid: Number(parts[3]) };
-}
-
-async function waitForBanner(port: number, child: ChildProcess, stderr: () => string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`sshd exited (${child.exitCode}): ${stderr()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = createConnection(port, '127.0.0.1');
-      s.once('data', (d) => {
-        s.destroy();
-        resolve(d.toString().startsWith('SSH-2.0-'));
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`sshd did not answer on port ${port}: ${stderr()}`);
 }

@@ -1,5 +1,5 @@
-/** The OpenSSH `sftp` client in batch mode with key authentication, timed. */
-import { spawn } from 'node:child_process';
+/** The OpenSSH `sftp` client in batch mode with key authentication (test/support/openssh.ts), timed. */
+import { sftpBatch } from '../../test/support/openssh.js';
 
 export interface SftpTarget {
   readonly port: number;
@@ -14,39 +14,13 @@ export interface SftpCliOptions {
 }
 
 /** Runs the batch; resolves with the seconds the whole command took (connection included). */
-export function sftpTimed(target: SftpTarget, o: SftpCliOptions, commands: string[]): Promise<number> {
-  const args = [
-    '-q',
-    '-b',
-    '-',
-    '-P',
-    String(target.port),
-    '-i',
-    o.key,
-    '-o',
-    'StrictHostKeyChecking=no',
-    '-o',
-    'UserKnownHostsFile=/dev/null',
-    '-o',
-    'BatchMode=yes',
-    '-o',
-    'IdentitiesOnly=yes',
-    '-o',
-    'LogLevel=ERROR',
-    ...(o.cipher !== undefined && o.cipher !== '' ? ['-c', o.cipher] : []),
-    `${target.user}@127.0.0.1`,
-  ];
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('sftp', args, { cwd: o.cwd, stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.stdin.end(commands.join('\n') + '\n');
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code === 0) resolve(seconds);
-      else reject(new Error(`sftp exited with ${code}: ${err.trim()}`));
-    });
-  });
+export async function sftpTimed(target: SftpTarget, o: SftpCliOptions, commands: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  const r = await sftpBatch(
+    { port: target.port, user: target.user, key: o.key, cwd: o.cwd, cipher: o.cipher },
+    commands,
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (r.code !== 0) throw new Error(`sftp exited with ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+  return seconds;
 }

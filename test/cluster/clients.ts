@@ -8,8 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ConnectConfig, SFTPWrapper } from '../../src/sftp/ssh2.js';
 import { Client, OPEN_MODE } from '../../src/sftp/ssh2.js';
@@ -19,25 +18,7 @@ import { sftpUser } from './env.js';
 
 export const MiB = 1 << 20;
 
-/** Writes `size` bytes of fresh random data (every block differs: a misplaced block shows). */
-export async function writeRandomFile(path: string, size: number): Promise<void> {
-  const fh = await open(path, 'w', 0o644);
-  try {
-    const block = Buffer.alloc(Math.min(size, 4 * MiB));
-    for (let off = 0; off < size; off += block.length) {
-      randomFillSync(block);
-      await fh.write(block, 0, Math.min(block.length, size - off), off);
-    }
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256File, writeRandomFile } from '../support/files.js';
 
 export interface Attempt {
   /** `put`, `reput`, or `ssh2@<offset>`. */

@@ -19,6 +19,8 @@ export interface ClusterOptions {
   nodes: number;
   /** Extra `[section] key = value` for gatewayd.ini. */
   ini?: Record<string, Record<string, string>>;
+  /** Options for node itself, before the daemon's path (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   adminPassword?: string;
 }
 
@@ -103,7 +105,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         '',
       ].join('\n'),
     );
-    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword));
+    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword, options.nodeArgs ?? []));
   }
   await Promise.all(nodes.map((n) => n.start()));
   let stopped: Promise<void> | undefined;
@@ -131,6 +133,7 @@ function makeNode(
   adminPort: number,
   sftpPort: number,
   password: string,
+  nodeArgs: string[],
 ): ClusterNode {
   let child: ChildProcess | undefined;
   let out = '';
@@ -145,7 +148,8 @@ function makeNode(
     output: () => out,
     async start() {
       out = '';
-      const proc = spawn(process.execPath, [daemon, 'server', '-c', join(etc, 'gatewayd.ini'), '-i', name], {
+      const args = [...nodeArgs, daemon, 'server', '-c', join(etc, 'gatewayd.ini'), '-i', name];
+      const proc = spawn(process.execPath, args, {
         env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -30,6 +30,8 @@ export interface SftpOptions {
   key: string;
   /** Bandwidth limit in Kbit/s (`-l`), to make a transfer last. */
   limitKbps?: number;
+  /** `-c CIPHER`; the client's default when absent. */
+  cipher?: string;
   cwd?: string;
 }
 
@@ -52,6 +54,7 @@ export function sftpArgs(o: SftpOptions): string[] {
     '-o',
     'LogLevel=ERROR',
     ...(o.limitKbps === undefined ? [] : ['-l', String(o.limitKbps)]),
+    ...(o.cipher === undefined || o.cipher === '' ? [] : ['-c', o.cipher]),
     `${o.user}@127.0.0.1`,
   ];
 }

@@ -25,7 +25,18 @@ export interface StartedSshd {
   readonly hostPublicKey: string;
   /** A folder for the partner's files (absolute path, reachable through SFTP). */
   readonly root: string;
+  /** The listening sshd: its children's CPU time is the sessions' CPU. */
+  readonly pid: number;
   stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** More public keys allowed to log in (besides `clientKey`). */
+  authorizedKeys?: string[];
+  /** Password logins against the system's accounts (default: keys only). */
+  passwordAuthentication?: boolean;
+  /** More sshd_config lines. */
+  config?: string[];
 }
 
 const sshdPath = '/usr/sbin/sshd';
@@ -38,7 +49,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startSshd(): Promise<StartedSshd> {
+export async function startSshd(options: SshdOptions = {}): Promise<StartedSshd> {
   if (!existsSync(sshdPath)) {
     throw new Error(`${sshdPath} not found: install openssh-server (Debian) — .ci/run does it`);
   }
@@ -49,7 +60,8 @@ export async function startSshd(): Promise<StartedSshd> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const hostKey = await generateKey(dir, 'host_ed25519');
   const clientKey = await generateKey(dir, 'client_ed25519');
-  writeFileSync(join(dir, 'authorized_keys'), clientKey.publicKey + '\n', { mode: 0o600 });
+  const authorized = [clientKey.publicKey, ...(options.authorizedKeys ?? [])];
+  writeFileSync(join(dir, 'authorized_keys'), authorized.join('\n') + '\n', { mode: 0o600 });
   const port = await freePort();
   const config = join(dir, 'sshd_config');
   writeFileSync(
@@ -62,11 +74,12 @@ export async function startSshd(): Promise<StartedSshd> {
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'StrictModes no',
       'PermitRootLogin prohibit-password',
-      'PasswordAuthentication no',
+      `PasswordAuthentication ${options.passwordAuthentication === true ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
       'UsePAM no',
       'Subsystem sftp internal-sftp',
       'LogLevel ERROR',
+      ...(options.config ?? []),
       '',
     ].join('\n'),
   );
@@ -84,6 +97,7 @@ export async function startSshd(): Promise<StartedSshd> {
     clientKey,
     hostPublicKey: readFileSync(`${hostKey.file}.pub`, 'utf8').trim(),
     root,
+    pid: child.pid ?? 0,
     stop: () =>
       (stopped ??= (async () => {
         if (child.exitCode === null) {

@@ -1,24 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import type { GatewayContext } from '../../../src/gateway/context.js';
 import type { NormalizedTransfer } from '../../../src/db/stores/transfers.js';
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
+export { sha256File, writeRandomFile } from '../../support/files.js';
 
-/** Writes `size` random bytes (in 1 MiB blocks, so large files cost little memory). */
-export async function writeRandomFile(path: string, size: number): Promise<void> {
-  writeFileSync(path, '');
-  const fh = await open(path, 'w');
-  const block = randomBytes(Math.min(size, 1 << 20));
-  for (let off = 0; off < size; off += block.length) {
-    await fh.write(block, 0, Math.min(block.length, size - off), off);
+/** The size of the file at `path`, 0 when it does not exist (yet). */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
-  await fh.close();
 }
 
 /** Polls `fn` until it returns a value (not undefined) or the deadline passes. */
