@@ -26,7 +26,7 @@ import { promisify } from 'node:util';
 import type { TransferOut } from '../../src/admin/api-types.js';
 import { Client } from '../../src/sftp/ssh2.js';
 import { asComment, docker, sleep } from '../support/compose.js';
-import type { ResilientUpload, UploadOutcome } from './clients.js';
+import type { ResilientUpload, UploadOptions, UploadOutcome } from './clients.js';
 import {
   MiB,
   describeAttempts,
@@ -201,6 +201,30 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
     await c.waitNodeHealthy(node);
     n.time(`${node} back UP in`, Date.now() - start);
   };
+
+  /**
+   * A file of `mib` random MiB in the work folder, uploaded to /demo/NAME through HAProxy by a
+   * client that resumes after every cut; its SHA-256 for the final check.
+   */
+  async function startUpload(
+    name: string,
+    mib: number,
+    o: { firstKbps: number; resumeKbps?: number; withinMs: number; client?: 'openssh' | 'ssh2' },
+  ): Promise<{ name: string; sum: string; up: ResilientUpload }> {
+    const local = join(c.work, name);
+    await writeRandomFile(local, mib * MiB);
+    const sum = await sha256File(local);
+    const options: UploadOptions = {
+      port: c.sftpPort,
+      key: c.clientKey.file,
+      local,
+      remote: `/demo/${name}`,
+      limitKbps: o.firstKbps,
+      ...(o.resumeKbps === undefined ? {} : { resumeLimitKbps: o.resumeKbps }),
+      deadline: Date.now() + o.withinMs,
+    };
+    return { name, sum, up: o.client === 'ssh2' ? ssh2Upload(options) : opensshUpload(options) };
+  }
 
   // ---- 8 -----------------------------------------------------------------------------------
   scenario(8, 'One face: one host key and the same API answers from every node', async (n) => {
@@ -491,18 +515,14 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
 
   // ---- 1 -----------------------------------------------------------------------------------
   scenario(1, 'Upload failover: kill -9 the node receiving 256 MiB, the client resumes', async (n, mark) => {
-    const name = 's1-upload.bin';
-    const local = join(c.work, name);
-    await writeRandomFile(local, 256 * MiB);
-    const sum = await sha256File(local);
     // 32 MB/s on the first attempt: the kill lands mid-file. The resume runs at full speed.
-    const upload = opensshUpload({
-      port: c.sftpPort,
-      key: c.clientKey.file,
-      local,
-      remote: `/demo/${name}`,
-      limitKbps: 256_000,
-      deadline: Date.now() + 120_000,
+    const {
+      name,
+      sum,
+      up: upload,
+    } = await startUpload('s1-upload.bin', 256, {
+      firstKbps: 256_000,
+      withinMs: 120_000,
     });
     const running = await until('the upload running with 64 MiB received', 60_000, async () => {
       assert.equal(upload.attempts.length, 0, `the upload ended: ${describeAttempts(upload.attempts)}`);
@@ -557,19 +577,9 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
         ['s5-openssh.bin', 'openssh'],
         ['s5-ssh2.bin', 'ssh2'],
       ] as const) {
-        const local = join(c.work, name);
-        await writeRandomFile(local, 96 * MiB);
-        const options = {
-          port: c.sftpPort,
-          key: c.clientKey.file,
-          local,
-          remote: `/demo/${name}`,
-          limitKbps: 64_000,
-          resumeLimitKbps: 64_000,
-          deadline: Date.now() + 100_000,
-        };
-        const sum = await sha256File(local);
-        uploads.push({ name, sum, up: client === 'openssh' ? opensshUpload(options) : ssh2Upload(options) });
+        uploads.push(
+          await startUpload(name, 96, { firstKbps: 64_000, resumeKbps: 64_000, withinMs: 100_000, client }),
+        );
       }
       for (const x of ['a', 'b', 'c']) {
         const name = `s5-push-${x}.bin`;
@@ -666,20 +676,13 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
     const uploads: { name: string; sum: string; up: ResilientUpload }[] = [];
     try {
       for (const x of ['a', 'b', 'c']) {
-        const name = `s6-upload-${x}.bin`;
-        const local = join(c.work, name);
-        await writeRandomFile(local, 128 * MiB);
-        const sum = await sha256File(local);
-        const up = opensshUpload({
-          port: c.sftpPort,
-          key: c.clientKey.file,
-          local,
-          remote: `/demo/${name}`,
-          limitKbps: 64_000,
-          resumeLimitKbps: 64_000,
-          deadline: Date.now() + 150_000,
-        });
-        uploads.push({ name, sum, up });
+        uploads.push(
+          await startUpload(`s6-upload-${x}.bin`, 128, {
+            firstKbps: 64_000,
+            resumeKbps: 64_000,
+            withinMs: 150_000,
+          }),
+        );
         await sleep(300);
       }
       const pushName = 's6-push.bin';
@@ -780,18 +783,10 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
     const current = new Set<ResilientUpload>();
     const loop = async (prefix: string): Promise<void> => {
       for (let i = 0; !stop; i++) {
-        const name = `s3-${prefix}-${i}.bin`;
-        const local = join(c.work, name);
-        await writeRandomFile(local, 48 * MiB);
-        const sum = await sha256File(local);
-        const up = opensshUpload({
-          port: c.sftpPort,
-          key: c.clientKey.file,
-          local,
-          remote: `/demo/${name}`,
-          limitKbps: 64_000,
-          resumeLimitKbps: 64_000,
-          deadline: Date.now() + 90_000,
+        const { name, sum, up } = await startUpload(`s3-${prefix}-${i}.bin`, 48, {
+          firstKbps: 64_000,
+          resumeKbps: 64_000,
+          withinMs: 90_000,
         });
         current.add(up);
         files.push({ name, sum, outcome: await up.done });
