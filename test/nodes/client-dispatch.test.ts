@@ -12,7 +12,7 @@ import type { StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
 import type { StartedSshd } from '../support/sshd.js';
 import { startSshd } from '../support/sshd.js';
-import { sha256File, waitFor, writeRandomFile } from '../integration/client/helpers.js';
+import { fileSize, sha256File, waitFor, writeRandomFile } from '../integration/client/helpers.js';
 import type { PartnerSetup } from './helpers.js';
 import { clusterStores, plannedPush, setupPartner } from './helpers.js';
 
@@ -92,11 +92,13 @@ describe('client transfers across two gateway processes on MariaDB', { timeout: 
   it('pauses and cancels a transfer through the node that is not running it', async () => {
     await writeRandomFile(join(cluster.home, 'out', 'slow.bin'), 768 * MiB);
     const t = await s.transfers.create(plannedPush(p, 'slow.bin'));
-    // Asked as soon as it runs (not after a first progress save): the file must not be through
-    // before the running node sees the request.
-    const running = await waitFor('running', async () => {
+    // Asked once bytes reach the partner, not after a first progress save (about a second in):
+    // the file must not be through before the running node sees the request.
+    const running = await waitFor('running with bytes at the partner', async () => {
       const r = await s.transfers.get(t.id);
-      return r?.status === 'RUNNING' && r.node !== null ? r : undefined;
+      return r?.status === 'RUNNING' && r.node !== null && fileSize(join(inbox, 'slow.bin')) > 0
+        ? r
+        : undefined;
     });
     const other = cluster.nodes.find((n) => n.name !== running.node)!;
     const pause = await other.api(`/api/transfers/${t.id}/pause`, { method: 'PUT' });

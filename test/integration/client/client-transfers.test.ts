@@ -15,7 +15,7 @@ import { generateKey, sftpBatch } from '../../support/openssh.js';
 import { makeTempDir } from '../../support/tmp.js';
 import type { NewTransfer } from '../../../src/db/stores/transfers.js';
 import { plannedTransfer } from '../../support/transfers.js';
-import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
+import { fileSize, sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -240,12 +240,10 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
     const t = await ctx.stores.transfers.create(
       plan({ srcFilename: 'pause.bin', destFilename: 'paused.bin' }),
     );
-    // Paused as soon as it runs, not after a first progress save (about a second in): at 255 KiB
-    // requests the whole file can be through by then on a quiet machine.
-    await waitFor('RUNNING', async () => {
-      const r = await ctx.stores.transfers.get(t.id);
-      return r !== undefined && r.status === 'RUNNING' ? r : undefined;
-    });
+    // Paused once bytes reach the partner, not after a first progress save (about a second in):
+    // at 255 KiB requests the whole file can be through by then on a quiet machine.
+    const remote = join(sshd.root, 'in', 'paused.bin');
+    await waitFor('bytes at the partner', () => Promise.resolve(fileSize(remote) > 0 ? true : undefined));
     assert.equal(await ctx.stores.transfers.requestAction(t.id, 'pause'), true);
     const paused = await waitFor('PAUSED', transferIn(ctx, t.id, ['PAUSED', 'DONE', 'ERROR']));
     assert.equal(

@@ -15,7 +15,7 @@ import { generateKey } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir } from '../../support/tmp.js';
 import { plannedTransfer } from '../../support/transfers.js';
-import { sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
+import { fileSize, sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -139,11 +139,12 @@ describe('a gateway as the partner of another gateway', { timeout: 180_000 }, ()
     const src = join(ctx.config.paths.defaultOutDir, 'to-b.bin');
     await writeRandomFile(src, 512 * MiB);
     const t = await ctx.stores.transfers.create(plan({ srcFilename: 'to-b.bin', destFilename: 'to-b.bin' }));
-    // Paused as soon as it runs: progress is saved about once a second, and at 255 KiB requests
-    // the whole file can be through before a first save shows (a quiet CI machine).
-    await waitFor('RUNNING', async () => {
-      const r = await ctx.stores.transfers.get(t.id);
-      return r?.status === 'RUNNING' ? r : undefined;
+    // Paused once bytes reach B's tmp file, not after a first progress save (about a second in):
+    // at 255 KiB requests the whole file can be through by then on a quiet machine.
+    await waitFor('bytes at B', async () => {
+      const list = await b.node.ctx.stores.transfers.listNormalized({ rule: ['from-a'], liveOnly: true });
+      const row = list.find((x) => x.destFilename === 'to-b.bin');
+      return row !== undefined && fileSize(row.localPath) > 0 ? row : undefined;
     });
     assert.equal(await ctx.stores.transfers.requestAction(t.id, 'pause'), true);
     const paused = await waitFor('PAUSED', transferIn(ctx, t.id, ['PAUSED', 'DONE', 'ERROR']));
