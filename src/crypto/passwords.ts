@@ -11,9 +11,9 @@ const p = 1;
 const keyLength = 32;
 
 /**
- * At most this many scrypt computations at once in the process, the others wait their turn:
- * each holds 16 MiB while it runs (and the allocator keeps that memory: ten at once cost about
- * 80 MB of RSS for good), and a burst of logins or guesses must not take every core.
+ * At most this many scrypt computations at once in the process, the others wait their turn: each
+ * holds 128·N·r = 16 MiB while it runs (memory the allocator tends to keep), and a burst of logins
+ * or guesses must not take every core.
  */
 const maxConcurrentKdf = 2;
 let kdfRunning = 0;

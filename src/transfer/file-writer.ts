@@ -7,7 +7,7 @@
  * The SHA-256 is computed on the main thread only for the first `inlineHashLimit` bytes (small
  * files: no round trip). Past that, when the writer knows the file's path, a worker thread
  * shared by all uploads hashes the file instead, reading back from the page cache the bytes
- * below the contiguous mark as it advances: SHA-256 costs about 0.65 s of CPU per GiB here, the
+ * below the contiguous mark as it advances: SHA-256 costs about 0.6 s of CPU per GiB here, the
  * largest single cost of an upload on the event loop, which also decrypts and parses every
  * byte. A resumed upload is hashed the same way from byte 0. Without a worker (or after a
  * rewrite of bytes already hashed) there is no running hash and the caller reads the file back.
