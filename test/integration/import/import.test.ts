@@ -13,14 +13,11 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { verifyPassword } from '../../../src/crypto/passwords.js';
 import { SecretBox } from '../../../src/crypto/secret-box.js';
-import type { ImportFile } from '../../../src/daemon/import.js';
-import {
-  ImportFileError,
-  importInto,
-  parseImportFile,
-  readImportFile,
-  runImport,
-} from '../../../src/daemon/import.js';
+import { ImportFileError } from '../../../src/backup/file-error.js';
+import { fromReference } from '../../../src/backup/from-reference.js';
+import type { ImportFile } from '../../../src/backup/validate.js';
+import { validateImportFile } from '../../../src/backup/validate.js';
+import { importInto, readImportFile, runImport } from '../../../src/daemon/import.js';
 import { createStores } from '../../../src/db/stores/index.js';
 import { ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
@@ -79,6 +76,13 @@ function fullFile(): unknown {
       { name: 'out', isSend: true, auth: ['remote::partner::gw'] },
     ],
   };
+}
+
+/** The import's path from parsed JSON: the reference mapping, then the checks. */
+function parseImportFile(json: unknown, source: string, env: NodeJS.ProcessEnv): ImportFile {
+  const mapped = fromReference(json, source);
+  assert.deepEqual(mapped.unsupported, [], 'nothing unsupported in these files');
+  return validateImportFile(mapped.doc, source, env, mapped.origins);
 }
 
 async function snapshot(db: TestDatabase): Promise<Record<string, unknown[]>> {
@@ -247,9 +251,9 @@ describe('import file checks name the field', () => {
       /locals\[0\]\.address: "h" is not host:port/,
     ],
     [
-      'an unsupported protocol',
-      { remotes: [{ name: 'p', protocol: 'r66', address: 'h:1' }] },
-      /remotes\[0\]\.protocol: "r66" is not supported/,
+      'an unknown protocol',
+      { remotes: [{ name: 'p', protocol: 'gopher', address: 'h:1' }] },
+      /remotes\[0\]\.protocol: "gopher" is not a protocol/,
     ],
     [
       'an account nobody can use',
@@ -285,13 +289,13 @@ describe('import file checks name the field', () => {
       /locals\[0\]\.accounts\[0\]\.credentials\[0\]\.value: not a valid SSH public key/,
     ],
     [
-      'a host key type on an account',
+      'a key type the owner cannot have',
       {
         locals: [
-          { name: 's', protocol: 'sftp', address: 'h:1', credentials: [{ type: 'password', value: 'x' }] },
+          { name: 's', protocol: 'sftp', address: 'h:1', credentials: [{ type: 'ssh_public_key', value: 'x' }] },
         ],
       },
-      /locals\[0\]\.credentials\[0\]\.type: "password" is not allowed here/,
+      /locals\[0\]\.credentials\[0\]\.type: "ssh_public_key" is not allowed here/,
     ],
     ['a missing isSend', { rules: [{ name: 'r' }] }, /rules\[0\]\.isSend: is required/],
     [
@@ -347,9 +351,9 @@ describe('import file checks name the field', () => {
   });
 
   it('accepts the bundle demo file (password default documented in compose.yaml)', () => {
-    const demo = readImportFile(join(root, 'deploy/compose/demo.json'), {});
+    const demo = readImportFile(join(root, 'deploy/compose/demo.json'), {}).file;
     assert.equal(demo.servers[0]?.server.address, 'haproxy:2223');
-    assert.equal(demo.servers[0]?.accounts[0]?.password, 'demo-password');
+    assert.deepEqual(demo.servers[0]?.accounts[0]?.password, { plain: 'demo-password' });
     assert.deepEqual(
       demo.rules.map((r) => [r.rule.name, r.rule.isSend, r.rule.path]),
       [
@@ -376,8 +380,8 @@ describe('waarp-gatewayd import (the command)', () => {
   });
 
   it('runImport migrates a new database, creates the AES key file, and can run again', async () => {
-    await runImport(config, silentLogger(), join(dir, 'demo.json'));
-    await runImport(config, silentLogger(), join(dir, 'demo.json'));
+    await runImport(config, silentLogger(), { source: join(dir, 'demo.json') });
+    await runImport(config, silentLogger(), { source: join(dir, 'demo.json') });
     const key = SecretBox.fromKeyFile(config.database.aesPassphrase);
     assert.ok(key instanceof SecretBox);
   });
