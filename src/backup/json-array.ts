@@ -8,7 +8,9 @@ const whitespace = new Set([' ', '\t', '\n', '\r']);
 
 type State = 'before' | 'between' | 'inside' | 'after';
 
-export async function* jsonArrayElements(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+export async function* jsonArrayElements(
+  chunks: AsyncIterable<string> | Iterable<string>,
+): AsyncGenerator<string> {
   let state = 'before' as State;
   let afterComma = false;
   let depth = 0;

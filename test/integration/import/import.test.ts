@@ -27,6 +27,8 @@ import { makeTempDir } from '../../support/tmp.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const owner = 'test-gateway';
+// x/crypto/bcrypt's test vector (the password is "allmine").
+const goHash = '$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga';
 
 // A throwaway key pair for the credential paths, made fresh (no private key in the repository).
 const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'test@waarp-import' });
@@ -292,7 +294,12 @@ describe('import file checks name the field', () => {
       'a key type the owner cannot have',
       {
         locals: [
-          { name: 's', protocol: 'sftp', address: 'h:1', credentials: [{ type: 'ssh_public_key', value: 'x' }] },
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            credentials: [{ type: 'ssh_public_key', value: 'x' }],
+          },
         ],
       },
       /locals\[0\]\.credentials\[0\]\.type: "ssh_public_key" is not allowed here/,
@@ -319,6 +326,70 @@ describe('import file checks name the field', () => {
       /locals\[1\]\.name: "s" is declared twice/,
     ],
     [
+      'a bad key in the legacy certificates list (named where the file has it)',
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [{ login: 'a', certificates: [{ name: 'k', publicKey: 'nope' }] }],
+          },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.certificates\[0\]\.publicKey: not a valid SSH public key/,
+    ],
+    [
+      'a deprecated folder that is not a string',
+      { locals: [{ name: 's', protocol: 'sftp', address: 'h:1', root: 5 }] },
+      /locals\[0\]\.root: must be a string/,
+    ],
+    [
+      'two different passwords for one account',
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [
+              { login: 'a', passwordHash: goHash, credentials: [{ type: 'password', value: 'other' }] },
+            ],
+          },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.passwordHash: differs from locals\[0\]\.accounts\[0\]\.credentials\[0\]\.value/,
+    ],
+    [
+      'a passwordHash that is not a hash',
+      {
+        locals: [
+          { name: 's', protocol: 'sftp', address: 'h:1', accounts: [{ login: 'a', passwordHash: 'x' }] },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.passwordHash: is not a bcrypt or scrypt hash/,
+    ],
+    [
+      'a client with both protoConfig and configuration',
+      { clients: [{ name: 'c', protocol: 'sftp', protoConfig: {}, configuration: {} }] },
+      /clients\[0\]\.protoConfig: and "configuration" are the same field/,
+    ],
+    [
+      'a user without a password',
+      { users: [{ username: 'u', permissions: {} }] },
+      /users\[0\]: has neither "passwordHash" nor "password"/,
+    ],
+    [
+      'a permission that is not rwd',
+      { users: [{ username: 'u', password: 'p', permissions: { rules: 'rwx' } }] },
+      /users\[0\]\.permissions\.rules: "rwx" is not of the form rwd/,
+    ],
+    [
+      'a deprecated rule path on a rule without direction',
+      { rules: [{ name: 'r', inPath: 'x' }] },
+      /rules\[0\]\.isSend: is required/,
+    ],
+    [
       'a bad number',
       { clients: [{ name: 'c', protocol: 'sftp', nbOfAttempts: -1 }] },
       /clients\[0\]\.nbOfAttempts: must be an integer from 0 to 1000/,
@@ -337,16 +408,59 @@ describe('import file checks name the field', () => {
     });
   }
 
+  it('names the field where the file has it, after skipped objects shifted the list', () => {
+    const mapped = fromReference(
+      {
+        locals: [
+          { name: 'r', protocol: 'r66', address: 'h:1' },
+          { name: 's', protocol: 'sftp', address: 'h' },
+        ],
+      },
+      'shifted.json',
+    );
+    assert.equal(mapped.unsupported.length, 1);
+    assert.throws(
+      () => validateImportFile(mapped.doc, 'shifted.json', {}, mapped.origins),
+      /import: shifted\.json: locals\[1\]\.address: "h" is not host:port/,
+    );
+  });
+
+  it('keeps a hash given as "password" (never hashed again) and hashes a password in clear', () => {
+    const file = parseImportFile(
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [
+              { login: 'hashed', password: goHash },
+              { login: 'clear', password: 'in-clear' },
+            ],
+          },
+        ],
+        users: [{ username: 'u', password: goHash }],
+      },
+      'p.json',
+      {},
+    );
+    assert.deepEqual(
+      file.servers[0]?.accounts.map((a) => a.password),
+      [{ hash: goHash }, { plain: 'in-clear' }],
+    );
+    assert.deepEqual(file.users[0]?.password, { hash: goHash });
+  });
+
   it('rejects a file that is not JSON, with exit code 1', async () => {
     const dir = await makeTempDir('import-json');
     const path = join(dir, 'broken.json');
-    writeFileSync(path, '{"locals": [');
+    writeFileSync(path, '{\n  "locals": [],\n  "rules" 2\n}');
     assert.throws(
       () => readImportFile(path, {}),
       (err: unknown) =>
         err instanceof ImportFileError &&
         err.exitCode === ExitCode.badConfigFile &&
-        /not valid JSON/.test(err.message),
+        /not valid JSON: .*\(line 3, column 11\)/.test(err.message),
     );
   });
 
