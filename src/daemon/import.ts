@@ -23,6 +23,7 @@ import { validateImportFile } from '../backup/validate.js';
 import type { GatewayConfig } from '../config/types.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { SecretBox } from '../crypto/secret-box.js';
+import { inLockedTransaction } from '../db/locked.js';
 import type { SqlDatabase } from '../db/sql.js';
 import { ForeignKeyViolationError } from '../db/sql.js';
 import type { Stores } from '../db/stores/index.js';
@@ -30,7 +31,6 @@ import { createStores } from '../db/stores/index.js';
 import { ExitCode, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessTarget, CredentialOwner } from '../model/entities.js';
-import { inLockedTransaction } from '../db/locked.js';
 import { openCommandDatabase } from './command-db.js';
 
 const lockName = 'waarp_gateway_import';
@@ -94,7 +94,7 @@ export async function runImport(
   const reset = options.reset === true ? sectionsToReset(targets) : [];
   if (reset.length > 0 && options.confirm !== undefined) {
     const question =
-      `The import will first DELETE every ${reset.join(', ')} of gateway "${config.global.gatewayName}"` +
+      `The import will first DELETE all the ${reset.join(', ')} of gateway "${config.global.gatewayName}"` +
       ' (servers and partners with their accounts and credentials, rules with their tasks).';
     if (!(await options.confirm(question)))
       throw new FatalError('import aborted: nothing was changed', ExitCode.usage);
@@ -120,9 +120,9 @@ export async function runImport(
 export function formatImportReport(report: ImportReport): string[] {
   const { created, kept, deleted, skipped } = report;
   const lines = [
-    (report.dryRun ? 'dry run, nothing written: would be ' : 'import done: ') +
+    (report.dryRun ? 'dry run, nothing written: ' : 'import done: ') +
       (created.length > 0
-        ? `${created.length} created, ${kept.length} already there`
+        ? `${created.length} ${report.dryRun ? 'to create' : 'created'}, ${kept.length} already there`
         : `nothing to do (${kept.length} already there)`),
   ];
   if (deleted.length > 0) lines.push(`deleted first: ${deleted.join(', ')}`);

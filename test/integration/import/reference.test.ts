@@ -355,7 +355,7 @@ describe(`import --reset-before-import (${testDbKind()})`, () => {
   it('asks first: anything but YES changes nothing (exit 64)', async () => {
     const run = await daemon(['import', '-c', target.file, '-s', source, '-r', '-t', 'servers'], 'yes\n');
     assert.equal(run.code, ExitCode.usage, run.stderr);
-    assert.match(run.stderr, /will first DELETE every servers of gateway "test-gateway"/);
+    assert.match(run.stderr, /will first DELETE all the servers of gateway "test-gateway"/);
     assert.match(run.stderr, /import aborted: nothing was changed/);
     assert.deepEqual(await names(), ['not-in-the-file', 'sftp-server']);
   });
