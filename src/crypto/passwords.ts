@@ -4,6 +4,7 @@
  * `scrypt$N$r$p$salt_b64$hash_b64`.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { isBcryptHash, verifyBcrypt } from './bcrypt.js';
 
 const N = 1 << 14;
 const r = 8;
@@ -57,6 +58,8 @@ export function decoyHash(): Promise<string> {
 
 /** Constant-time check. A malformed stored hash never matches. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  // A hash imported from the reference (#21): checked as bcrypt, in a KDF slot like ours.
+  if (isBcryptHash(stored)) return withKdfSlot(() => verifyBcrypt(password, stored));
   const parts = stored.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, rr, pp, salt, hash] = parts;
@@ -67,5 +70,5 @@ export async function verifyPassword(password: string, stored: string): Promise<
 }
 
 export function isPasswordHash(value: string): boolean {
-  return value.startsWith('scrypt$');
+  return value.startsWith('scrypt$') || isBcryptHash(value);
 }

@@ -235,7 +235,7 @@ function compareValues(a: unknown, b: unknown): number {
   return 0;
 }
 
-function toHistory(r: Row): HistoryEntry {
+export function toHistory(r: Row): HistoryEntry {
   return { ...namedColumns(r), owner: str(r.owner), stop: num(r.stop) };
 }
 

@@ -62,6 +62,11 @@ export class UserStore {
     );
   }
 
+  /** Every user of this gateway (import --reset-before-import, which then imports others). */
+  async deleteAll(): Promise<number> {
+    return (await this.db.run('DELETE FROM users WHERE owner = ?', [this.owner])).changes;
+  }
+
   /**
    * Deletes a user unless it is the last one able to manage users (checked and deleted in
    * one transaction, so two concurrent deletes cannot remove both managers).
