@@ -15,7 +15,8 @@ export type EnvRead =
 /**
  * The value of `name` from `env`, or from the file `name_FILE` names (its final newline
  * removed: `echo secret > file` must give "secret"), as given: the caller trims if it must.
- * Undefined when neither is set; empty or blank counts as unset. Setting both is an error: one of them would be silently ignored.
+ * Undefined when neither is set; empty or blank counts as unset. Setting both is an error: one
+ * of them would be silently ignored.
  */
 export function readEnvOrFile(env: NodeJS.ProcessEnv, name: string): EnvRead {
   const direct = env[name];

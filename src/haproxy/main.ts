@@ -70,8 +70,11 @@ function jobs(argv: string[]): { jobs: Job[]; check: boolean } | undefined {
   const target = values.target ?? 'host';
   if (target !== 'host' && target !== 'docker' && target !== 'swarm')
     throw new UsageError(`--target must be host, docker or swarm`);
-  if ((target === 'swarm') !== (values.tasks !== undefined))
-    throw new UsageError('--tasks goes with --target swarm');
+  if (
+    (target === 'swarm') !== (values.tasks !== undefined) ||
+    (values.slots !== undefined && target !== 'swarm')
+  )
+    throw new UsageError('--tasks and --slots go with --target swarm');
   const slots = Number(values.slots ?? '9');
   if (!Number.isInteger(slots) || slots < 1 || slots > 100) throw new UsageError('--slots must be 1..100');
   if (check && values.output === undefined) throw new UsageError('--check needs -o FILE');

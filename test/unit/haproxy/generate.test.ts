@@ -356,11 +356,12 @@ describe('HAProxy generator: command line', () => {
     assert.match(res.stderr, /differs/);
   });
 
-  it('--tasks goes with --target swarm, and --slots is a count', () => {
+  it('--tasks and --slots go with --target swarm, and --slots is a count', () => {
     const seed = join(root, 'deploy/seed/gatewayd.ini');
     for (const [args, message] of [
-      [['--target', 'swarm'], /--tasks goes with --target swarm/],
-      [['--tasks', 'tasks.x'], /--tasks goes with --target swarm/],
+      [['--target', 'swarm'], /--tasks and --slots go with --target swarm/],
+      [['--tasks', 'tasks.x'], /--tasks and --slots go with --target swarm/],
+      [['--target', 'docker', '--slots', '3'], /--tasks and --slots go with --target swarm/],
       [['--target', 'swarm', '--tasks', 'tasks.x', '--slots', '0'], /--slots must be 1\.\.100/],
     ] as const) {
       const res = spawnSync(process.execPath, [main, '-c', seed, ...args], { encoding: 'utf8' });
