@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
@@ -140,6 +140,7 @@ export function strictFieldProblems(objects: readonly K8sObject[]): string[] {
   const source = program.getSourceFile(file);
   assert.ok(source !== undefined);
   const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+  rmSync(file);
   return diagnostics.map((d) => {
     const text = ts.flattenDiagnosticMessageText(d.messageText, ' ');
     if (d.start === undefined) return text;
