@@ -9,7 +9,8 @@ import { readClusterLayout } from './layout.js';
 import type { RenderOptions } from './render.js';
 import { renderHaproxyConfig } from './render.js';
 
-export interface GenerateOptions extends LayoutOptions, Pick<RenderOptions, 'target' | 'sendProxy'> {
+export interface GenerateOptions
+  extends LayoutOptions, Pick<RenderOptions, 'target' | 'sendProxy' | 'tasks'> {
   /** Where the result goes; the header names the inputs relative to it (stable across checkouts). */
   readonly outputFile?: string | undefined;
   /** The command that regenerates the file, for the header. */
@@ -27,6 +28,7 @@ export function generateHaproxyConfig(options: GenerateOptions): Generated {
   const rel = (file: string): string => relative(base, file).split('\\').join('/') || '.';
   const text = renderHaproxyConfig(layout, {
     target: options.target,
+    tasks: options.tasks,
     sendProxy: options.sendProxy,
     sources: [rel(layout.configFile), ...layout.nodeFiles.map(rel)],
     regenerate: options.regenerate ?? defaultCommand(options),
@@ -39,7 +41,8 @@ function defaultCommand(o: GenerateOptions): string {
     'node dist/src/haproxy/main.js',
     `-c ${o.configFile}`,
     o.outputFile === undefined ? '' : `-o ${o.outputFile}`,
-    o.target === 'docker' ? '--target docker' : '',
+    o.target === 'host' ? '' : `--target ${o.target}`,
+    o.tasks === undefined ? '' : `--tasks ${o.tasks.dns} --slots ${o.tasks.slots}`,
     o.sendProxy ? '--send-proxy' : '',
     o.nodes === undefined ? '' : `--nodes ${o.nodes.join(',')}`,
     ...(o.skip ?? []).map((s) => `--skip ${s}`),
@@ -55,6 +58,7 @@ export interface Preset {
   readonly configFile: string;
   readonly outputFile: string;
   readonly target: RenderOptions['target'];
+  readonly tasks?: RenderOptions['tasks'];
   readonly sendProxy: boolean;
 }
 
@@ -72,6 +76,16 @@ export const presets: readonly Preset[] = [
     sendProxy: false,
   },
   {
+    // One replicated service: its tasks are found through swarm's DNS (tasks.gateway resolves
+    // to every task of the stack's service "gateway"), up to 9 at once.
+    name: 'swarm stack',
+    configFile: 'deploy/swarm/gatewayd.ini',
+    outputFile: 'deploy/swarm/haproxy.cfg',
+    target: 'swarm',
+    tasks: { dns: 'tasks.gateway', slots: 9 },
+    sendProxy: false,
+  },
+  {
     name: 'seed tutorial (one machine)',
     configFile: 'deploy/seed/gatewayd.ini',
     outputFile: 'deploy/seed/haproxy.cfg',
@@ -86,6 +100,7 @@ export function generatePreset(root: string, preset: Preset): Generated {
     configFile: resolve(root, preset.configFile),
     outputFile: resolve(root, preset.outputFile),
     target: preset.target,
+    tasks: preset.tasks,
     sendProxy: preset.sendProxy,
     regenerate: 'npm run haproxy:generate',
   });

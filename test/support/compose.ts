@@ -128,6 +128,43 @@ export function docker(
   });
 }
 
+export interface HaproxyServer {
+  backend: string;
+  server: string;
+  /** UP, DOWN, NOLB, MAINT, DRAIN, "UP 1/2"… */
+  status: string;
+  /** Sessions since start. */
+  total: number;
+  current: number;
+  lastCheck: string;
+}
+
+/** HAProxy's view of its servers (`show stat` on the runtime socket of its container). */
+export async function haproxyServers(container: string): Promise<HaproxyServer[]> {
+  const { stdout } = await docker([
+    'exec',
+    container,
+    'sh',
+    '-c',
+    "echo 'show stat' | socat - /var/lib/haproxy/admin.sock",
+  ]);
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  const header = lines[0]!.replace(/^# /, '').split(',');
+  const col = (name: string): number => header.indexOf(name);
+  return lines
+    .slice(1)
+    .map((l) => l.split(','))
+    .filter((f) => f[col('pxname')]!.startsWith('be_') && !['BACKEND', 'FRONTEND'].includes(f[1]!))
+    .map((f) => ({
+      backend: f[col('pxname')]!,
+      server: f[col('svname')]!,
+      status: f[col('status')]!,
+      total: Number(f[col('stot')]),
+      current: Number(f[col('scur')]),
+      lastCheck: f[col('check_status')]!,
+    }));
+}
+
 /** Text as `# ` comment lines (what node:test's reporters print as diagnostics). */
 export function asComment(text: string): string {
   return text

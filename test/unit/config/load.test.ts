@@ -308,6 +308,32 @@ void test('an unknown WAARP_GATEWAY_ variable is a warning, not an error', () =>
   ]);
 });
 
+void test('a _FILE variable reads the value from a file (Docker and Kubernetes secrets)', () => {
+  const secrets = tempDir({ 'db-password': 'from;file#\n', 'admin-password': 'a\n' });
+  const { config, warnings } = load('[database]\nPassword = in-file\n', {
+    WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
+    WAARP_GATEWAY_ADMIN_PASSWORD_FILE: join(secrets, 'admin-password'),
+  });
+  assert.deepEqual(warnings, [], 'both are variables of waarp-gatewayd');
+  assert.equal(config.database.password, 'from;file#', 'the final newline is not part of it');
+
+  const both = configError(() =>
+    load('', {
+      WAARP_GATEWAY_DB_PASSWORD: 'x',
+      WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
+    }),
+  );
+  assert.equal(
+    both.message,
+    'environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: WAARP_GATEWAY_DB_PASSWORD is set too: set one of them',
+  );
+  const missing = configError(() => load('', { WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'nope') }));
+  assert.equal(
+    missing.message,
+    `environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: cannot read ${join(secrets, 'nope')}: no such file`,
+  );
+});
+
 void test('the instance comes from -i, else WAARP_GATEWAY_NODE_ID, and must be a plain name', () => {
   const files = { 'gatewayd.ini': '', 'n1.ini': '[Address Indirection]\nIndirectAddress = a -> b\n' };
   const dir = tempDir(files);
