@@ -5,9 +5,9 @@
  * about.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha256File } from '../support/files.js';
 import type { ClientDriver, Session } from './clients/driver.js';
 import { curlDownload } from './clients/curl.js';
 import { lftp } from './clients/lftp.js';
@@ -15,7 +15,7 @@ import { python3 } from './clients/python.js';
 import { rclone, rcloneRemote } from './clients/rclone.js';
 import type { Fixtures, LocalFile } from './fixtures.js';
 import { listTree, MiB, oldTime } from './fixtures.js';
-import type { ExpectedTransfer } from './records.js';
+import type { ExpectedTransfer, GatewayRecords } from './records.js';
 import { startStallingRelay } from './relay.js';
 import type { Run, Started } from './run.js';
 import { describeRun, succeeded } from './run.js';
@@ -26,6 +26,8 @@ export interface Check {
   readonly client: ClientDriver;
   readonly target: Target;
   readonly s: Session;
+  /** The gateway's records of this client's account; undefined on OpenSSH. */
+  readonly records: GatewayRecords | undefined;
   readonly fx: Fixtures;
   /** A fresh local folder for this check. */
   readonly local: string;
@@ -46,15 +48,10 @@ function expectOk(r: Run, what: string): void {
   assert.ok(succeeded(r), `${what} failed: ${describeRun(r)}`);
 }
 
-function expectSameFile(path: string, f: LocalFile, where: string): void {
+async function expectSameFile(path: string, f: LocalFile, where: string): Promise<void> {
   assert.ok(existsSync(path), `${where}: ${f.name} is missing`);
   assert.equal(statSync(path).size, f.size, `${where}: size of ${f.name}`);
-  const same = f.size === 0 || sha256(readFileSync(path)) === f.sha256;
-  assert.ok(same, `${where}: ${f.name} differs from what was sent`);
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
+  assert.equal(await sha256File(path), f.sha256, `${where}: ${f.name} differs from what was sent`);
 }
 
 function expectSameTree(dir: string, fx: Fixtures, where: string): void {
@@ -70,26 +67,19 @@ function expectSameTree(dir: string, fx: Fixtures, where: string): void {
 }
 
 async function mark(c: Check): Promise<number> {
-  return (await c.target.records?.mark()) ?? 0;
+  return (await c.records?.mark()) ?? 0;
 }
 
 async function expectRecords(c: Check, since: number, expected: ExpectedTransfer[]): Promise<void> {
-  await c.target.records?.expectTransfers(since, expected);
+  await c.records?.expectTransfers(since, expected);
 }
 
 const mine = (c: Check, what: string): string => `${c.client.name}-${what}`;
-const upload = (file: string, f: LocalFile): ExpectedTransfer => ({
-  direction: 'upload',
-  file,
-  size: f.size,
-  sha256: f.sha256,
-});
-const download = (file: string, f: LocalFile): ExpectedTransfer => ({
-  direction: 'download',
-  file,
-  size: f.size,
-  sha256: f.sha256,
-});
+const moved =
+  (direction: ExpectedTransfer['direction']) =>
+  (file: string, f: LocalFile): ExpectedTransfer => ({ direction, file, size: f.size, sha256: f.sha256 });
+const upload = moved('upload');
+const download = moved('download');
 const seconds = (path: string): number => Math.floor(statSync(path).mtimeMs / 1000);
 
 function uploadOf(pick: (fx: Fixtures) => LocalFile): Operation['run'] {
@@ -100,7 +90,7 @@ function uploadOf(pick: (fx: Fixtures) => LocalFile): Operation['run'] {
     const server = c.target.localPath(`in/${name}`);
     try {
       expectOk(await c.client.put(c.s, f.path, `in/${name}`), 'upload');
-      expectSameFile(server, f, 'on the server');
+      await expectSameFile(server, f, 'on the server');
       await expectRecords(c, since, [upload(name, f)]);
     } finally {
       if (f.size > MiB) rmSync(server, { force: true });
@@ -114,10 +104,15 @@ function downloadOf(pick: (fx: Fixtures) => LocalFile): Operation['run'] {
     const local = join(c.local, f.name);
     const since = await mark(c);
     expectOk(await c.client.get(c.s, `out/${f.name}`, local), 'download');
-    expectSameFile(local, f, 'downloaded');
-    rmSync(local);
-    await expectRecords(c, since, [download(f.name, f)]);
+    await expectDownloaded(c, since, local, f);
   };
+}
+
+/** The downloaded copy is the file offered; one DONE download record of it. */
+async function expectDownloaded(c: Check, since: number, local: string, f: LocalFile): Promise<void> {
+  await expectSameFile(local, f, 'downloaded');
+  rmSync(local);
+  await expectRecords(c, since, [download(f.name, f)]);
 }
 
 /** Expects the client to fail and to say so in words matching `expected`. */
@@ -150,11 +145,11 @@ async function cutUploadThenResume(c: Check): Promise<void> {
   const remote = `in/${name}`;
   const since = await mark(c);
   await startCut(c.s, 'upload', (through) => resume.start(through, f.path, remote));
-  await c.target.records?.since(since); // the gateway has seen the cut (its record left RUNNING)
+  await c.records?.since(since); // the gateway has seen the cut (its record left RUNNING)
   const server = c.target.localPath(remote);
   try {
     expectOk(await resume.finish(c.s, f.path, remote), resume.how);
-    expectSameFile(server, f, 'on the server');
+    await expectSameFile(server, f, 'on the server');
     await expectRecords(c, since, [upload(name, f)]);
   } finally {
     rmSync(server, { force: true });
@@ -267,7 +262,7 @@ export const operations: readonly Operation[] = [
       const name = mine(c, f.name);
       const since = await mark(c);
       expectOk(await c.client.put(c.s, f.path, `in/${name}`, true), 'upload keeping the time');
-      expectSameFile(c.target.localPath(`in/${name}`), f, 'on the server');
+      await expectSameFile(c.target.localPath(`in/${name}`), f, 'on the server');
       assert.equal(
         seconds(c.target.localPath(`in/${name}`)),
         oldTime.getTime() / 1000,
@@ -284,7 +279,7 @@ export const operations: readonly Operation[] = [
       const local = join(c.local, f.name);
       const since = await mark(c);
       expectOk(await c.client.get(c.s, `out/${f.name}`, local, true), 'download keeping the time');
-      expectSameFile(local, f, 'downloaded');
+      await expectSameFile(local, f, 'downloaded');
       assert.equal(seconds(local), oldTime.getTime() / 1000, 'modification time of the downloaded file');
       await expectRecords(c, since, [download(f.name, f)]);
     },
@@ -294,10 +289,14 @@ export const operations: readonly Operation[] = [
     async run(c) {
       const remote = `out/${mine(c, 'refused.bin')}`;
       const since = await mark(c);
-      const r = await c.client.put({ ...c.s, endpoint: c.target.sendOnly }, c.fx.small.path, remote);
+      const r = await c.client.put(
+        { ...c.s, endpoint: c.target.sendOnly(c.client.name) },
+        c.fx.small.path,
+        remote,
+      );
       expectRefusal(c, 'send-only folder', r, refusedWrite);
       assert.equal(existsSync(c.target.localPath(remote)), false, 'the refused file exists on the server');
-      await c.target.records?.expectNoTransfer(since);
+      await c.records?.expectNoTransfer(since);
     },
   },
   {
@@ -306,7 +305,7 @@ export const operations: readonly Operation[] = [
       const since = await mark(c);
       const r = await c.client.get(c.s, `out/${mine(c, 'missing.bin')}`, join(c.local, 'missing.bin'));
       expectRefusal(c, 'missing file', r, noSuchFile);
-      await c.target.records?.expectNoTransfer(since);
+      await c.records?.expectNoTransfer(since);
     },
   },
   {
@@ -315,7 +314,7 @@ export const operations: readonly Operation[] = [
       const since = await mark(c);
       const r = await c.client.get(c.s, outsidePath, join(c.local, 'outside.txt'));
       expectRefusal(c, 'outside path', r, new RegExp(`${noSuchFile.source}|${refusedWrite.source}`, 'i'));
-      await c.target.records?.expectNoTransfer(since);
+      await c.records?.expectNoTransfer(since);
     },
   },
   {
@@ -349,7 +348,7 @@ export const operations: readonly Operation[] = [
       const name = mine(c, 'first-cp.bin');
       const since = await mark(c);
       expectOk(await c.client.put(c.s, f.path, `in/${name}`), 'cp');
-      expectSameFile(c.target.localPath(`in/${name}`), f, 'on the server');
+      await expectSameFile(c.target.localPath(`in/${name}`), f, 'on the server');
       await expectRecords(c, since, [upload(name, f)]);
     },
   },
@@ -363,7 +362,7 @@ export const operations: readonly Operation[] = [
       expectOk(await python3('paramiko', c.s, 'append', [remote, 'world']), 'second append');
       const content = readFileSync(c.target.localPath(remote), 'utf8');
       assert.equal(content, 'hello world', `after two appends the file holds ${JSON.stringify(content)}`);
-      const running = (await c.target.records?.since(since))?.filter((r) => r.status === 'RUNNING') ?? [];
+      const running = (await c.records?.since(since))?.filter((r) => r.status === 'RUNNING') ?? [];
       assert.deepEqual(running, [], 'records left RUNNING');
     },
   },
@@ -375,9 +374,7 @@ export const operations: readonly Operation[] = [
       const local = join(c.local, 'pget.bin');
       const since = await mark(c);
       expectOk(await lftp(c.s, [`pget -n 4 out/${f.name} -o ${local}`]), 'pget -n 4');
-      expectSameFile(local, f, 'downloaded');
-      rmSync(local);
-      await expectRecords(c, since, [download(f.name, f)]);
+      await expectDownloaded(c, since, local, f);
     },
   },
   {
@@ -397,19 +394,19 @@ export const operations: readonly Operation[] = [
       const local = join(c.local, 'resumed.bin');
       const since = await mark(c);
       await startCut(c.s, 'download', (through) => curlDownload.start(through, `out/${f.name}`, local));
-      await c.target.records?.since(since);
+      await c.records?.since(since);
       assert.ok(statSync(local).size < f.size, 'the cut download is already complete');
       expectOk(await curlDownload.finish(c.s, `out/${f.name}`, local), 'curl -C -');
-      expectSameFile(local, f, 'downloaded');
-      rmSync(local);
-      await expectRecords(c, since, [download(f.name, f)]);
+      await expectDownloaded(c, since, local, f);
     },
   },
   {
     name: 'a listed file can be stat-ed and read',
     clients: ['paramiko'],
     async run(c) {
-      const r = await python3('paramiko', c.s, 'check-listing', ['in', 'out']);
+      // Its own uploads and the files offered; other clients' files come and go while it runs.
+      const offered = [c.fx.zero, c.fx.small, c.fx.big, c.fx.dated, c.fx.tree].map((f) => `out/${f.name}`);
+      const r = await python3('paramiko', c.s, 'check-listing', ['in/paramiko-', ...offered]);
       expectOk(r, 'listing');
       const report = JSON.parse(r.stdout) as { path: string; stat: string; read?: string }[];
       assert.ok(report.length > 0, 'nothing listed');
@@ -433,7 +430,7 @@ export const operations: readonly Operation[] = [
     async run(c) {
       const name = mine(c, 'keep.txt');
       c.target.offer(c.fx.small.path, name);
-      const r = await c.client.remove({ ...c.s, endpoint: c.target.sendOnly }, `out/${name}`);
+      const r = await c.client.remove({ ...c.s, endpoint: c.target.sendOnly(c.client.name) }, `out/${name}`);
       expectRefusal(c, 'rm in send-only folder', r, refusedWrite);
       assert.ok(existsSync(c.target.localPath(`out/${name}`)), 'the file offered for download was deleted');
     },

@@ -1,11 +1,14 @@
 /**
- * The gateway's transfer records, read through REST as an operator would (`GET /api/transfers`
- * lists live and finished ones). Each check looks only at the records created since a mark.
+ * The gateway's transfer records of one account, read through REST as an operator would
+ * (`GET /api/transfers` lists live and finished ones, newest first). Each check looks only at the
+ * account's records made since a mark, so clients with their own accounts can run side by side.
  */
 import assert from 'node:assert/strict';
 
 export interface TransferRecord {
   id: number;
+  /** The local account that logged in. */
+  requester: string;
   isSend: boolean;
   srcFilename: string;
   destFilename: string;
@@ -27,20 +30,24 @@ export interface ExpectedTransfer {
 type Api = (path: string, init?: RequestInit) => Promise<Response>;
 
 const settleMs = 10_000;
+const pageSize = 250;
 
 export class GatewayRecords {
-  constructor(private readonly api: Api) {}
+  constructor(
+    private readonly api: Api,
+    private readonly requester: string,
+  ) {}
 
-  /** The newest record id now: records made later have a greater one. */
+  /** The newest record id now (of any account): records made later have a greater one. */
   async mark(): Promise<number> {
-    return (await this.list('limit=1'))[0]?.id ?? 0;
+    return (await this.page(0, 1))[0]?.id ?? 0;
   }
 
-  /** Records made after `mark`, once none of them is RUNNING any more (or after 10 s). */
+  /** The account's records made after `mark`, once none of them is RUNNING any more (or after 10 s). */
   async since(mark: number): Promise<TransferRecord[]> {
     const deadline = Date.now() + settleMs;
     for (;;) {
-      const fresh = (await this.list('limit=1000')).filter((r) => r.id > mark);
+      const fresh = (await this.newerThan(mark)).filter((r) => r.requester === this.requester);
       if (!fresh.some((r) => r.status === 'RUNNING') || Date.now() > deadline) return fresh;
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -83,9 +90,27 @@ export class GatewayRecords {
     assert.deepEqual(bad.map(show), [], 'a refused operation left a DONE or RUNNING record');
   }
 
-  private async list(query: string): Promise<TransferRecord[]> {
-    const res = await this.api(`/api/transfers?sort=id-&${query}`);
-    assert.equal(res.status, 200, `GET /api/transfers: ${res.status}`);
+  /** Pages newest first down to `mark`; records other clients add meanwhile shift the pages, hence the Map. */
+  private async newerThan(mark: number): Promise<TransferRecord[]> {
+    const out = new Map<number, TransferRecord>();
+    for (let offset = 0; ; offset += pageSize) {
+      const rows = await this.page(offset, pageSize);
+      for (const r of rows) if (r.id > mark) out.set(r.id, r);
+      if (rows.length < pageSize || rows.some((r) => r.id <= mark)) return [...out.values()];
+    }
+  }
+
+  private async page(offset: number, limit: number): Promise<TransferRecord[]> {
+    const path = `/api/transfers?sort=id-&limit=${limit}&offset=${offset}`;
+    let res: Response;
+    try {
+      res = await this.api(path);
+    } catch {
+      // A kept-alive connection the server closed as we reused it ("other side closed"): a GET
+      // is safe to send again.
+      res = await this.api(path);
+    }
+    assert.equal(res.status, 200, `GET ${path}: ${res.status}`);
     return ((await res.json()) as { transfers: TransferRecord[] }).transfers;
   }
 }

@@ -3,7 +3,8 @@
  * go to `in/`, files offered for download are in `out/`, paths are relative to the login folder.
  *
  * - gateway: a real `waarp-gatewayd` process on SQLite, set up through REST as an operator would
- *   (server, account with a key and a password, a receive rule `in`, a send rule `out`).
+ *   (a server; one account per client, with a key and a password; a receive rule `in` and a send
+ *   rule `out`). Each client's records are its account's, so clients can run side by side.
  * - openssh: a private sshd with `internal-sftp` started in a folder holding `in/` and `out/`;
  *   a second port serves the same folder read-only, as the equivalent of a send-only folder.
  */
@@ -29,15 +30,16 @@ export interface Endpoint {
 
 export interface Target {
   readonly name: TargetName;
-  readonly main: Endpoint;
+  /** Where a client logs in (on the gateway, with its own account). */
+  endpoint(client: string): Endpoint;
   /** Where an upload to `out/` must be refused: the same server on the gateway, the read-only port on OpenSSH. */
-  readonly sendOnly: Endpoint;
+  sendOnly(client: string): Endpoint;
   /** The real file behind a path of the tree (`in/x`, `out/x`). */
   localPath(remote: string): string;
   /** Offers a local file for download at `out/<name>` (with its modification time). */
   offer(localFile: string, name: string): void;
-  /** The gateway's transfer records (undefined for OpenSSH, which keeps none). */
-  readonly records: GatewayRecords | undefined;
+  /** The gateway's transfer records of a client's account (undefined for OpenSSH, which keeps none). */
+  records(client: string): GatewayRecords | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,11 +77,11 @@ export async function startOpensshTarget(key: SshKey): Promise<Target> {
   const localPath = (remote: string): string => join(tree, remote);
   return {
     name: 'openssh',
-    main: { port: sshd.port, user: sshd.user, hostKey },
-    sendOnly: { port: readOnlyPort, user: sshd.user, hostKey },
+    endpoint: () => ({ port: sshd.port, user: sshd.user, hostKey }),
+    sendOnly: () => ({ port: readOnlyPort, user: sshd.user, hostKey }),
     localPath,
     offer: offerInto(localPath),
-    records: undefined,
+    records: () => undefined,
     stop: async () => {
       await sshd.stop();
       await removeTempDir(tree);
@@ -87,9 +89,12 @@ export async function startOpensshTarget(key: SshKey): Promise<Target> {
   };
 }
 
-export const gatewayLogin = 'partner';
-
-export async function startGatewayTarget(key: SshKey, password: string): Promise<Target> {
+/** `logins`: one account each (the clients' names), all with the same key and password. */
+export async function startGatewayTarget(
+  key: SshKey,
+  password: string,
+  logins: readonly string[],
+): Promise<Target> {
   // No login bans: the wrong-password checks of eight clients would ban 127.0.0.1 for the rest
   // of the run (bans have their own tests).
   const gw = await startLoneNode({ ini: { security: { MaxLoginFailures: '0' } } });
@@ -100,25 +105,27 @@ export async function startGatewayTarget(key: SshKey, password: string): Promise
       if (res.status !== 201) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
     };
     await post('/api/servers', { name: 'sftp', protocol: 'sftp', address: `127.0.0.1:${node.sftpPort}` });
-    await post('/api/servers/sftp/accounts', { login: gatewayLogin, password });
-    await post(`/api/servers/sftp/accounts/${gatewayLogin}/credentials`, {
-      name: 'key',
-      type: 'ssh_public_key',
-      value: key.publicKey,
-    });
+    for (const login of logins) {
+      await post('/api/servers/sftp/accounts', { login, password });
+      await post(`/api/servers/sftp/accounts/${login}/credentials`, {
+        name: 'key',
+        type: 'ssh_public_key',
+        value: key.publicKey,
+      });
+    }
     await post('/api/rules', { name: 'inbox', isSend: false, path: 'in' });
     await post('/api/rules', { name: 'outbox', isSend: true, path: 'out' });
     const hostKey = await scanHostKey(node.sftpPort);
     // The default folders of the embedded configuration (docs/sftp.md, "Paths and rules").
     const localPath = (remote: string): string => join(gw.home, remote);
-    const main = { port: node.sftpPort, user: gatewayLogin, hostKey };
+    const endpoint = (client: string): Endpoint => ({ port: node.sftpPort, user: client, hostKey });
     return {
       name: 'gateway',
-      main,
-      sendOnly: main,
+      endpoint,
+      sendOnly: endpoint,
       localPath,
       offer: offerInto(localPath),
-      records: new GatewayRecords((path, init) => node.api(path, init)),
+      records: (client) => new GatewayRecords((path, init) => node.api(path, init), client),
       stop: () => gw.stop(),
     };
   } catch (err) {

@@ -7,6 +7,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { writeIni } from './ini.js';
 import { join, resolve } from 'node:path';
 import type { StartedMariaDb } from './mariadb.js';
 import { startMariaDb } from './mariadb.js';
@@ -111,28 +112,6 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         await removeTempDir(home);
       })()),
   };
-}
-
-/** `gatewayd.ini` from sections, with the caller's `extra` keys merged over them. */
-function writeIni(
-  file: string,
-  sections: Record<string, Record<string, string>>,
-  extra: Record<string, Record<string, string>> = {},
-): void {
-  const merged = { ...sections };
-  for (const [name, keys] of Object.entries(extra)) merged[name] = { ...merged[name], ...keys };
-  writeFileSync(
-    file,
-    Object.entries(merged)
-      .map(
-        ([name, keys]) =>
-          `[${name}]\n` +
-          Object.entries(keys)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join('\n'),
-      )
-      .join('\n\n') + '\n',
-  );
 }
 
 export interface LoneNodeOptions {

@@ -12,7 +12,8 @@ Operations (remote paths relative to the login directory):
     rename FROM TO    remove PATH    mkdir PATH    ls PATH
     append PATH TEXT                 open 'a', write TEXT, close
     probe PATH                       open for reading, close without reading
-    check-listing DIR...             every listed file: stat, then read one byte (JSON report)
+    check-listing DIR/PREFIX...      every file listed in DIR whose name starts with PREFIX:
+                                     stat, then read one byte (JSON report)
 
 An error prints what the library raised, as a user of it would see it, and exits 1.
 """
@@ -110,12 +111,13 @@ class Paramiko:
     def probe(self, path):
         self.sftp.open(path, "rb").close()
 
-    def check_listing(self, folders):
+    def check_listing(self, wanted):
         report = []
-        for folder in folders:
+        for spec in wanted:
+            folder, _, prefix = spec.rpartition("/")
             for name in sorted(self.sftp.listdir(folder)):
-                path = f"{folder}/{name}"
-                report.append(self._check(path))
+                if name.startswith(prefix):
+                    report.append(self._check(f"{folder}/{name}"))
         return report
 
     def _check(self, path):
