@@ -145,7 +145,7 @@ async function cutUploadThenResume(c: Check): Promise<void> {
   const remote = `in/${name}`;
   const since = await mark(c);
   await startCut(c.s, 'upload', (through) => resume.start(through, f.path, remote));
-  await c.records?.since(since); // the gateway has seen the cut (its record left RUNNING)
+  await c.records?.since(since); // waits until the gateway has seen the cut (no record RUNNING)
   const server = c.target.localPath(remote);
   try {
     expectOk(await resume.finish(c.s, f.path, remote), resume.how);
@@ -164,14 +164,14 @@ async function startCut(
   s: Session,
   direction: 'upload' | 'download',
   begin: (through: Session) => Started,
-): Promise<Run> {
+): Promise<void> {
   const relay = await startStallingRelay(s.endpoint.port, direction, 16 * MiB);
   try {
     const started = begin({ ...s, endpoint: { ...s.endpoint, port: relay.port } });
     const first = await Promise.race([relay.stalled.then(() => undefined), started.done]);
     if (first !== undefined)
       assert.fail(`the ${direction} ended before it could be cut: ${describeRun(first)}`);
-    return await started.kill();
+    await started.kill();
   } finally {
     await relay.close();
   }
