@@ -17,6 +17,10 @@ export const otherEnvVars: readonly string[] = [
   `${envPrefix}CONFIG`,
   // Read by the first start to create the admin user (src/admin/bootstrap.ts).
   `${envPrefix}ADMIN_PASSWORD`,
+  // Read by the CLI, waarp-gateway (src/cli): often exported in the shell that starts the daemon.
+  `${envPrefix}ADDRESS`,
+  `${envPrefix}PASSWORD`,
+  `${envPrefix}INSECURE`,
 ];
 
 /** Relative values of path keys resolve against the config file's folder or against GatewayHome. */

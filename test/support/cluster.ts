@@ -6,7 +6,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { writeIni } from './ini.js';
 import { join, resolve } from 'node:path';
 import type { StartedMariaDb } from './mariadb.js';
 import { startMariaDb } from './mariadb.js';
@@ -75,21 +76,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
     controller: { Delay: '300ms' },
     cluster: { HeartbeatInterval: '300ms', NodeTimeout: '2s', DrainGrace: '3s' },
   };
-  for (const [name, keys] of Object.entries(options.ini ?? {}))
-    sections[name] = { ...sections[name], ...keys };
-  writeFileSync(
-    join(etc, 'gatewayd.ini'),
-    Object.entries(sections)
-      .map(
-        ([name, keys]) =>
-          `[${name}]\n` +
-          Object.entries(keys)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join('\n'),
-      )
-      .join('\n\n') + '\n',
-  );
-  mkdirSync(home, { recursive: true });
+  writeIni(join(etc, 'gatewayd.ini'), sections, options.ini);
   const nodes: ClusterNode[] = [];
   for (let i = 1; i <= options.nodes; i++) {
     const name = `node${i}`;
@@ -105,7 +92,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         '',
       ].join('\n'),
     );
-    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword, options.nodeArgs ?? []));
+    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword, options.nodeArgs ?? [], name));
   }
   await Promise.all(nodes.map((n) => n.start()));
   let stopped: Promise<void> | undefined;
@@ -127,6 +114,62 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   };
 }
 
+export interface LoneNodeOptions {
+  /** Extra `[section] key = value` for gatewayd.ini. */
+  ini?: Record<string, Record<string, string>>;
+  adminPassword?: string;
+}
+
+export interface StartedLoneNode {
+  /** The process; `sftpPort` is a free port for the caller to declare its SFTP server on. */
+  readonly node: ClusterNode;
+  readonly home: string;
+  readonly adminPassword: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One `waarp-gatewayd` process on the embedded default (SQLite in its GatewayHome, no `-i`), as
+ * `npm start` runs it, with the admin API on a free port.
+ */
+export async function startLoneNode(options: LoneNodeOptions = {}): Promise<StartedLoneNode> {
+  const etc = await makeTempDir('node-etc');
+  const home = await makeTempDir('node-home');
+  const adminPort = await freePort();
+  const adminPassword = options.adminPassword ?? 'lone-node-admin-password';
+  writeIni(
+    join(etc, 'gatewayd.ini'),
+    {
+      global: { GatewayName: 'lone-gw' },
+      paths: { GatewayHome: home },
+      log: { Level: 'WARNING', LogTo: 'stdout' },
+      admin: { Host: '127.0.0.1', Port: String(adminPort) },
+      database: { Type: 'sqlite', AESPassphrase: join(home, 'passphrase.aes') },
+    },
+    options.ini,
+  );
+  const node = makeNode('gatewayd', etc, adminPort, await freePort(), adminPassword, [], undefined);
+  try {
+    await node.start();
+  } catch (err) {
+    await removeTempDir(etc);
+    await removeTempDir(home);
+    throw err;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    node,
+    home,
+    adminPassword,
+    stop: () =>
+      (stopped ??= (async () => {
+        if (node.process()) await node.kill('SIGTERM');
+        await removeTempDir(etc);
+        await removeTempDir(home);
+      })()),
+  };
+}
+
 function makeNode(
   name: string,
   etc: string,
@@ -134,6 +177,7 @@ function makeNode(
   sftpPort: number,
   password: string,
   nodeArgs: string[],
+  instance: string | undefined,
 ): ClusterNode {
   let child: ChildProcess | undefined;
   let out = '';
@@ -148,7 +192,8 @@ function makeNode(
     output: () => out,
     async start() {
       out = '';
-      const args = [...nodeArgs, daemon, 'server', '-c', join(etc, 'gatewayd.ini'), '-i', name];
+      const args = [...nodeArgs, daemon, 'server', '-c', join(etc, 'gatewayd.ini')];
+      if (instance !== undefined) args.push('-i', instance);
       const proc = spawn(process.execPath, args, {
         env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password },
         stdio: ['ignore', 'pipe', 'pipe'],

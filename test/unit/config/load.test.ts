@@ -301,8 +301,16 @@ void test('a bad environment value is an error naming the variable', () => {
   );
 });
 
-void test('an unknown WAARP_GATEWAY_ variable is a warning, not an error', () => {
-  const { warnings } = load('', { WAARP_GATEWAY_ADMIN_PROT: '1', WAARP_GATEWAY_CONFIG: 'x', OTHER: 'y' });
+void test('an unknown WAARP_GATEWAY_ variable is a warning, not an error; the CLI variables are known', () => {
+  const { warnings } = load('', {
+    WAARP_GATEWAY_ADMIN_PROT: '1',
+    WAARP_GATEWAY_CONFIG: 'x',
+    OTHER: 'y',
+    // The CLI's own, often exported in the shell that starts the daemon.
+    WAARP_GATEWAY_ADDRESS: 'http://127.0.0.1:8080',
+    WAARP_GATEWAY_PASSWORD: 'x',
+    WAARP_GATEWAY_INSECURE: '1',
+  });
   assert.deepEqual(warnings, [
     'environment: WAARP_GATEWAY_ADMIN_PROT is not a variable of waarp-gatewayd; ignored',
   ]);
