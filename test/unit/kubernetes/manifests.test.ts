@@ -15,7 +15,7 @@ import { splitHostPort } from '../../../src/config/address.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { openApiDocument } from '../../../src/admin/openapi.js';
-import { parseImportFile } from '../../../src/daemon/import.js';
+import { readImportFile } from '../../../src/daemon/import.js';
 import { repoRoot } from '../../support/compose.js';
 import { makeTempDirSync } from '../../support/tmp.js';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
@@ -242,11 +242,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
       assert.deepEqual(pod.entrypointCalls, [['import', '-s', '/config/objects.json']]);
       const mount = pod.init.volumeMounts?.find((m) => m.mountPath === '/config');
       assert.ok(mount, 'objects.json comes from a mounted volume');
-      const objectsFile = parseImportFile(
-        JSON.parse(readFileSync(pod.at('/config/objects.json'), 'utf8')),
-        'objects.json',
-        {},
-      );
+      const objectsFile = readImportFile(pod.at('/config/objects.json'), {}).file;
       assert.equal(objectsFile.servers.length, 1);
       const home = pod.gateway.volumeMounts?.find((m) => m.mountPath === config.paths.gatewayHome);
       assert.ok(home, `GatewayHome ${config.paths.gatewayHome} is not mounted`);
@@ -260,11 +256,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     });
 
     it('the Services, ports and indirections agree with the configuration', () => {
-      const server = parseImportFile(
-        JSON.parse(readFileSync(pod.at('/config/objects.json'), 'utf8')),
-        'objects.json',
-        {},
-      ).servers[0]!.server;
+      const server = readImportFile(pod.at('/config/objects.json'), {}).file.servers[0]!.server;
       const sftpPublic = splitHostPort(server.address)!;
       const sftpService = find(objects, 'Service', sftpPublic.host).spec!;
       assert.equal(sftpService.type, 'LoadBalancer');

@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { splitHostPort } from '../../../src/config/address.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { parseImportFile } from '../../../src/daemon/import.js';
+import { readImportFile } from '../../../src/daemon/import.js';
 import { presets } from '../../../src/haproxy/generate.js';
 import { repoRoot } from '../../support/compose.js';
 import { makeTempDirSync } from '../../support/tmp.js';
@@ -98,11 +98,7 @@ describe('Swarm stack file (deploy/swarm/stack.yml)', () => {
     assert.equal(config.database.password, 'value of db-password', 'from the secret file');
     assert.equal(expand(gateway.hostname ?? '', 3), 'node3');
     // Its address indirection: the public addresses become every interface of the task.
-    const server = parseImportFile(
-      JSON.parse(readFileSync(join(root, '/etc/waarp-gateway/objects.json'), 'utf8')),
-      'objects.json',
-      {},
-    ).servers[0]!.server;
+    const server = readImportFile(join(root, '/etc/waarp-gateway/objects.json'), {}).file.servers[0]!.server;
     const admin = `${config.admin.host}:${config.admin.port}`;
     for (const address of [server.address, admin]) {
       const { host, port } = splitHostPort(address)!;
