@@ -325,7 +325,7 @@ void test('an unknown WAARP_GATEWAY_ variable is a warning, not an error; the CL
 
 void test('a _FILE variable reads the value from a file (Docker and Kubernetes secrets)', () => {
   const secrets = tempDir({ 'db-password': 'from;file#\n', 'admin-password': 'a\n' });
-  const { config, warnings } = load('[database]\nPassword = in-file\n', {
+  const { config, warnings } = load('[database]\nType = sqlite\nPassword = in-file\n', {
     WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
     WAARP_GATEWAY_ADMIN_PASSWORD_FILE: join(secrets, 'admin-password'),
   });
@@ -333,7 +333,7 @@ void test('a _FILE variable reads the value from a file (Docker and Kubernetes s
   assert.equal(config.database.password, 'from;file#', 'the final newline is not part of it');
 
   const both = configError(() =>
-    load('', {
+    load('[database]\nType = sqlite\n', {
       WAARP_GATEWAY_DB_PASSWORD: 'x',
       WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
     }),
@@ -342,7 +342,9 @@ void test('a _FILE variable reads the value from a file (Docker and Kubernetes s
     both.message,
     'environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: WAARP_GATEWAY_DB_PASSWORD is set too: set one of them',
   );
-  const missing = configError(() => load('', { WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'nope') }));
+  const missing = configError(() =>
+    load('[database]\nType = sqlite\n', { WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'nope') }),
+  );
   assert.equal(
     missing.message,
     `environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: cannot read ${join(secrets, 'nope')}: no such file`,

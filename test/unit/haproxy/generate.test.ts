@@ -176,7 +176,7 @@ describe('HAProxy generator: rules', () => {
 
   it('swarm: one server template per backend, filled by DNS with the tasks of the service', () => {
     const dir = cluster({
-      'gatewayd.ini': '[admin]\nHost = lb\nPort = 8080\n',
+      'gatewayd.ini': '[database]\nType = mysql\nName = gw\n[admin]\nHost = lb\nPort = 8080\n',
       'node.ini': indirections('lb:22 -> 0.0.0.0:2223', 'lb:8080 -> 0.0.0.0:8081'),
     });
     const out = join(dir, 'haproxy.cfg');
