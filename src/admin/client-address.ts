@@ -4,7 +4,8 @@
  * first hop that is not itself trusted: a client cannot pick its own address by sending the
  * header.
  */
-import { ipAllowed, normalizeIp } from '../sftp/ip-allow.js';
+import { ipAllowed } from '../sftp/ip-allow.js';
+import { normalizeIp } from '../util/ip.js';
 
 export function clientAddress(
   socketAddress: string | undefined,

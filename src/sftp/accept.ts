@@ -12,7 +12,8 @@ import type { Socket } from 'node:net';
 import { ProxyProtocolError, readProxyHeader } from '../cluster/proxy-protocol.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Server } from '../model/entities.js';
-import { ipAllowed, normalizeIp } from './ip-allow.js';
+import { normalizeIp } from '../util/ip.js';
+import { ipAllowed } from './ip-allow.js';
 
 const headerTimeoutMs = 5000;
 /** How long to wait for an untrusted client's first bytes before handing it to SSH anyway. */

@@ -9,7 +9,7 @@ import type { LocalAccount, Server } from '../model/entities.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { authenticate } from './auth.js';
 import { Flow } from './flow.js';
-import { normalizeIp } from './ip-allow.js';
+import { normalizeIp } from '../util/ip.js';
 import { SftpSession } from './session.js';
 import type { AuthContext, ClientInfo, Connection, SFTPWrapper } from './ssh2.js';
 import { socketOf } from './ssh2.js';
