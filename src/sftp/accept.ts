@@ -12,16 +12,12 @@ import type { Socket } from 'node:net';
 import { ProxyProtocolError, readProxyHeader } from '../cluster/proxy-protocol.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Server } from '../model/entities.js';
+import { isTrustedProxy, proxyProtocolEnabled } from '../model/proxy-trust.js';
 import { normalizeIp } from '../util/ip.js';
-import { ipAllowed } from './ip-allow.js';
 
 const headerTimeoutMs = 5000;
 /** How long to wait for an untrusted client's first bytes before handing it to SSH anyway. */
 const peekMs = 300;
-
-export function proxyProtocolEnabled(server: Server): boolean {
-  return server.protoConfig.proxyProtocol === true;
-}
 
 /**
  * Resolves to the client's address, with the socket ready for SSH (unread bytes put back), or
@@ -35,8 +31,8 @@ export async function acceptConnection(
   const peer = normalizeIp(socket.remoteAddress ?? '');
   const log = ctx.log.child({ component: 'sftp', server: server.name, peer });
   let client = peer;
-  if (proxyProtocolEnabled(server)) {
-    if (ipAllowed(peer, ctx.config.admin.trustedProxies)) {
+  if (proxyProtocolEnabled(server.protoConfig)) {
+    if (isTrustedProxy(peer, ctx.config.admin.trustedProxies)) {
       try {
         const header = await readProxyHeader(socket, headerTimeoutMs);
         if (header.command === 'proxy' && header.source !== undefined)

@@ -1,6 +1,7 @@
 /** One ssh2 listener for one server row: host keys, algorithms and address fixed at start. */
 import type { GatewayContext } from '../gateway/context.js';
 import type { Server } from '../model/entities.js';
+import { proxyProtocolProblem } from '../model/proxy-trust.js';
 import { splitHostPort } from '../config/address.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { serverAlgorithms } from './algorithms.js';
@@ -44,6 +45,9 @@ export class SftpListener {
     if (hp === undefined || hp.port === undefined) {
       throw new Error(`address "${bindAddress}" is not host:port`);
     }
+    // Checked here, where each node reads the server row with its own configuration.
+    const proxyProblem = proxyProtocolProblem(server.protoConfig, ctx.config.admin.trustedProxies);
+    if (proxyProblem !== undefined) throw new Error(proxyProblem);
     const hostKeys = await loadHostKeys(ctx, server);
     const srv = new SshServer(
       { hostKeys, algorithms: serverAlgorithms(server.protoConfig), ident: `WaarpGatewayTS_${ctx.version}` },

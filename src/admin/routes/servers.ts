@@ -3,12 +3,14 @@
  * node's SFTP service reconciles its listeners from it, so an action through any node reaches
  * the whole cluster.
  */
+import type { ServerInput } from '../../db/stores/servers.js';
 import { serverSortKeys } from '../../db/stores/servers.js';
 import type { GatewayContext } from '../../gateway/context.js';
+import { proxyProtocolProblem } from '../../model/proxy-trust.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankServer, mergeServer, serverOut, serverRequired, serverShape } from '../dto/servers.js';
-import { deleting } from '../errors.js';
+import { badRequest, deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
@@ -16,6 +18,13 @@ import { checkParams, listOptions, many } from '../paging.js';
 import { parseObject } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
+
+/** A server expecting PROXY headers needs trusted proxies (the listener would refuse it too). */
+function checkProxyTrust(ctx: GatewayContext, s: ServerInput): ServerInput {
+  const problem = proxyProtocolProblem(s.protoConfig, ctx.config.admin.trustedProxies);
+  if (problem !== undefined) throw badRequest(problem);
+  return s;
+}
 
 export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { servers } = ctx.stores;
@@ -31,7 +40,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.post('/api/servers', need('servers', 'w'), async (c) => {
     const body = parseObject(await readJson(c), serverShape, serverRequired);
-    const s = await servers.create(mergeServer(blankServer(), body));
+    const s = await servers.create(checkProxyTrust(ctx, mergeServer(blankServer(), body)));
     created(c, location('servers', s.name), await serverOut(ctx, s));
   });
 
@@ -48,7 +57,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
         method === 'patch'
           ? mergeServer(old, parseObject(json, serverShape))
           : mergeServer(blankServer(old.enabled), parseObject(json, serverShape, serverRequired));
-      await servers.update(old.id, next);
+      await servers.update(old.id, checkProxyTrust(ctx, next));
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));
     });
   }
