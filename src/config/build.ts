@@ -128,6 +128,9 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       maxLoginFailures: num('security.maxLoginFailures'),
       failureWindowMs: num('security.failureWindow'),
       banDurationMs: num('security.banDuration'),
+      exemptAddresses: Object.freeze([
+        ...((raw('security.exemptAddresses') as readonly string[] | undefined) ?? []),
+      ]),
     },
     indirection: input.indirection,
   };

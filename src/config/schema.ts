@@ -366,7 +366,7 @@ export const schema = [
     key: 'MaxLoginFailures',
     type: count,
     default: '10',
-    doc: 'Failed SFTP or REST logins from one address, within FailureWindow, that ban it on every node; 0 = off.',
+    doc: 'Failed logins from one address on one protocol (SFTP or REST), within FailureWindow, that ban it from that protocol on every node; 0 = off.',
     env: 'MAX_LOGIN_FAILURES',
   },
   {
@@ -386,6 +386,15 @@ export const schema = [
     default: '15m',
     doc: 'How long a banned address is refused (an administrator can lift it sooner).',
     env: 'BAN_DURATION',
+  },
+  {
+    id: 'security.exemptAddresses',
+    section: 'security',
+    key: 'ExemptAddresses',
+    type: { kind: 'cidrs' },
+    default: '127.0.0.0/8, ::1',
+    doc: "Comma-separated CIDRs never counted nor banned (the operators' own hosts); empty: none.",
+    env: 'BAN_EXEMPT',
   },
 ] as const satisfies readonly KeyDef[];
 

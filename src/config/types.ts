@@ -60,12 +60,14 @@ export interface GatewayConfig {
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
   };
-  /** Failed logins per source address, counted in the database for the whole cluster. */
+  /** Failed logins per source address and protocol, counted in the database for the whole cluster. */
   readonly security: {
     /** 0 disables the defence. */
     readonly maxLoginFailures: number;
     readonly failureWindowMs: number;
     readonly banDurationMs: number;
+    /** CIDRs never counted nor banned. */
+    readonly exemptAddresses: readonly string[];
   };
   /** Address indirections of this node (`[Address Indirection]` of `<instance>.ini`). */
   readonly indirection: AddressIndirection;

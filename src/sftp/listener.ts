@@ -5,13 +5,16 @@ import { proxyProtocolProblem } from '../model/proxy-trust.js';
 import { splitHostPort } from '../config/address.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { serverAlgorithms } from './algorithms.js';
+import type { Admitted } from './connection.js';
 import { SftpConnection } from './connection.js';
 import { loadHostKeys } from './host-keys.js';
 import type { ClientInfo, Connection } from './ssh2.js';
-import { Server as SshServer } from './ssh2.js';
+import { Server as SshServer, socketOf } from './ssh2.js';
 import { acceptConnection } from './accept.js';
+import { refuseSsh } from './refuse.js';
+import { LoginBans } from '../security/login-bans.js';
 import { createServer } from 'node:net';
-import type { Server as NetServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
 
 export interface ListenerInfo {
   server: string;
@@ -49,11 +52,18 @@ export class SftpListener {
     const proxyProblem = proxyProtocolProblem(server.protoConfig, ctx.config.admin.trustedProxies);
     if (proxyProblem !== undefined) throw new Error(proxyProblem);
     const hostKeys = await loadHostKeys(ctx, server);
+    const ident = `SSH-2.0-WaarpGatewayTS_${ctx.version}`;
+    const bans = new LoginBans(ctx);
+    /** What acceptConnection found out, for the SSH connection made on the socket. */
+    const admitted = new WeakMap<Socket, Admitted>();
     const srv = new SshServer(
-      { hostKeys, algorithms: serverAlgorithms(server.protoConfig), ident: `WaarpGatewayTS_${ctx.version}` },
+      { hostKeys, algorithms: serverAlgorithms(server.protoConfig), ident: ident.slice('SSH-2.0-'.length) },
       (conn: Connection, info: ClientInfo) => {
         try {
-          onConnection(new SftpConnection(ctx, server, transfers, conn, info));
+          const sock = socketOf(conn);
+          const known = sock === undefined ? undefined : admitted.get(sock);
+          const edge = known ?? { bans, priorFailures: 0 };
+          onConnection(new SftpConnection(ctx, server, transfers, conn, info, edge));
         } catch (err) {
           ctx.log.error({ err, server: server.name }, 'cannot handle a connection');
           conn.end();
@@ -63,16 +73,22 @@ export class SftpListener {
     srv.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
     const tcp = createServer({ pauseOnConnect: true }, (socket) => {
       socket.on('error', () => undefined);
-      acceptConnection(ctx, server, socket).then(
-        (client) => {
-          if (client === undefined) {
-            socket.destroy();
-            return;
+      acceptConnection(ctx, server, socket, bans).then(
+        (admission) => {
+          switch (admission.kind) {
+            case 'drop':
+              socket.destroy();
+              return;
+            case 'refuse':
+              refuseSsh(socket, ident, admission.reason, admission.message);
+              return;
+            case 'accept':
+              admitted.set(socket, { bans, priorFailures: admission.standing.failures });
+              // ssh2 reads the client's address from the socket: give it the real one.
+              Object.defineProperty(socket, 'remoteAddress', { value: admission.client, configurable: true });
+              srv.injectSocket(socket);
+              socket.resume();
           }
-          // ssh2 reads the client's address from the socket: give it the real one.
-          Object.defineProperty(socket, 'remoteAddress', { value: client, configurable: true });
-          srv.injectSocket(socket);
-          socket.resume();
         },
         (err: unknown) => {
           ctx.log.error({ err, server: server.name }, 'cannot accept a connection');

@@ -57,7 +57,12 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
     },
     cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
-    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
+    security: {
+      maxLoginFailures: 0,
+      failureWindowMs: 300_000,
+      banDurationMs: 900_000,
+      exemptAddresses: [],
+    },
     indirection: emptyIndirection(),
   };
 }
