@@ -131,6 +131,9 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       exemptAddresses: Object.freeze([
         ...((raw('security.exemptAddresses') as readonly string[] | undefined) ?? []),
       ]),
+      loginGraceMs: num('security.loginGraceTime'),
+      perSourceMaxStartups: num('security.perSourceMaxStartups'),
+      maxStartups: num('security.maxStartups'),
     },
     indirection: input.indirection,
   };

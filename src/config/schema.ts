@@ -60,7 +60,7 @@ export const sections: readonly SectionDef[] = [
   { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
   {
     name: 'security',
-    doc: 'Defence against password guessing, shared by every node (not in the reference).',
+    doc: 'Defence against password guessing and connection floods (not in the reference).',
   },
 ];
 
@@ -395,6 +395,33 @@ export const schema = [
     default: '127.0.0.0/8, ::1',
     doc: "Comma-separated CIDRs never counted nor banned (the operators' own hosts); empty: none.",
     env: 'BAN_EXEMPT',
+  },
+  {
+    id: 'security.loginGraceTime',
+    section: 'security',
+    key: 'LoginGraceTime',
+    type: { kind: 'duration', minMs: 0 },
+    default: '2m',
+    doc: "Time an SFTP connection has to log in before it is closed (OpenSSH's LoginGraceTime); 0 = no limit.",
+    env: 'LOGIN_GRACE_TIME',
+  },
+  {
+    id: 'security.perSourceMaxStartups',
+    section: 'security',
+    key: 'PerSourceMaxStartups',
+    type: count,
+    default: '10',
+    doc: 'SFTP connections not logged in yet from one address on a node (ExemptAddresses aside); more are refused; 0 = no cap.',
+    env: 'PER_SOURCE_MAX_STARTUPS',
+  },
+  {
+    id: 'security.maxStartups',
+    section: 'security',
+    key: 'MaxStartups',
+    type: count,
+    default: '100',
+    doc: 'SFTP connections not logged in yet on a node, from all addresses; more are refused; 0 = no cap.',
+    env: 'MAX_STARTUPS',
   },
 ] as const satisfies readonly KeyDef[];
 

@@ -7,6 +7,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import type { Logger } from '../log.js';
 import type { LocalAccount, Server } from '../model/entities.js';
 import type { LoginBans } from '../security/login-bans.js';
+import type { Startup } from './startup-limits.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { authenticate } from './auth.js';
 import { Flow } from './flow.js';
@@ -20,6 +21,8 @@ export interface Admitted {
   readonly bans: LoginBans;
   /** Failed SFTP logins already counted against the client's address. */
   readonly priorFailures: number;
+  /** Its place among the connections waiting to log in (left once logged in). */
+  readonly startup: Startup;
 }
 
 /** Failed attempts before the connection is dropped (OpenSSH's MaxAuthTries is 6). */
@@ -118,6 +121,7 @@ export class SftpConnection {
   }
 
   #loggedIn(): void {
+    this.admitted.startup.end();
     this.#log.info({ user: this.#account?.login }, 'partner logged in');
     const hadFailures = this.admitted.priorFailures > 0 || this.#counting !== undefined;
     void (this.#counting ?? Promise.resolve())

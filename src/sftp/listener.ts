@@ -11,10 +11,18 @@ import { loadHostKeys } from './host-keys.js';
 import type { ClientInfo, Connection } from './ssh2.js';
 import { Server as SshServer, socketOf } from './ssh2.js';
 import { acceptConnection } from './accept.js';
-import { refuseSsh } from './refuse.js';
+import { disconnectReason, refuseSsh } from './refuse.js';
+import type { Startup, StartupLimits } from './startup-limits.js';
+import { normalizeIp } from '../util/ip.js';
 import { LoginBans } from '../security/login-bans.js';
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
+
+const tooManyOnNode = 'too many unauthenticated connections on this server; try again later';
+const tooManyFromAddress =
+  'too many unauthenticated connections from this address; log in on those first, or try again later';
+/** For a connection the listener does not know (cannot happen with the ssh2 version checked in). */
+const unknownStartup: Startup = { identify: () => true, end: () => undefined };
 
 export interface ListenerInfo {
   server: string;
@@ -41,6 +49,7 @@ export class SftpListener {
     ctx: GatewayContext,
     server: Server,
     transfers: ServerTransfers,
+    startups: StartupLimits,
     onConnection: (c: SftpConnection) => void,
   ): Promise<SftpListener> {
     const bindAddress = ctx.config.indirection.resolve(server.address);
@@ -62,7 +71,7 @@ export class SftpListener {
         try {
           const sock = socketOf(conn);
           const known = sock === undefined ? undefined : admitted.get(sock);
-          const edge = known ?? { bans, priorFailures: 0 };
+          const edge = known ?? { bans, priorFailures: 0, startup: unknownStartup };
           onConnection(new SftpConnection(ctx, server, transfers, conn, info, edge));
         } catch (err) {
           ctx.log.error({ err, server: server.name }, 'cannot handle a connection');
@@ -71,8 +80,17 @@ export class SftpListener {
       },
     );
     srv.on('error', (err: Error) => ctx.log.error({ err, server: server.name }, 'listener error'));
+    const refuse = (socket: Socket, reason: number, message: string): void =>
+      refuseSsh(socket, ident, reason, message);
     const tcp = createServer({ pauseOnConnect: true }, (socket) => {
       socket.on('error', () => undefined);
+      // The grace time runs from here, the PROXY header and the ban check included.
+      const startup = startups.open(normalizeIp(socket.remoteAddress ?? ''), () => socket.destroy());
+      if (startup === undefined) {
+        refuse(socket, disconnectReason.tooManyConnections, tooManyOnNode);
+        return;
+      }
+      socket.once('close', () => startup.end());
       acceptConnection(ctx, server, socket, bans).then(
         (admission) => {
           switch (admission.kind) {
@@ -80,10 +98,14 @@ export class SftpListener {
               socket.destroy();
               return;
             case 'refuse':
-              refuseSsh(socket, ident, admission.reason, admission.message);
+              refuse(socket, admission.reason, admission.message);
               return;
             case 'accept':
-              admitted.set(socket, { bans, priorFailures: admission.standing.failures });
+              if (!startup.identify(admission.client)) {
+                refuse(socket, disconnectReason.tooManyConnections, tooManyFromAddress);
+                return;
+              }
+              admitted.set(socket, { bans, priorFailures: admission.standing.failures, startup });
               // ssh2 reads the client's address from the socket: give it the real one.
               Object.defineProperty(socket, 'remoteAddress', { value: admission.client, configurable: true });
               srv.injectSocket(socket);

@@ -62,6 +62,9 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       failureWindowMs: 300_000,
       banDurationMs: 900_000,
       exemptAddresses: [],
+      loginGraceMs: 120_000,
+      perSourceMaxStartups: 0,
+      maxStartups: 0,
     },
     indirection: emptyIndirection(),
   };
