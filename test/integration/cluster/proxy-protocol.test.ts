@@ -16,7 +16,7 @@ import { startGateway } from '../../support/gateway.js';
 import type { SshKey } from '../../support/openssh.js';
 import { generateKey, sftpArgs } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
-import { makeTempDir } from '../../support/tmp.js';
+import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { waitFor } from '../client/helpers.js';
 
 const haproxyBin = '/usr/sbin/haproxy';
@@ -27,12 +27,13 @@ function sftpFrom(
   port: number,
   user: string,
   key: SshKey,
+  commands = 'ls /\n',
 ): Promise<{ code: number | null; stderr: string }> {
   const args = sftpArgs({ port, user, key: key.file });
   const child = spawn('sftp', ['-o', `BindAddress=${bind}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end('ls /\n');
+  child.stdin.end(commands);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
@@ -61,6 +62,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
   let key: SshKey;
   let lbPort: number;
   let nodePort: number;
+  let dir: string;
 
   before(async () => {
     if (!existsSync(haproxyBin))
@@ -72,7 +74,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
         security: { MaxLoginFailures: '3', FailureWindow: '1m', BanDuration: '1m', ExemptAddresses: '' },
       },
     });
-    const dir = await makeTempDir('haproxy');
+    dir = await makeTempDir('haproxy');
     key = await generateKey(dir);
     nodePort = await freePort();
     lbPort = await freePort();
@@ -139,6 +141,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
   after(async () => {
     haproxy?.kill('SIGKILL');
     await g?.stop();
+    if (dir !== undefined) await removeTempDir(dir);
   });
 
   it('the allow-list sees the client address relayed by HAProxy', async () => {
@@ -147,6 +150,29 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
     // 127.0.0.5 is not on the list: refused, although HAProxy's own address is the same.
     const other = await sftpFrom('127.0.0.5', lbPort, 'alice', key);
     assert.notEqual(other.code, 0);
+  });
+
+  it("records the relayed client's address in the transfer", async () => {
+    const { stores } = g.node.ctx;
+    await stores.rules.create({
+      name: 'inbox',
+      isSend: false,
+      comment: '',
+      path: 'inbox',
+      localDir: '',
+      remoteDir: '',
+      tmpLocalRcvDir: '',
+      preTasks: [],
+      postTasks: [],
+      errorTasks: [],
+    });
+    const file = join(dir, 'relayed.txt');
+    writeFileSync(file, 'through HAProxy\n');
+    const put = await sftpFrom('127.0.0.2', lbPort, 'alice', key, `put ${file} /inbox/relayed.txt\n`);
+    assert.equal(put.code, 0, put.stderr);
+    const done = await stores.transfers.listNormalized({ historyOnly: true });
+    const entry = done.find((t) => t.destFilename === 'relayed.txt');
+    assert.equal(entry?.info.clientAddress, '127.0.0.2', JSON.stringify(entry));
   });
 
   it('drops a forged PROXY header from an untrusted source, and a trusted peer without one', async () => {
