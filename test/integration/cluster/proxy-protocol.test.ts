@@ -56,6 +56,17 @@ function rawExchange(bind: string, port: number, data: Buffer, all = false): Pro
   });
 }
 
+/** One command on HAProxy's runtime socket; its whole answer. */
+function haproxyCommand(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const s = connect(socketPath, () => s.write(`${command}\n`));
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => resolve(out));
+  });
+}
+
 describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () => {
   let g: StartedGateway;
   let haproxy: ChildProcess | undefined;
@@ -109,6 +120,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
       [
         'global',
         '    maxconn 100',
+        `    stats socket ${join(dir, 'admin.sock')} level admin`,
         'defaults',
         '    mode tcp',
         '    timeout connect 5s',
@@ -118,7 +130,11 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
         `    bind 127.0.0.1:${lbPort}`,
         '    default_backend be',
         'backend be',
-        `    server node1 127.0.0.1:${nodePort} send-proxy-v2 source 127.0.0.1`,
+        // The banner check goes to the SFTP port: with send-proxy-v2 and no `port`, HAProxy
+        // sends it a PROXY header too (command LOCAL), which the node must answer.
+        '    option tcp-check',
+        '    tcp-check expect string SSH-2.0-',
+        `    server node1 127.0.0.1:${nodePort} send-proxy-v2 source 127.0.0.1 check inter 300ms rise 1`,
         '',
       ].join('\n'),
     );
@@ -142,6 +158,24 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
     haproxy?.kill('SIGKILL');
     await g?.stop();
     if (dir !== undefined) await removeTempDir(dir);
+  });
+
+  it("passes HAProxy's health checks, which carry a PROXY header too", async () => {
+    // A passed check, not the state HAProxy starts servers in (UP until checks fail).
+    const check = await waitFor(
+      'a passed health check',
+      async () => {
+        const [header = '', ...rows] = (await haproxyCommand(join(dir, 'admin.sock'), 'show stat')).split(
+          '\n',
+        );
+        const columns = header.replace(/^# /, '').split(',');
+        const node = rows.find((l) => l.startsWith('be,node1,'))?.split(',') ?? [];
+        const field = (name: string): string => node[columns.indexOf(name)] ?? '';
+        return field('check_status') === 'L7OK' ? `${field('status')} ${field('check_status')}` : undefined;
+      },
+      10_000,
+    );
+    assert.equal(check, 'UP L7OK');
   });
 
   it('the allow-list sees the client address relayed by HAProxy', async () => {
