@@ -8,8 +8,7 @@
  * 16-bit length, then the addresses (and TLVs, ignored).
  */
 import type { Socket } from 'node:net';
-import { SocketAddress } from 'node:net';
-import { normalizeIp } from '../util/ip.js';
+import { canonicalIp } from '../util/ip.js';
 
 const signature = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 const headerFixedLength = 16;
@@ -143,14 +142,13 @@ function ipv4(b: Buffer): string {
 }
 
 /**
- * The text Node gives a socket's own remoteAddress (libuv's inet_ntop: RFC 5952, the longest run
- * of zeros compressed), so a client has the same key for bans and allow-lists whether it comes
- * directly or through the proxy; IPv4-mapped addresses become IPv4 as for direct clients.
+ * Written as Node writes a socket's own remoteAddress, so a client has the same key for bans and
+ * allow-lists whether it comes directly or through the proxy.
  */
 function ipv6(b: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  return normalizeIp(new SocketAddress({ address: groups.join(':'), family: 'ipv6' }).address);
+  return canonicalIp(groups.join(':'));
 }
 
 function ipv6Bytes(address: string): Buffer {

@@ -3,12 +3,22 @@
  * list of addresses and CIDRs (IPv4 and IPv6). Used by the account allow-lists, the proxy trust
  * rule and the ban exemptions.
  */
-import { BlockList, isIP } from 'node:net';
+import { BlockList, SocketAddress, isIP } from 'node:net';
 
 /** `::ffff:a.b.c.d` → `a.b.c.d`; other addresses unchanged. */
 export function normalizeIp(ip: string): string {
   const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   return m?.[1] ?? ip;
+}
+
+/**
+ * An address written as Node writes a socket's remoteAddress (libuv's inet_ntop: RFC 5952, the
+ * longest run of zeros compressed, lower case), IPv4-mapped ones as IPv4: the one key of a
+ * client, however it was written. Text that is not an IP address is returned as it is.
+ */
+export function canonicalIp(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  return normalizeIp(new SocketAddress({ address: ip, family: 'ipv6' }).address);
 }
 
 /**

@@ -12,6 +12,7 @@ import { ApiError, badRequest } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { noContent, ok, param } from '../http.js';
 import { checkParams, one } from '../paging.js';
+import { canonicalIp } from '../../util/ip.js';
 
 export function securityRoutes(router: ApiRouter, ctx: GatewayContext): void {
   router.get('/api/bans', need('administration', 'r'), async (c) => {
@@ -29,7 +30,8 @@ export function securityRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.delete('/api/bans/:address', need('administration', 'd'), async (c) => {
     checkParams(c.query, ['protocol'], false);
-    const address = param(c, 'address');
+    // Bans are keyed by the address as the node wrote it: `2001:DB8:0::1` finds `2001:db8::1`.
+    const address = canonicalIp(param(c, 'address'));
     const protocol = one(c.query, 'protocol');
     if (protocol !== undefined && !(loginProtocols as readonly string[]).includes(protocol)) {
       throw badRequest(

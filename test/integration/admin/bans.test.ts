@@ -149,6 +149,15 @@ describe('bans an operator can live with', { timeout: 120_000 }, () => {
     assert.equal(again.code, 3, 'nothing left to lift: not found');
   });
 
+  it('lifts an IPv6 ban however the address is written', async () => {
+    const policy = { maxFailures: 1, windowMs: 60_000, banMs: 60_000 };
+    await g.node.ctx.stores.bans.recordFailure('2001:db8::1', 'rest', Date.now(), policy);
+    const r = await g.api('/api/bans/2001:DB8:0:0:0:0:0:1?protocol=rest', { method: 'DELETE' });
+    assert.equal(r.status, 204, await r.text());
+    const bad = await g.api('/api/bans/2001:db8::1?protocol=ftp', { method: 'DELETE' });
+    assert.equal(bad.status, 400);
+  });
+
   it('forgets the failures of an address once it logs in', async () => {
     for (const attempt of ['wrong', 'wrong', password, 'wrong', 'wrong', password])
       assert.equal(
