@@ -98,6 +98,9 @@ export class SftpListener {
               socket.destroy();
               return;
             case 'refuse':
+              // No longer a login in waiting while the refusal lingers (a banned flood must not
+              // fill MaxStartups).
+              startup.end();
               refuse(socket, admission.reason, admission.message);
               return;
             case 'accept':

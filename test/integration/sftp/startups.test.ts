@@ -23,12 +23,15 @@ interface Silent {
   readonly closed: Promise<number>;
 }
 
-/** A TCP connection from `from` that sends nothing (or only its SSH version line). */
-function silent(port: number, from: string, ident = false): Promise<Silent> {
+/**
+ * A TCP connection from `from` that sends nothing (or only its SSH version line); `halfOpen`:
+ * it does not close its side when the server closes its own.
+ */
+function silent(port: number, from: string, ident = false, halfOpen = false): Promise<Silent> {
   return new Promise((resolve, reject) => {
     let got = '';
     const opened = Date.now();
-    const socket = tcpConnect({ port, host: '127.0.0.1', localAddress: from });
+    const socket = tcpConnect({ port, host: '127.0.0.1', localAddress: from, allowHalfOpen: halfOpen });
     const closed = new Promise<number>((r) => socket.once('close', () => r(Date.now() - opened)));
     socket.on('data', (d: Buffer) => (got += d.toString('latin1')));
     socket.on('error', () => undefined);
@@ -136,5 +139,21 @@ describe('unauthenticated connections', { timeout: 60_000 }, () => {
     await Promise.all(held.map((c) => c.closed));
     const after = await connect(port, { username: 'alice', password: 'secret' });
     await after.end();
+  });
+
+  it('does not count banned clients, while they are told so, against MaxStartups', async () => {
+    const policy = { maxFailures: 1, windowMs: 60_000, banMs: 60_000 };
+    await g.node.ctx.stores.bans.recordFailure('127.0.0.7', 'sftp', Date.now(), policy);
+    // Clients that keep their side open: the refusal lingers (so that they read it) for a while.
+    const banned: Silent[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = await silent(port, '127.0.0.7', false, true);
+      await eventually(() => /banned for \d+ s/.test(c.received()));
+      banned.push(c);
+    }
+    const other = await silent(port, '127.0.0.8');
+    assert.match(await answer(other), /^SSH-2\.0-/);
+    other.socket.destroy();
+    for (const c of banned) c.socket.destroy();
   });
 });
