@@ -156,3 +156,11 @@ export interface NodeOut {
   adminAddress: string;
   runningTransfers: number;
 }
+
+export interface BanOut {
+  address: string;
+  /** The protocol the address is banned from (failures are counted per protocol). */
+  protocol: 'sftp' | 'rest';
+  failures: number;
+  bannedUntil: string;
+}

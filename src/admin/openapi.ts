@@ -476,7 +476,7 @@ const paths: Record<string, Obj> = {
   '/api/bans': {
     get: op({
       tag: 'cluster',
-      summary: 'Addresses banned after too many failed logins (on every node)',
+      summary: 'Addresses banned after too many failed logins, per protocol (on every node)',
       perm: 'administration:r',
       ok: [200, reply('Bans', listOf('bans', 'Ban'))],
       errs: [400],
@@ -485,10 +485,17 @@ const paths: Record<string, Obj> = {
   '/api/bans/{address}': {
     delete: op({
       tag: 'cluster',
-      summary: 'Lift a ban (and forget the failures) on every node',
+      summary: 'Lift the bans of an address (and forget its failures) on every node',
       perm: 'administration:d',
+      query: [
+        queryParam(
+          'protocol',
+          { type: 'string', enum: ['sftp', 'rest'] },
+          'Only the ban on this protocol (default: both).',
+        ),
+      ],
       ok: [204, reply('Lifted')],
-      errs: [404],
+      errs: [400, 404],
     }),
   },
   '/api/cluster/nodes': {
@@ -941,11 +948,15 @@ export function openApiDocument(version: string): Obj {
         Ban: object(
           {
             address: str(),
+            protocol: {
+              type: 'string',
+              enum: ['sftp', 'rest'],
+              description: 'The protocol it is banned from',
+            },
             failures: int('Failed logins in the current window'),
             bannedUntil: dateTime('End of the ban'),
-            lastProtocol: { type: 'string', enum: ['sftp', 'rest'] },
           },
-          ['address', 'bannedUntil'],
+          ['address', 'protocol', 'bannedUntil'],
         ),
       },
     },

@@ -8,6 +8,7 @@
 import type { ApiClient } from './client.js';
 import { createClient, parseAddress } from './client.js';
 import { accountCommand } from './commands/account.js';
+import { banCommand } from './commands/ban.js';
 import { clientCommand } from './commands/client.js';
 import { clusterCommand, overrideCommand, statusCommand, versionCommand } from './commands/misc.js';
 import { partnerCommand } from './commands/partner.js';
@@ -46,6 +47,7 @@ export const root: Group = group({
     userCommand,
     overrideCommand,
     clusterCommand,
+    banCommand,
     versionCommand,
   ],
 });

@@ -135,6 +135,12 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       allowedDirectories: Object.freeze([
         ...((raw('security.allowedDirectories') as readonly string[] | undefined) ?? []),
       ]),
+      exemptAddresses: Object.freeze([
+        ...((raw('security.exemptAddresses') as readonly string[] | undefined) ?? []),
+      ]),
+      loginGraceMs: num('security.loginGraceTime'),
+      perSourceMaxStartups: num('security.perSourceMaxStartups'),
+      maxStartups: num('security.maxStartups'),
     },
     indirection: input.indirection,
   };

@@ -64,7 +64,7 @@ export const sections: readonly SectionDef[] = [
   { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
   {
     name: 'security',
-    doc: 'Defence against password guessing, the password policy, and what needs administration:w (not in the reference).',
+    doc: 'Defence against password guessing and connection floods, the password policy, and what needs administration:w (not in the reference).',
   },
 ];
 
@@ -370,7 +370,7 @@ export const schema = [
     key: 'MaxLoginFailures',
     type: count,
     default: '10',
-    doc: 'Failed SFTP or REST logins from one address, within FailureWindow, that ban it on every node; 0 = off.',
+    doc: 'Failed logins from one address on one protocol (SFTP or REST), within FailureWindow, that ban it from that protocol on every node; 0 = off.',
     env: 'MAX_LOGIN_FAILURES',
   },
   {
@@ -418,6 +418,43 @@ export const schema = [
     default: '',
     doc: 'Comma-separated absolute folders outside GatewayHome that users without administration:w may use.',
     env: 'ALLOWED_DIRECTORIES',
+  },
+  // Issue #14: bans an operator can live with, connections bounded as OpenSSH bounds them.
+  {
+    id: 'security.exemptAddresses',
+    section: 'security',
+    key: 'ExemptAddresses',
+    type: { kind: 'cidrs' },
+    default: '127.0.0.0/8, ::1',
+    doc: "Comma-separated CIDRs never counted nor banned (the operators' own hosts); empty: none.",
+    env: 'BAN_EXEMPT',
+  },
+  {
+    id: 'security.loginGraceTime',
+    section: 'security',
+    key: 'LoginGraceTime',
+    type: { kind: 'duration', minMs: 0 },
+    default: '2m',
+    doc: "Time an SFTP connection has to log in before it is closed (OpenSSH's LoginGraceTime); 0 = no limit.",
+    env: 'LOGIN_GRACE_TIME',
+  },
+  {
+    id: 'security.perSourceMaxStartups',
+    section: 'security',
+    key: 'PerSourceMaxStartups',
+    type: count,
+    default: '10',
+    doc: 'SFTP connections not logged in yet from one address on a node (ExemptAddresses aside); more are refused; 0 = no cap.',
+    env: 'PER_SOURCE_MAX_STARTUPS',
+  },
+  {
+    id: 'security.maxStartups',
+    section: 'security',
+    key: 'MaxStartups',
+    type: count,
+    default: '100',
+    doc: 'SFTP connections not logged in yet on a node, from all addresses; more are refused; 0 = no cap.',
+    env: 'MAX_STARTUPS',
   },
 ] as const satisfies readonly KeyDef[];
 

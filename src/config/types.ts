@@ -60,7 +60,11 @@ export interface GatewayConfig {
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
   };
-  /** Failed logins per source address (counted in the database for the whole cluster), and the policy. */
+  /**
+   * Failed logins per source address and protocol, counted in the database for the whole cluster,
+   * the bounds on SFTP connections that have not logged in yet (per node), the password policy
+   * and what needs administration:w.
+   */
   readonly security: {
     /** 0 disables the defence. */
     readonly maxLoginFailures: number;
@@ -73,6 +77,14 @@ export interface GatewayConfig {
     readonly allowedPrograms: readonly string[];
     /** Folders outside GatewayHome users without administration:w may use (absolute). */
     readonly allowedDirectories: readonly string[];
+    /** CIDRs never counted nor banned. */
+    readonly exemptAddresses: readonly string[];
+    /** Time an SFTP connection has to log in; 0 = no limit. */
+    readonly loginGraceMs: number;
+    /** Unauthenticated SFTP connections per address on a node; 0 = no cap. */
+    readonly perSourceMaxStartups: number;
+    /** Unauthenticated SFTP connections on a node; 0 = no cap. */
+    readonly maxStartups: number;
   };
   /** Address indirections of this node (`[Address Indirection]` of `<instance>.ini`). */
   readonly indirection: AddressIndirection;

@@ -200,7 +200,8 @@ export class ServerTransfers {
       nextRetry: null,
       node: this.ctx.nodeName,
       leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
-      info: {},
+      // The partner's address (behind a load balancer: the one it relayed), for the record.
+      info: { clientAddress: req.peer.remoteAddress },
     });
   }
 

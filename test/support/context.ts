@@ -65,6 +65,10 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       minPasswordLength: 12,
       allowedPrograms: [],
       allowedDirectories: [],
+      exemptAddresses: [],
+      loginGraceMs: 120_000,
+      perSourceMaxStartups: 0,
+      maxStartups: 0,
     },
     indirection: emptyIndirection(),
   };

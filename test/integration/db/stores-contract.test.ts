@@ -416,25 +416,43 @@ for (const kind of dbKindsUnderTest()) {
       );
     });
 
-    it('bans a source address after failures counted across nodes', async () => {
+    it('bans a source address from one protocol after failures counted across nodes', async () => {
       const now = Date.now();
       const policy = { maxFailures: 4, windowMs: 60_000, banMs: 30_000 };
       const other = createStores(db.connect(), owner);
-      assert.equal(await s.bans.recordFailure('203.0.113.9', 'sftp', now, policy), undefined);
-      assert.equal(await other.bans.recordFailure('203.0.113.9', 'rest', now, policy), undefined);
+      const ip = '203.0.113.9';
+      assert.equal(await s.bans.recordFailure(ip, 'sftp', now, policy), undefined);
+      assert.equal(await other.bans.recordFailure(ip, 'sftp', now, policy), undefined);
+      assert.equal(await other.bans.recordFailure(ip, 'rest', now, policy), undefined);
       await Promise.all([
-        s.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
-        other.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
+        s.bans.recordFailure(ip, 'sftp', now, policy),
+        other.bans.recordFailure(ip, 'sftp', now, policy),
       ]);
-      assert.equal(await other.bans.bannedUntil('203.0.113.9', now + 1), now + 30_000);
-      assert.equal(await s.bans.bannedUntil('198.51.100.1', now), undefined);
-      assert.equal(await s.bans.bannedUntil('203.0.113.9', now + 30_001), undefined, 'bans end');
+      assert.deepEqual(await other.bans.standing(ip, 'sftp', now + 1), {
+        failures: 4,
+        bannedUntil: now + 30_000,
+      });
+      assert.deepEqual(await other.bans.standing(ip, 'rest', now + 1), {
+        failures: 1,
+        bannedUntil: undefined,
+      });
+      assert.deepEqual(await s.bans.standing('198.51.100.1', 'sftp', now), {
+        failures: 0,
+        bannedUntil: undefined,
+      });
+      assert.equal((await s.bans.standing(ip, 'sftp', now + 30_001)).bannedUntil, undefined, 'bans end');
       assert.deepEqual(
-        (await s.bans.listBans(now)).map((b) => b.source),
-        ['203.0.113.9'],
+        (await s.bans.listBans(now)).map((b) => [b.source, b.protocol]),
+        [[ip, 'sftp']],
       );
-      assert.equal(await other.bans.removeBan('203.0.113.9'), true);
-      assert.equal(await s.bans.bannedUntil('203.0.113.9', now), undefined);
+      // A success forgets failures, not a ban in force.
+      await s.bans.recordSuccess(ip, 'sftp', now);
+      await s.bans.recordSuccess(ip, 'rest', now);
+      assert.equal((await s.bans.standing(ip, 'sftp', now)).bannedUntil, now + 30_000);
+      assert.equal((await s.bans.standing(ip, 'rest', now)).failures, 0);
+      assert.equal(await other.bans.removeBan(ip, 'rest'), 0);
+      assert.equal(await other.bans.removeBan(ip), 1);
+      assert.deepEqual(await s.bans.standing(ip, 'sftp', now), { failures: 0, bannedUntil: undefined });
       await other.db.close();
     });
 
