@@ -320,7 +320,6 @@ describe(`migrating from Waarp Gateway: its export imports unchanged (${testDbKi
     );
     await g.api('/api/rules/by-supervisor/send', { method: 'DELETE' });
   });
-
 });
 
 describe(`import --reset-before-import (${testDbKind()})`, () => {
