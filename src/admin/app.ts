@@ -10,6 +10,7 @@ import { authenticate } from './auth.js';
 import { ApiError, errorMiddleware } from './errors.js';
 import type { ApiRouter } from './http.js';
 import { aboutRoutes } from './routes/about.js';
+import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
@@ -41,6 +42,7 @@ export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   ruleRoutes(router, ctx);
   transferRoutes(router, ctx);
   historyRoutes(router, ctx);
+  auditRoutes(router, ctx);
   overrideRoutes(router, ctx);
   clusterRoutes(router, ctx);
   securityRoutes(router, ctx);

@@ -8,6 +8,7 @@
 import type { ApiClient } from './client.js';
 import { createClient } from './client.js';
 import { accountCommand } from './commands/account.js';
+import { auditCommand } from './commands/audit.js';
 import { clientCommand } from './commands/client.js';
 import { clusterCommand, overrideCommand, statusCommand, versionCommand } from './commands/misc.js';
 import { partnerCommand } from './commands/partner.js';
@@ -39,6 +40,7 @@ export const root: Group = group({
     ruleCommand,
     transferCommand,
     historyCommand,
+    auditCommand,
     userCommand,
     overrideCommand,
     clusterCommand,

@@ -25,10 +25,10 @@ const ok = (value: ConfigValue): ParseResult => ({ ok: true, value });
 const fail = (message: string): ParseResult => ({ ok: false, message });
 const q = (s: string): string => JSON.stringify(s);
 
-const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const durationPart = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const durationPart = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
-/** `5s`, `500ms`, `2m`, `1h30m`, `1.5s` or `0` → milliseconds (rounded); undefined if malformed. */
+/** `5s`, `500ms`, `2m`, `1h30m`, `1.5s`, `90d` or `0` → milliseconds (rounded); undefined if malformed. */
 export function parseDuration(text: string): number | undefined {
   if (text === '0') return 0;
   if (text === '') return undefined;
@@ -75,7 +75,7 @@ export function parseValue(type: ValueType, text: string): ParseResult {
     }
     case 'duration': {
       const ms = parseDuration(text);
-      if (ms === undefined) return fail(`${q(text)} is not a duration (e.g. 5s, 500ms)`);
+      if (ms === undefined) return fail(`${q(text)} is not a duration (e.g. 5s, 500ms, 90d)`);
       if (ms < type.minMs) return fail(`${q(text)} is too short (minimum ${type.minMs}ms)`);
       return ok(ms);
     }

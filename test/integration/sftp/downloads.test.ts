@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NormalizedTransfer } from '../../../src/db/stores/transfers.js';
+import { Housekeeping } from '../../../src/transfer/housekeeping.js';
 import type { SftpClient } from './client.js';
 import { connect, p } from './client.js';
 import type { SftpHarness } from './harness.js';
@@ -121,5 +122,24 @@ describe('download records', { timeout: 60_000 }, () => {
     assert.equal(list.length, 1, JSON.stringify(list));
     assert.equal(list[0]?.id, cut.id);
     assert.equal(list[0]?.status, 'DONE');
+  });
+
+  it('ends a download never resumed CANCELLED after [controller] DownloadResumeTimeout', async () => {
+    offer('abandoned.bin', 100_000);
+    const handle = await p.open(c.sftp, '/out/abandoned.bin', 'r');
+    await readRange(c, handle, 0, 40_000);
+    await p.close(c.sftp, handle);
+    const [cut] = await records('abandoned.bin');
+    assert.equal(cut?.status, 'INTERRUPTED');
+    // Within the timeout nothing changes.
+    await new Housekeeping(h.ctx).run();
+    assert.equal((await records('abandoned.bin'))[0]?.status, 'INTERRUPTED');
+    const timeout = h.ctx.config.controller.downloadResumeTimeoutMs;
+    await new Housekeeping({ ...h.ctx, now: () => Date.now() + timeout + 1000 }).run();
+    const [ended] = await records('abandoned.bin');
+    assert.equal(ended?.status, 'CANCELLED');
+    assert.equal(ended?.isHistory, true);
+    assert.equal(ended?.progress, 40_000);
+    assert.match(ended?.errorDetails ?? '', /not resumed within 1 h: 40000 of 100000 bytes/);
   });
 });

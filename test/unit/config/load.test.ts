@@ -47,8 +47,10 @@ void test('an empty file gives the documented defaults, resolved against the con
     maxTransferIn: 0,
     maxTransferOut: 0,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
+  assert.deepEqual(config.audit, { retentionMs: 90 * 86_400_000 });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
 });
@@ -102,6 +104,7 @@ DrainGrace = 0
     maxTransferIn: 10,
     maxTransferOut: 20,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
 });
