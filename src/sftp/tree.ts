@@ -19,6 +19,7 @@ import type { ServerPeer } from '../transfer/server-transfer.js';
 import { STATUS_CODE } from './ssh2.js';
 import { failure, permissionDenied, statusOf } from './status.js';
 import type { Found, InRule, VirtualFs } from './vfs.js';
+import { isolated } from './vfs.js';
 
 const what: Record<TreeChange, string> = {
   mkdir: 'create folders',
@@ -156,7 +157,19 @@ export class TreeChanges {
 
   // ---- checks ---------------------------------------------------------------------------
 
+  /**
+   * The entry the change is about. A change the rule forbids is refused as such, whether or
+   * not the entry exists (the partner learns why, not what is there).
+   */
   async #find(a: Attempt): Promise<Found> {
+    const r = await this.vfs.resolve(a.path, 'send');
+    if (r.kind === 'rule') {
+      const other = await this.vfs.otherSide(r);
+      if (other === undefined || !allowedChanges(other.rule).includes(a.op)) {
+        a.r = r;
+        this.#allow(r, a.op);
+      }
+    }
     const f = await this.vfs.find(a.path);
     if ('kind' in f) throw permissionDenied(`${a.path}: a virtual folder cannot be changed`);
     a.r = f.r;
@@ -173,7 +186,7 @@ export class TreeChanges {
   }
 
   #isolated(r: InRule): boolean {
-    return !r.rule.isSend && !r.rule.sharedFolder;
+    return isolated(r.rule);
   }
 
   async #mine(real: string): Promise<boolean> {

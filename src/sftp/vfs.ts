@@ -62,6 +62,9 @@ interface RuleView {
 /** Rules are re-read at most this often per session (a listing asks many questions at once). */
 const rulesTtlMs = 1000;
 
+/** A receive folder where each account sees only what it delivered. */
+export const isolated = (rule: Rule): boolean => !rule.isSend && !rule.sharedFolder;
+
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 const notFound = (err: unknown): boolean => {
@@ -123,7 +126,8 @@ export class VirtualFs {
   async realPath(r: InRule): Promise<string> {
     const { hidden } = await this.rules();
     const root = this.ruleDir(r.rule);
-    if (isHidden(root, true, hidden))
+    const owned = isolated(r.rule);
+    if (isHidden(root, true, hidden, owned))
       throw permissionDenied(
         `${r.path}: the folder of this rule is also the folder of a rule this account may not use`,
       );
@@ -131,7 +135,7 @@ export class VirtualFs {
       create: true,
       mode: this.ctx.config.paths.directoryPermissions,
     });
-    if (isHidden(real, false, hidden)) throw noSuchFile(`${r.path}: no such file or directory`);
+    if (isHidden(real, false, hidden, owned)) throw noSuchFile(`${r.path}: no such file or directory`);
     return real;
   }
 
@@ -222,14 +226,15 @@ export class VirtualFs {
       throw err;
     }
     const { hidden } = await this.rules();
-    if (st.isDirectory()) return isHidden(real, true, hidden) ? undefined : { r, real, isDir: true, upload };
+    if (st.isDirectory())
+      return isHidden(real, true, hidden, isolated(r.rule)) ? undefined : { r, real, isDir: true, upload };
     if (!(await this.#owns(r.rule, real))) return undefined;
     return { r, real, isDir: false, upload };
   }
 
   /** Whether the account may see a file of an isolated receive folder: it delivered it. */
   async #owns(rule: Rule, real: string): Promise<boolean> {
-    if (rule.isSend || rule.sharedFolder) return true;
+    if (!isolated(rule)) return true;
     const o = await this.ctx.stores.partnerFiles.ownerOf(real);
     return o?.accountId === this.peer.account.id;
   }
@@ -243,13 +248,13 @@ export class VirtualFs {
     });
     if (!st.isDirectory()) throw failure(`${r.path}: not a directory`);
     const { hidden } = await this.rules();
-    const isolated = !r.rule.isSend && !r.rule.sharedFolder;
-    const owners = isolated ? await this.ctx.stores.partnerFiles.ownersIn(dir) : undefined;
+    const owned = isolated(r.rule);
+    const owners = owned ? await this.ctx.stores.partnerFiles.ownersIn(dir) : undefined;
     const me = this.peer.account.id;
     const entries: DirEntry[] = [];
     for (const name of await readdir(dir)) {
       const s = await this.#entryStat(r, dir, name);
-      if (s === undefined || isHidden(join(dir, name), s.isDirectory(), hidden)) continue;
+      if (s === undefined || isHidden(join(dir, name), s.isDirectory(), hidden, owned)) continue;
       if (owners !== undefined && !s.isDirectory() && owners.get(name)?.accountId !== me) continue;
       entries.push({ name, attrs: attrsOf(s) });
     }

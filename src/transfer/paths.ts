@@ -158,18 +158,23 @@ export function receiveScope(rule: RuleDirs, server: ServerDirs, d: DefaultDirs)
 
 /**
  * A part of the file system an account must not reach through any rule: a whole folder, or
- * (`accounts`) the sub-folders of a per-account folder except its own (`own`).
+ * (`accounts`) the sub-folders of a per-account folder except its own (`own`). An `offered`
+ * area (what a send rule offers to other accounts) is hidden from what the account reads
+ * through rules that show a folder's whole content; an isolated receive folder shows only the
+ * account's own files anyway, so the account may still deliver there.
  */
 export interface HiddenArea {
   readonly dir: string;
   readonly accounts: boolean;
   readonly own?: string;
+  readonly offered?: boolean;
 }
 
 /**
  * The areas hidden from one account: the folders of the send rules it may not use (what is
  * offered to others, even when another rule shares or contains that folder), the other
- * accounts' folders of per-account rules, and every rule's tmp folder.
+ * accounts' folders of per-account rules, and every rule's tmp folder (unless it is a listed
+ * folder itself: a broken configuration, refused when an upload starts).
  */
 export function hiddenAreas(
   rules: readonly Rule[],
@@ -178,22 +183,29 @@ export function hiddenAreas(
   server: ServerDirs,
   d: DefaultDirs,
 ): HiddenArea[] {
-  const out: HiddenArea[] = [{ dir: d.defaultTmpDir, accounts: false }];
+  const listed = listedFolders(rules, server, d);
+  const out: HiddenArea[] = [];
+  const tmp = (dir: string): void => {
+    if (!listed.some((l) => isInside(dir, l))) out.push({ dir, accounts: false });
+  };
+  tmp(d.defaultTmpDir);
   for (const rule of rules) {
     const allowed = usable.has(rule.id);
     const scope = rule.isSend ? sendScope(rule, server, d) : receiveScope(rule, server, d);
     if (scope.perAccount) out.push({ dir: scope.dir, accounts: true, ...(allowed ? { own: login } : {}) });
-    else if (rule.isSend && !allowed) out.push({ dir: scope.dir, accounts: false });
-    if (!rule.isSend && isFolderSafe(login))
-      out.push({ dir: serverTmpDir(ruleForAccount(rule, login), server, d), accounts: false });
+    else if (rule.isSend && !allowed) out.push({ dir: scope.dir, accounts: false, offered: true });
+    if (!rule.isSend && isFolderSafe(login)) tmp(serverTmpDir(ruleForAccount(rule, login), server, d));
   }
   return out;
 }
 
-/** Whether `path` (a directory when `isDir`) lies in one of `areas`. */
-export function isHidden(path: string, isDir: boolean, areas: readonly HiddenArea[]): boolean {
+/**
+ * Whether `path` (a directory when `isDir`) lies in one of `areas`; `owned`: the account sees
+ * only its own files there (offered areas do not apply).
+ */
+export function isHidden(path: string, isDir: boolean, areas: readonly HiddenArea[], owned = false): boolean {
   for (const a of areas) {
-    if (!isInside(a.dir, path)) continue;
+    if ((owned && a.offered === true) || !isInside(a.dir, path)) continue;
     if (!a.accounts) return true;
     const below = path
       .slice(a.dir.length)

@@ -60,6 +60,8 @@ export class UploadTransfer extends ServerTransfer {
   #owned: UploadStart['owned'];
   /** Times and mode set on the open file, applied to the final file after the move. */
   #attrs: AttrChange | undefined;
+  /** The size the partner set on the open file (setstat), applied when it is closed. */
+  #sizeAtEnd: number | undefined;
 
   protected get progress(): number {
     return this.#received ?? this.#writer?.progress ?? this.#start;
@@ -80,10 +82,16 @@ export class UploadTransfer extends ServerTransfer {
     return this.#attrs;
   }
 
-  /** The partner set times or a mode on the file being received: kept for the final file. */
+  /**
+   * The partner set times, a mode or a size on the file being received: kept for the final file.
+   * A size is the size the file has when it is closed (lftp sets it while its writes are still
+   * in flight): cut or zero-extended to it then, as ftruncate would.
+   */
   setAttrs(change: AttrChange): void {
-    checkChange(change, this.size);
-    this.#attrs = mergeChanges(this.#attrs, change);
+    const { size, ...rest } = change;
+    checkChange(rest, undefined);
+    if (size !== undefined) this.#sizeAtEnd = size;
+    this.#attrs = mergeChanges(this.#attrs, rest);
   }
 
   /** fsync@openssh.com: what was written so far is on disk. */
@@ -188,16 +196,19 @@ export class UploadTransfer extends ServerTransfer {
       if (writer.failure !== undefined) {
         throw new TransferError('TeDataTransfer', `cannot write the file: ${writer.failure.message}`);
       }
-      if (writer.hasGaps) {
+      const cut = this.#sizeAtEnd !== undefined && this.#sizeAtEnd !== writer.size;
+      if (writer.hasGaps && !(cut && (this.#sizeAtEnd ?? 0) <= writer.progress)) {
         // Bytes are missing (a resume from a wrong offset): never pass such a file on.
         throw new TransferError(
           'TeDataTransfer',
           `the file was closed with bytes missing after byte ${writer.progress} (size ${writer.size})`,
         );
       }
-      const size = writer.size;
+      const size = cut ? (this.#sizeAtEnd ?? 0) : writer.size;
+      if (cut && this.#fd !== undefined) await truncateFd(this.#fd, size);
       // The hash (read back by the worker for large files) and the final flush run together.
-      const [hashed] = await Promise.all([writer.sha256(), this.#closeFile(true)]);
+      const [written] = await Promise.all([writer.sha256(), this.#closeFile(true)]);
+      const hashed = cut ? undefined : written;
       this.#received = size;
       const sha256 = hashed ?? (await sha256File(this.#tmpPath));
       finalPath = await this.#moveToFinal();

@@ -131,4 +131,60 @@ describe('partner isolation', { timeout: 60_000 }, () => {
     );
     assert.ok(existsSync(join(own, 'fetch-me.txt')));
   });
+
+  it('lets partners deliver into a folder offered to another account, each seeing only its own', async () => {
+    const relay = join(h.home, 'relay');
+    const pickup = await h.addRule({
+      name: 'alice-pickup',
+      isSend: true,
+      path: 'alice-pickup',
+      localDir: relay,
+    });
+    const a = await h.stores.localAccounts.get(h.server.id, 'alice');
+    assert.ok(a);
+    await h.stores.rules.authorize(pickup.id, { kind: 'localAccount', id: a.id });
+    await h.addRule({ name: 'to-alice', isSend: false, path: 'to-alice', localDir: relay });
+    await eventually(async () => (await p.readdir(bob.sftp, '/')).includes('to-alice'));
+    await p.writeFile(bob.sftp, '/to-alice/from-bob.txt', Buffer.from('for alice'));
+    assert.deepEqual(await p.readdir(bob.sftp, '/to-alice'), ['from-bob.txt']);
+    await eventually(async () => (await p.readdir(alice.sftp, '/')).includes('alice-pickup'));
+    assert.equal((await p.readFile(alice.sftp, '/alice-pickup/from-bob.txt')).toString(), 'for alice');
+  });
+
+  it('gives each account its own folder with #ACCOUNT#', async () => {
+    for (const login of ['alice', 'bob']) {
+      mkdirSync(join(h.home, 'mailbox', login), { recursive: true });
+      writeFileSync(join(h.home, 'mailbox', login, 'letter.txt'), `for ${login}`);
+    }
+    await h.addRule({
+      name: 'mailbox',
+      isSend: true,
+      path: 'mailbox',
+      localDir: join(h.home, 'mailbox', '#ACCOUNT#'),
+    });
+    // A rule reading the parent folder does not open the other accounts' folders.
+    await h.addRule({ name: 'all-mail', isSend: true, path: 'all-mail', localDir: join(h.home, 'mailbox') });
+    for (const s of [alice, bob])
+      await eventually(async () => (await p.readdir(s.sftp, '/')).includes('all-mail'));
+    assert.equal((await p.readFile(bob.sftp, '/mailbox/letter.txt')).toString(), 'for bob');
+    assert.equal((await p.readFile(alice.sftp, '/mailbox/letter.txt')).toString(), 'for alice');
+    assert.deepEqual(await p.readdir(bob.sftp, '/all-mail'), ['bob']);
+    await refusal(p.readFile(bob.sftp, '/all-mail/alice/letter.txt'), STATUS_CODE.NO_SUCH_FILE);
+  });
+
+  it('shares a receive folder between accounts only when the rule says so (rules made before isolation)', async () => {
+    await h.addRule({
+      name: 'common',
+      isSend: false,
+      path: 'common',
+      localDir: join(h.home, 'common'),
+      sharedFolder: true,
+    });
+    for (const s of [alice, bob])
+      await eventually(async () => (await p.readdir(s.sftp, '/')).includes('common'));
+    await p.writeFile(alice.sftp, '/common/a.txt', Buffer.from('a'));
+    assert.deepEqual(await p.readdir(bob.sftp, '/common'), ['a.txt']);
+    await p.unlink(bob.sftp, '/common/a.txt');
+    assert.deepEqual(await p.readdir(alice.sftp, '/common'), []);
+  });
 });

@@ -68,6 +68,29 @@ describe('SFTP file semantics', { timeout: 60_000 }, () => {
     assert.equal((await q.stat(c.sftp, '/in/kept.txt')).mtime, 1_400_000_001);
   });
 
+  it('takes a size and times set on the handle while the writes are in flight (lftp)', async () => {
+    const handle = await p.open(c.sftp, '/in/lftp.txt', 'w');
+    const data = Buffer.from('written by lftp');
+    // lftp pipelines WRITE, FSETSTAT (size and times) and CLOSE without waiting.
+    const steps = [
+      p.write(c.sftp, handle, data, 0),
+      q.fsetstat(c.sftp, handle, { size: data.length, atime: 1_300_000_000, mtime: 1_300_000_000 }),
+      p.close(c.sftp, handle),
+    ];
+    await Promise.all(steps);
+    assert.equal(readFileSync(join(h.dirs.in, 'lftp.txt'), 'utf8'), 'written by lftp');
+    assert.equal((await q.stat(c.sftp, '/in/lftp.txt')).mtime, 1_300_000_000);
+    // A size set on the handle is the size at the close, as ftruncate: cut here.
+    const cut = await p.open(c.sftp, '/in/cut.txt', 'w');
+    await p.write(c.sftp, cut, Buffer.from('0123456789'), 0);
+    await q.fsetstat(c.sftp, cut, { size: 4 });
+    await p.close(c.sftp, cut);
+    assert.equal(readFileSync(join(h.dirs.in, 'cut.txt'), 'utf8'), '0123');
+    const [rec] = await history('cut.txt');
+    assert.equal(rec?.filesize, 4);
+    assert.equal(rec?.info.sha256, sha('0123'));
+  });
+
   it('shows an upload from the moment its open is answered, to stat and readdir, never as .part', async () => {
     // sshfs sends the open and a stat of the same path back to back, without waiting.
     const opening = p.open(c.sftp, '/in/early.txt', OPEN_MODE.WRITE | OPEN_MODE.CREAT | OPEN_MODE.TRUNC);

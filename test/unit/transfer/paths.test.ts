@@ -204,6 +204,18 @@ describe('folders per account and hidden areas', () => {
     assert.equal(isHidden('/gw/box/readme.txt', false, bobs), false);
     assert.equal(isHidden('/gw/tmp/x.1.part', false, bobs), true);
     assert.equal(isHidden('/gw/in/x.txt', false, bobs), false);
+    // Where bob sees only his own files, what alice is offered does not hide the folder.
+    assert.equal(isHidden('/gw/out/x.txt', false, bobs, true), false);
+    assert.equal(isHidden('/gw/box/alice/x.txt', false, bobs, true), true);
+    // A tmp folder that is also a listed folder is not hidden (uploads refuse it instead).
+    const same = hiddenAreas(
+      [rule('r', false, 'r', { localDir: '/gw/tmp' })],
+      new Set(),
+      'bob',
+      noDirs,
+      defaults,
+    );
+    assert.equal(isHidden('/gw/tmp/x', false, same), false);
     const alices = hiddenAreas(all, new Set(all.map((r) => r.id)), 'alice', noDirs, defaults);
     assert.equal(isHidden('/gw/out/x.txt', false, alices), false);
     assert.equal(isHidden('/gw/box/bob', true, alices), true);
