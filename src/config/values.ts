@@ -75,7 +75,7 @@ export function parseValue(type: ValueType, text: string): ParseResult {
     }
     case 'duration': {
       const ms = parseDuration(text);
-      if (ms === undefined) return fail(`${q(text)} is not a duration (e.g. 5s, 500ms, 90d)`);
+      if (ms === undefined) return fail(`${q(text)} is not a duration (e.g. 5s, 500ms)`);
       if (ms < type.minMs) return fail(`${q(text)} is too short (minimum ${type.minMs}ms)`);
       return ok(ms);
     }

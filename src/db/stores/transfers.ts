@@ -447,7 +447,8 @@ export class TransferStore {
 
   /**
    * Server downloads INTERRUPTED before `cutoff` and never resumed: to history as CANCELLED,
-   * with `details(row)` as the reason. Any node may run it (each row is moved once).
+   * with `details(row)` as the reason. Any node may run it (each row is moved once). A row
+   * interrupted by a dead node's reaping has no `stop`: its start counts.
    */
   async expireServerDownloads(
     cutoff: number,
@@ -458,7 +459,8 @@ export class TransferStore {
     return this.db.transaction(async (tx) => {
       const rows = await tx.all(
         `SELECT t.* FROM transfers t JOIN rules r ON r.id = t.rule_id WHERE t.owner = ? AND t.status = 'INTERRUPTED'
-          AND t.local_account_id IS NOT NULL AND r.is_send = 1 AND t.stop < ? ORDER BY t.stop LIMIT ?`,
+          AND t.local_account_id IS NOT NULL AND r.is_send = 1 AND COALESCE(t.stop, t.start) < ?
+          ORDER BY t.id LIMIT ?`,
         [this.owner, cutoff, limit],
       );
       const ids: number[] = [];
