@@ -139,6 +139,8 @@ export class TreeChanges {
       }
       if (f.r.rel === '' && hasEffect(change))
         throw permissionDenied(`${f.r.path}: the folder of a rule cannot be changed`);
+      if (f.isDir && this.#isolated(f.r) && !(await this.#mine(f.real)))
+        throw permissionDenied(`${f.r.path}: this folder was not made by this account`);
       checkChange(change, f.isDir ? undefined : (await lstat(f.real)).size);
       const { filePermissions, directoryPermissions } = this.ctx.config.paths;
       await applyAttrs(f.real, change, { file: filePermissions, dir: directoryPermissions });

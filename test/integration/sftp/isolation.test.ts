@@ -62,6 +62,16 @@ describe('partner isolation', { timeout: 60_000 }, () => {
     assert.deepEqual(await p.readdir(alice.sftp, '/in'), ['alice.txt']);
     await refusal(p.writeFile(alice.sftp, '/in/office.txt', Buffer.from('x')), STATUS_CODE.PERMISSION_DENIED);
     assert.equal(readFileSync(join(h.dirs.in, 'office.txt'), 'utf8'), 'back office');
+    // Folders are listed to every partner; only the one who made it changes or removes it.
+    await p.mkdir(alice.sftp, '/in/adir');
+    assert.ok((await p.readdir(bob.sftp, '/in')).includes('adir'));
+    await refusal(
+      q.setstat(bob.sftp, '/in/adir', { mode: 0o700 }),
+      STATUS_CODE.PERMISSION_DENIED,
+      /not made by/,
+    );
+    await refusal(q.rmdir(bob.sftp, '/in/adir'), STATUS_CODE.PERMISSION_DENIED, /not made by/);
+    await q.rmdir(alice.sftp, '/in/adir');
     // Its own files a partner may rename and delete.
     await p.rename(alice.sftp, '/in/alice.txt', '/in/alice-2.txt');
     assert.deepEqual(await p.readdir(alice.sftp, '/in'), ['alice-2.txt']);

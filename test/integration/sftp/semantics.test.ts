@@ -9,11 +9,13 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createSftpService } from '../../../src/sftp/service.js';
 import { OPEN_MODE, STATUS_CODE } from '../../../src/sftp/ssh2.js';
+import { RunningTransfers } from '../../../src/transfer/registry.js';
 import type { SftpClient } from './client.js';
 import { connect, p, q, refusal } from './client.js';
 import type { SftpHarness } from './harness.js';
-import { startHarness } from './harness.js';
+import { eventually, freePort, startHarness } from './harness.js';
 
 const sha = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -182,5 +184,47 @@ describe('SFTP file semantics', { timeout: 60_000 }, () => {
       readdirSync(h.dirs.in).filter((n) => n.endsWith('.part')),
       [],
     );
+  });
+});
+
+describe('an upload seen from another node', { timeout: 60_000 }, () => {
+  it('is visible to its account through every node, under its final name, with the bytes received', async () => {
+    const h = await startHarness();
+    const other = await freePort();
+    // A second node on the same database: its indirection binds the server's address elsewhere.
+    const config = {
+      ...h.ctx.config,
+      indirection: {
+        resolve: (a: string) => (a === h.server.address ? `127.0.0.1:${other}` : a),
+        entries: () => new Map<string, string>(),
+        file: undefined,
+      },
+    };
+    const nodeB = createSftpService(
+      { ...h.ctx, config, nodeName: 'node-b', running: new RunningTransfers() },
+      { pollMs: 200 },
+    );
+    try {
+      await nodeB.start();
+      await h.addAccount('nina', { password: 'nina-secret' });
+      await h.addRule({ name: 'inbox', isSend: false, path: 'in' });
+      const a = await connect(h.port, { username: 'nina', password: 'nina-secret' });
+      const b = await connect(other, { username: 'nina', password: 'nina-secret' });
+      const handle = await p.open(a.sftp, '/in/far.bin', 'w');
+      assert.equal((await q.stat(b.sftp, '/in/far.bin')).size, 0);
+      await p.write(a.sftp, handle, Buffer.alloc(1000, 1), 0);
+      // Progress reaches the database about once a second, on a write.
+      await new Promise((r) => setTimeout(r, 1100));
+      await p.write(a.sftp, handle, Buffer.alloc(1000, 2), 1000);
+      await eventually(async () => (await q.stat(b.sftp, '/in/far.bin')).size === 2000);
+      assert.deepEqual(await p.readdir(b.sftp, '/in'), ['far.bin']);
+      await p.close(a.sftp, handle);
+      await a.end();
+      await b.end();
+    } finally {
+      await nodeB.stop();
+      await nodeB.closeAllSessions();
+      await h.stop();
+    }
   });
 });
