@@ -166,6 +166,13 @@ export class VirtualFs {
     const r = await this.resolve(path, 'send');
     if (r.kind === 'virtual') return { kind: 'virtual' };
     const sides = [r, await this.otherSide(r)].filter((x): x is InRule => x !== undefined);
+    // An upload of the account in progress comes first, even over an older file of the send
+    // side: it is what `reput` must see.
+    const receiving = sides.find((x) => !x.rule.isSend && x.rel !== '');
+    const upload =
+      receiving && (await this.transfers.unfinishedUpload(this.peer, receiving.rule, receiving.rel));
+    if (receiving !== undefined && upload !== undefined)
+      return { r: receiving, real: await this.realPath(receiving), isDir: false, upload };
     let denied: Error | undefined;
     for (const side of sides) {
       try {
@@ -210,14 +217,9 @@ export class VirtualFs {
 
   // ---- one side of a path -----------------------------------------------------------------
 
-  /** What the account sees at `r` on that rule's side; undefined when nothing. */
+  /** What the account sees on disk at `r` on that rule's side; undefined when nothing. */
   async #see(r: InRule): Promise<Found | undefined> {
     const real = await this.realPath(r);
-    const upload =
-      r.rule.isSend || r.rel === ''
-        ? undefined
-        : await this.transfers.unfinishedUpload(this.peer, r.rule, r.rel);
-    if (upload !== undefined) return { r, real, isDir: false, upload };
     let st: Stats;
     try {
       st = await stat(real);
@@ -227,9 +229,11 @@ export class VirtualFs {
     }
     const { hidden } = await this.rules();
     if (st.isDirectory())
-      return isHidden(real, true, hidden, isolated(r.rule)) ? undefined : { r, real, isDir: true, upload };
+      return isHidden(real, true, hidden, isolated(r.rule))
+        ? undefined
+        : { r, real, isDir: true, upload: undefined };
     if (!(await this.#owns(r.rule, real))) return undefined;
-    return { r, real, isDir: false, upload };
+    return { r, real, isDir: false, upload: undefined };
   }
 
   /** Whether the account may see a file of an isolated receive folder: it delivered it. */

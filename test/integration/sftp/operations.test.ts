@@ -75,6 +75,11 @@ describe('SFTP file operations', { timeout: 60_000 }, () => {
     assert.equal((await p.readFile(c.sftp, '/both/offered.txt')).toString(), 'offered');
     // What the account sent is listed, and cannot be downloaded: the rule says why.
     await assert.rejects(p.readFile(c.sftp, '/both/sent.txt'), /received files cannot be downloaded/);
+    // An upload in progress under a name the send side also has: stat shows the upload (reput).
+    const handle = await p.open(c.sftp, '/both/offered.txt', 'w');
+    await p.write(c.sftp, handle, Buffer.from('abc'), 0);
+    assert.equal((await p.stat(c.sftp, '/both/offered.txt')).size, 3);
+    await p.close(c.sftp, handle);
   });
 
   it('creates folders, uploads into them, renames and removes inside a rule', async () => {
