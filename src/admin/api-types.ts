@@ -85,6 +85,12 @@ export interface RuleOut {
   localDir: string;
   remoteDir: string;
   tmpLocalRcvDir: string;
+  /** Every account of the rule sees every file of its receive folder (false: each its own). */
+  sharedFolder: boolean;
+  /** What partners may change in its folder; null: the direction's default. */
+  partnerChanges: string[] | null;
+  /** What partners may change, in effect. */
+  allowedChanges: string[];
   preTasks: TaskOut[];
   postTasks: TaskOut[];
   errorTasks: TaskOut[];
@@ -163,4 +169,24 @@ export interface BanOut {
   protocol: 'sftp' | 'rest';
   failures: number;
   bannedUntil: string;
+}
+
+/** One entry of the audit trail of partners' changes (`GET /api/audit`). */
+export interface AuditEntryOut {
+  id: number;
+  time: string;
+  node: string;
+  protocol: string;
+  server: string;
+  account: string;
+  remoteAddress: string;
+  rule: string;
+  isSend: boolean;
+  operation: string;
+  path: string;
+  target: string;
+  localPath: string;
+  result: 'done' | 'refused' | 'failed';
+  reason: string;
+  details: Record<string, unknown>;
 }

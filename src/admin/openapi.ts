@@ -2,7 +2,9 @@
  * The OpenAPI 3 description of the admin API, served at `GET /api/openapi.json`. A test checks
  * that every route of the router is here and nothing else, and validates the document.
  */
+import { auditResults, auditSortKeys } from '../db/stores/audit.js';
 import { transferSortKeys } from '../db/stores/transfers.js';
+import { treeChanges } from '../model/tree-changes.js';
 import { allStatuses, errorCodes, transferSteps } from '../model/transfer-state.js';
 import { permissionTargets } from '../model/permissions.js';
 import { maxLimit, defaultLimit } from './paging.js';
@@ -323,9 +325,21 @@ const ruleFields = {
   isSend: bool(),
   comment: str(),
   path: str('Empty or "/" means the rule name; may not nest in or contain another rule\'s path'),
-  localDir: str(),
+  localDir: str(
+    '`#ACCOUNT#` in it stands for the login of the partner using the rule: one folder per account',
+  ),
   remoteDir: str(),
   tmpLocalRcvDir: str(),
+  sharedFolder: bool(
+    'Every account of the rule sees and may change every file of its receive folder; false (the default for a new rule): each account only what it delivered',
+  ),
+  partnerChanges: {
+    type: 'array',
+    nullable: true,
+    items: { type: 'string', enum: [...treeChanges] },
+    description:
+      'What partners may change in the folder besides transferring; null: the default of the direction (receive: all, on their own files; send: none)',
+  },
   preTasks: arr(ref('Task')),
   postTasks: arr(ref('Task')),
   errorTasks: arr(ref('Task')),
@@ -727,6 +741,27 @@ const paths: Record<string, Obj> = {
       errs: [400, 404],
     }),
   },
+  '/api/audit': {
+    get: op({
+      tag: 'audit',
+      summary:
+        'What partners changed in their folders (remove, rename, mkdir, rmdir, setstat), done or refused; newest first by default',
+      perm: 'transfers:r',
+      query: [
+        ...paging(Object.keys(auditSortKeys)),
+        queryParam('account', { type: 'string' }, 'Account logins (repeatable).', true),
+        queryParam('server', { type: 'string' }, 'Server names (repeatable).', true),
+        queryParam('rule', { type: 'string' }, 'Rule names (repeatable).', true),
+        queryParam('operation', { type: 'string', enum: [...treeChanges] }, 'Operations (repeatable).', true),
+        queryParam('result', { type: 'string', enum: [...auditResults] }, 'Results (repeatable).', true),
+        queryParam('node', { type: 'string' }, 'Nodes (repeatable).', true),
+        queryParam('start', { type: 'string', format: 'date-time' }, 'At or after.'),
+        queryParam('stop', { type: 'string', format: 'date-time' }, 'At or before.'),
+      ],
+      ok: [200, reply('One page', listOf('audit', 'AuditEntry'))],
+      errs: [400],
+    }),
+  },
   '/api/override/addresses': {
     get: op({
       tag: 'override',
@@ -799,6 +834,7 @@ export function openApiDocument(version: string): Obj {
       'rules',
       'transfers',
       'history',
+      'audit',
       'override',
     ].map((name) => ({ name })),
     paths,
@@ -904,6 +940,7 @@ export function openApiDocument(version: string): Obj {
         Rule: object(
           {
             ...ruleFields,
+            allowedChanges: arr({ type: 'string', enum: [...treeChanges] }),
             authorized: object({
               servers: arr(str()),
               partners: arr(str()),
@@ -945,6 +982,27 @@ export function openApiDocument(version: string): Obj {
           ['name', 'state', 'alive'],
         ),
         Readiness: object({ status: str(), node: str(), reasons: arr(str()) }, ['status']),
+        AuditEntry: object(
+          {
+            id: int(),
+            time: dateTime('When'),
+            node: str('The node that served the request'),
+            protocol: str(),
+            server: str(),
+            account: str('Account login'),
+            remoteAddress: str("The partner's address"),
+            rule: str(),
+            isSend: bool('Direction of the rule'),
+            operation: { type: 'string', enum: [...treeChanges] },
+            path: str('The path as the partner named it'),
+            target: str('Rename: the new path'),
+            localPath: str('The real path, when the partner path led to one'),
+            result: { type: 'string', enum: [...auditResults] },
+            reason: str('Why it was refused or failed'),
+            details: freeObject,
+          },
+          ['id', 'time', 'account', 'rule', 'operation', 'path', 'result'],
+        ),
         Ban: object(
           {
             address: str(),

@@ -118,6 +118,7 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       maxTransferIn: num('controller.maxTransferIn'),
       maxTransferOut: num('controller.maxTransferOut'),
       uploadBufferBytes: num('controller.uploadBufferMiB') * 1024 * 1024,
+      downloadResumeTimeoutMs: num('controller.downloadResumeTimeout'),
     },
     cluster: {
       heartbeatIntervalMs: heartbeat,
@@ -142,6 +143,7 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       perSourceMaxStartups: num('security.perSourceMaxStartups'),
       maxStartups: num('security.maxStartups'),
     },
+    audit: { retentionMs: num('audit.retention') },
     indirection: input.indirection,
   };
   return deepFreeze(config);

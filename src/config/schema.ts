@@ -66,6 +66,7 @@ export const sections: readonly SectionDef[] = [
     name: 'security',
     doc: 'Defence against password guessing and connection floods, the password policy, and what needs administration:w (not in the reference).',
   },
+  { name: 'audit', doc: "The audit trail of partners' changes to their folders (not in the reference)." },
 ];
 
 const nonEmpty = (v: string): string | undefined => (v === '' ? 'must not be empty' : undefined);
@@ -338,6 +339,17 @@ export const schema = [
     env: 'UPLOAD_BUFFER',
   },
   {
+    id: 'controller.downloadResumeTimeout',
+    section: 'controller',
+    key: 'DownloadResumeTimeout',
+    type: { kind: 'duration', minMs: 1000 },
+    default: '1h',
+    doc:
+      'How long a partner download cut off before its end (SFTP server side) stays INTERRUPTED, ' +
+      'continued by a resume (reget, curl -C -); past it the record is CANCELLED.',
+    env: 'DOWNLOAD_RESUME_TIMEOUT',
+  },
+  {
     id: 'cluster.heartbeatInterval',
     section: 'cluster',
     key: 'HeartbeatInterval',
@@ -455,6 +467,15 @@ export const schema = [
     default: '100',
     doc: 'SFTP connections not logged in yet on a node, from all addresses; more are refused; 0 = no cap.',
     env: 'MAX_STARTUPS',
+  },
+  {
+    id: 'audit.retention',
+    section: 'audit',
+    key: 'Retention',
+    type: { kind: 'duration', minMs: 60_000 },
+    default: '90d',
+    doc: 'How long the audit trail (remove, rename, mkdir, rmdir, setstat by partners) is kept.',
+    env: 'AUDIT_RETENTION',
   },
 ] as const satisfies readonly KeyDef[];
 

@@ -52,6 +52,8 @@ export interface GatewayConfig {
     readonly maxTransferOut: number;
     /** Upload bytes waiting for the disk, all SFTP connections of the node together. */
     readonly uploadBufferBytes: number;
+    /** How long a cut-off partner download may be resumed before it is CANCELLED. */
+    readonly downloadResumeTimeoutMs: number;
   };
   readonly cluster: {
     readonly heartbeatIntervalMs: number;
@@ -85,6 +87,10 @@ export interface GatewayConfig {
     readonly perSourceMaxStartups: number;
     /** Unauthenticated SFTP connections on a node; 0 = no cap. */
     readonly maxStartups: number;
+  };
+  readonly audit: {
+    /** How long audit entries are kept. */
+    readonly retentionMs: number;
   };
   /** Address indirections of this node (`[Address Indirection]` of `<instance>.ini`). */
   readonly indirection: AddressIndirection;

@@ -23,6 +23,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { NodeHealth, ServiceRegistry } from '../gateway/context.js';
 import type { Logger } from '../log.js';
 import { createSftpService } from '../sftp/service.js';
+import { Housekeeping } from '../transfer/housekeeping.js';
 import { RunningTransfers } from '../transfer/registry.js';
 import { sleep } from '../util/timers.js';
 import { version } from '../version.js';
@@ -110,10 +111,12 @@ export async function startNode(
   await sftp.start();
   const actions = new ActionPoller(ctx);
   const controller = new Controller(ctx);
+  const housekeeping = new Housekeeping(ctx);
 
   membership.setState('running');
   membership.start();
   actions.start();
+  housekeeping.start();
   ctx.health.started = true;
   controller.start();
   log.info({ node: nodeName, admin: adminAddress, sftp: sftp.listeners() }, 'gateway node started');
@@ -141,6 +144,7 @@ export async function startNode(
     }
     await sftp.closeAllSessions();
     await actions.stop();
+    await housekeeping.stop();
     await membership.stop();
     await admin.close();
     await db.close();

@@ -112,35 +112,66 @@ export abstract class ServerTransfer implements RunningTransfer {
       this.#pendingStop ??= kind;
       return this.finished;
     }
+    const h = haltErrors[kind];
+    return this.stopWith(
+      kind === 'cancel' ? 'CANCELLED' : kind === 'pause' ? 'PAUSED' : 'INTERRUPTED',
+      new TransferError(h.code, `transfer ${this.id} ${h.text}`),
+      kind,
+    );
+  }
+
+  /**
+   * Stops the data phase and records the stop: INTERRUPTED or PAUSED (resumable, lease
+   * released) or CANCELLED (to history). `over`: what else the final checkpoint says.
+   */
+  protected async stopWith(
+    to: 'INTERRUPTED' | 'PAUSED' | 'CANCELLED',
+    why: TransferError,
+    reason: string,
+    over: Partial<Checkpoint> = {},
+  ): Promise<void> {
     if (this.phase !== 'data') return this.finished;
     this.phase = 'ended';
-    const h = haltErrors[kind];
-    this.#halt = new TransferError(h.code, `transfer ${this.id} ${h.text}`);
+    this.#halt = why;
     try {
       await this.releaseData();
       await this.settleFlush();
-      const cp = this.checkpointNow();
+      const cp = this.checkpointNow(over);
       const now = this.ctx.now();
       const store = this.ctx.stores.transfers;
       let ok: boolean;
-      if (kind === 'cancel') {
+      if (to === 'CANCELLED') {
         ok = await store.cancelRunning(this.id, this.ctx.nodeName, now, cp);
         if (ok) await this.onCancelled();
       } else {
-        const to = kind === 'pause' ? 'PAUSED' : 'INTERRUPTED';
         ok = await store.stopRunning(
           this.id,
           this.ctx.nodeName,
           now,
           to,
-          { code: h.code, details: h.text },
+          { code: why.code, details: why.message },
           cp,
         );
       }
-      if (ok) this.log.info({ reason: kind, progress: cp.progress }, 'transfer stopped');
-      else this.log.warn({ reason: kind }, 'transfer stopped but this node no longer owned it');
+      if (ok) this.log.info({ reason, progress: cp.progress }, 'transfer stopped');
+      else this.log.warn({ reason }, 'transfer stopped but this node no longer owned it');
     } catch (err) {
-      this.log.error({ err, reason: kind }, 'could not record the stop of the transfer');
+      this.log.error({ err, reason }, 'could not record the stop of the transfer');
+    } finally {
+      this.#end();
+    }
+  }
+
+  /**
+   * Ends the transfer without any record left: it was nothing of its own (an upload that wrote
+   * nothing into an existing file, a part of a download merged into another record).
+   */
+  protected async discardRecord(): Promise<void> {
+    this.phase = 'ended';
+    try {
+      await this.releaseData();
+      await this.settleFlush();
+      await this.ctx.stores.transfers.discard(this.id, this.ctx.nodeName);
     } finally {
       this.#end();
     }

@@ -56,6 +56,7 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       maxTransferIn: o.maxTransferIn ?? 0,
       maxTransferOut: 0,
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
+      downloadResumeTimeoutMs: 3_600_000,
     },
     cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
     security: {
@@ -70,6 +71,7 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       perSourceMaxStartups: 0,
       maxStartups: 0,
     },
+    audit: { retentionMs: 90 * 86_400_000 },
     indirection: emptyIndirection(),
   };
 }

@@ -1,9 +1,11 @@
 import type { SqlDatabase } from '../sql.js';
 import { LocalAccountStore, RemoteAccountStore } from './accounts.js';
+import { AuditStore } from './audit.js';
 import { BanStore } from './bans.js';
 import { ClientStore } from './clients.js';
 import { CredentialStore } from './credentials.js';
 import { NodeStore } from './nodes.js';
+import { PartnerFileStore } from './partner-files.js';
 import { PartnerStore } from './partners.js';
 import { RuleStore } from './rules.js';
 import { ServerStore } from './servers.js';
@@ -27,6 +29,8 @@ export interface Stores {
   readonly nodes: NodeStore;
   readonly settings: SettingStore;
   readonly bans: BanStore;
+  readonly audit: AuditStore;
+  readonly partnerFiles: PartnerFileStore;
 }
 
 export function createStores(db: SqlDatabase, owner: string): Stores {
@@ -45,5 +49,7 @@ export function createStores(db: SqlDatabase, owner: string): Stores {
     nodes: new NodeStore(db, owner),
     settings: new SettingStore(db, owner),
     bans: new BanStore(db, owner),
+    audit: new AuditStore(db, owner),
+    partnerFiles: new PartnerFileStore(db, owner),
   };
 }

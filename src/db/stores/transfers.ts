@@ -432,6 +432,61 @@ export class TransferStore {
     return r && toTransfer(r);
   }
 
+  /**
+   * The unfinished server transfers of an account through one rule (uploads being received or
+   * waiting for a resume): a listing shows them under their final names.
+   */
+  async unfinishedServerTransfers(localAccountId: number, ruleId: number): Promise<Transfer[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM transfers WHERE owner = ? AND local_account_id = ? AND rule_id = ?
+        AND status IN ('RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE') ORDER BY id`,
+      [this.owner, localAccountId, ruleId],
+    );
+    return rows.map(toTransfer);
+  }
+
+  /**
+   * Server downloads INTERRUPTED before `cutoff` and never resumed: to history as CANCELLED,
+   * with `details(row)` as the reason. Any node may run it (each row is moved once). A row
+   * interrupted by a dead node's reaping has no `stop`: its start counts.
+   */
+  async expireServerDownloads(
+    cutoff: number,
+    now: number,
+    details: (t: Transfer) => string,
+    limit = 100,
+  ): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all(
+        `SELECT t.* FROM transfers t JOIN rules r ON r.id = t.rule_id WHERE t.owner = ? AND t.status = 'INTERRUPTED'
+          AND t.local_account_id IS NOT NULL AND r.is_send = 1 AND COALESCE(t.stop, t.start) < ?
+          ORDER BY t.id LIMIT ?`,
+        [this.owner, cutoff, limit],
+      );
+      const ids: number[] = [];
+      for (const r of rows.map(toTransfer)) {
+        const res = await tx.run(
+          `UPDATE transfers SET error_details = ? WHERE id = ? AND status = 'INTERRUPTED'`,
+          [details(r).slice(0, 4000), r.id],
+        );
+        if (res.changes !== 1) continue;
+        await this.#moveToHistory(tx, r.id, 'CANCELLED', now);
+        ids.push(r.id);
+      }
+      return ids;
+    });
+  }
+
+  /**
+   * Deletes a transfer this node claimed and that turned out to be nothing of its own: an
+   * upload that wrote nothing into an existing file, or a part of a download merged into
+   * another record. Fenced.
+   */
+  async discard(id: number, node: string): Promise<boolean> {
+    const res = await this.db.run(`DELETE FROM transfers WHERE ${fence}`, [id, node, 'RUNNING']);
+    return res.changes === 1;
+  }
+
   // ---- fenced writes by the running node ----------------------------------------------
 
   /** Saves progress; false when this node no longer owns the transfer (stop it). */

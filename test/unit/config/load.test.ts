@@ -53,8 +53,10 @@ void test('a file that only chooses the embedded database gives the documented d
     maxTransferIn: 0,
     maxTransferOut: 0,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
+  assert.deepEqual(config.audit, { retentionMs: 90 * 86_400_000 });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
 });
@@ -108,6 +110,7 @@ DrainGrace = 0
     maxTransferIn: 10,
     maxTransferOut: 20,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
   assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
 });
