@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { OfflineImages } from '../support/compose.js';
@@ -341,8 +341,11 @@ export class SwarmStack {
    */
   passwordSftp(host: string, user: string, password: string, commands: string[]): Promise<SftpResult> {
     const askpass = join(this.work, 'askpass');
-    writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$SFTP_PASSWORD"\n');
-    chmodSync(askpass, 0o755);
+    // Written once: a script rewritten while a concurrent client runs it could be read empty.
+    if (!existsSync(askpass)) {
+      writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$SFTP_PASSWORD"\n');
+      chmodSync(askpass, 0o755);
+    }
     // sftp turns -b into BatchMode=yes for ssh, and ssh keeps the first value it reads: the
     // prompts (answered by askpass) need BatchMode=no before it.
     const args = [
