@@ -155,4 +155,6 @@ export interface NodeOut {
   host: string;
   adminAddress: string;
   runningTransfers: number;
+  /** The node's clock minus the database's at its last heartbeat (ms); null: not measured yet. */
+  clockOffsetMs: number | null;
 }

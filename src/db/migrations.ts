@@ -288,6 +288,12 @@ export const migrations: readonly Migration[] = [
       ){table}`,
     ],
   },
+  {
+    id: 6,
+    name: 'clock offset of each node against the database (issue #20)',
+    additive: true,
+    up: [`ALTER TABLE nodes ADD COLUMN clock_offset_ms {int}`],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.id ?? 0;

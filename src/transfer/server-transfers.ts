@@ -78,6 +78,9 @@ export class ServerTransfers {
     const release = this.#reserve();
     try {
       const { ctx } = this;
+      // The volume may have gone since the last heartbeat: never start a file where no node sees it.
+      const lost = await ctx.volume?.check();
+      if (lost !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${lost}`);
       const dirs = this.dirs(req.rule, req.peer);
       const dirMode = ctx.config.paths.directoryPermissions;
       // The final place must be inside the receive directory: refuse a bad name before any row.
@@ -133,6 +136,9 @@ export class ServerTransfers {
   #reserve(): () => void {
     const { ctx } = this;
     if (ctx.health.draining) throw new TransferError('TeShuttingDown', 'the node is shutting down');
+    // A wrong clock or a lost shared volume: let the partner come back through another node.
+    const refused = ctx.health.refusesWork;
+    if (refused !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${refused}`);
     const max = ctx.config.controller.maxTransferIn;
     if (max > 0 && ctx.running.count('server') + this.#opening >= max) {
       ctx.log.warn({ component: 'transfer', max }, 'transfer refused: too many transfers on this node');
@@ -164,8 +170,7 @@ export class ServerTransfers {
           sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
         ]);
       }
-      const now = ctx.now();
-      const claimed = await store.claimOne(t.id, ctx.nodeName, now, now + timeout);
+      const claimed = await store.claimOne(t.id, ctx.nodeName, timeout);
       if (claimed !== undefined) return claimed;
       const current = await store.get(t.id);
       if (current === undefined || !resumable.has(current.status)) return undefined;
@@ -199,7 +204,7 @@ export class ServerTransfers {
       retryIncrementFactor: 0,
       nextRetry: null,
       node: this.ctx.nodeName,
-      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
+      leaseMs: this.ctx.config.cluster.nodeTimeoutMs,
       info: {},
     });
   }

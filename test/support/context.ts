@@ -56,7 +56,13 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       maxTransferOut: 0,
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
     },
-    cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
+    cluster: {
+      heartbeatIntervalMs: 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
+      drainGraceMs: 1000,
+      clockSkewWarningMs: 1000,
+      maxClockSkewMs: 10_000,
+    },
     security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
     indirection: emptyIndirection(),
   };

@@ -48,7 +48,13 @@ void test('an empty file gives the documented defaults, resolved against the con
     maxTransferOut: 0,
     uploadBufferBytes: 64 * 1024 * 1024,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 1000,
+    nodeTimeoutMs: 5000,
+    drainGraceMs: 30_000,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
 });
@@ -103,7 +109,13 @@ DrainGrace = 0
     maxTransferOut: 20,
     uploadBufferBytes: 64 * 1024 * 1024,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 2000,
+    nodeTimeoutMs: 60_000,
+    drainGraceMs: 0,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
 });
 
 void test('relative directories resolve against GatewayHome, which resolves against the config folder', () => {
