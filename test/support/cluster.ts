@@ -3,13 +3,15 @@
  * tutorial: one gatewayd.ini declaring the public (load balancer) addresses, and one
  * `nodeN.ini` per node mapping them to the node's own ports. All nodes share one MariaDB
  * database and one GatewayHome folder.
+ *
+ * WAARP_TEST_NODE_LOGS=DIR also appends each node's output to DIR/nodeN.log (a post-mortem).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { StartedMariaDb } from './mariadb.js';
-import { startMariaDb } from './mariadb.js';
+import { startMariaDb, startPrivateMariaDb } from './mariadb.js';
 import { freePort } from './sshd.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 
@@ -17,6 +19,21 @@ const daemon = resolve('dist/src/daemon/main.js');
 
 export interface ClusterOptions {
   nodes: number;
+  /**
+   * A MariaDB server of the cluster's own (not the process's shared one), so that the test can
+   * kill it and start it again on the same data (`StartedCluster.database`).
+   */
+  privateDatabase?: boolean;
+  /**
+   * GatewayHome, when the test provides it (e.g. a small tmpfs): it is neither created nor
+   * removed by the harness. Default: a fresh temp dir.
+   */
+  home?: string;
+  /**
+   * A command the node processes are started through (e.g. `unshare -m`, so that each node has
+   * mounts of its own); it must exec the node in its own process.
+   */
+  launcher?: string[];
   /** Extra `[section] key = value` for gatewayd.ini. */
   ini?: Record<string, Record<string, string>>;
   /** Options for node itself, before the daemon's path (e.g. `--cpu-prof`). */
@@ -34,10 +51,19 @@ export interface ClusterNode {
   process(): ChildProcess | undefined;
   /** Output of the current process (stdout and stderr), for failure messages. */
   output(): string;
-  start(): Promise<void>;
+  /**
+   * Starts the process and waits until `/readyz` says ready (`waitReady: false`: until the admin
+   * API answers at all). `env`: more environment for this start (e.g. a fake clock).
+   */
+  start(options?: NodeStartOptions): Promise<void>;
   /** Sends a signal and waits for the exit; returns the exit code (or signal name). */
   kill(signal: NodeJS.Signals): Promise<number | string>;
   api(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface NodeStartOptions {
+  env?: Record<string, string>;
+  waitReady?: boolean;
 }
 
 export interface StartedCluster {
@@ -48,14 +74,20 @@ export interface StartedCluster {
   readonly publicSftp: string;
   readonly db: { address: string; name: string; user: string; password: string };
   readonly adminPassword: string;
+  /** The database server (kill and restart it with `privateDatabase`). */
+  readonly database: StartedMariaDb;
+  /** Declares one more node (`nodeN.ini`, its ports) without starting it. */
+  addNode(): Promise<ClusterNode>;
   stop(): Promise<void>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<StartedCluster> {
-  const mariadb: StartedMariaDb = await startMariaDb();
+  const mariadb: StartedMariaDb = options.privateDatabase
+    ? await startPrivateMariaDb()
+    : await startMariaDb();
   const dbName = await mariadb.createDatabase();
   const etc = await makeTempDir('cluster-etc');
-  const home = await makeTempDir('cluster-home');
+  const home = options.home ?? (await makeTempDir('cluster-home'));
   const publicAdmin = await freePort();
   const publicSftp = await freePort();
   const adminPassword = options.adminPassword ?? 'cluster-admin-password';
@@ -91,8 +123,8 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   );
   mkdirSync(home, { recursive: true });
   const nodes: ClusterNode[] = [];
-  for (let i = 1; i <= options.nodes; i++) {
-    const name = `node${i}`;
+  const addNode = async (): Promise<ClusterNode> => {
+    const name = `node${nodes.length + 1}`;
     const adminPort = await freePort();
     const sftpPort = await freePort();
     writeFileSync(
@@ -105,8 +137,15 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         '',
       ].join('\n'),
     );
-    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword, options.nodeArgs ?? []));
-  }
+    const node = makeNode(name, etc, adminPort, sftpPort, adminPassword, [
+      ...(options.launcher ?? []),
+      process.execPath,
+      ...(options.nodeArgs ?? []),
+    ]);
+    nodes.push(node);
+    return node;
+  };
+  for (let i = 1; i <= options.nodes; i++) await addNode();
   await Promise.all(nodes.map((n) => n.start()));
   let stopped: Promise<void> | undefined;
   return {
@@ -116,13 +155,15 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
     publicSftp: `127.0.0.1:${publicSftp}`,
     db: { address: mariadb.address, name: dbName, user: mariadb.user, password: mariadb.password },
     adminPassword,
+    database: mariadb,
+    addNode,
     stop: () =>
       (stopped ??= (async () => {
         await Promise.all(nodes.map((n) => (n.process() ? n.kill('SIGKILL') : Promise.resolve(0))));
         await mariadb.dropDatabase(dbName).catch(() => undefined);
         await mariadb.stop();
         await removeTempDir(etc);
-        await removeTempDir(home);
+        if (options.home === undefined) await removeTempDir(home);
       })()),
   };
 }
@@ -133,7 +174,7 @@ function makeNode(
   adminPort: number,
   sftpPort: number,
   password: string,
-  nodeArgs: string[],
+  command: string[],
 ): ClusterNode {
   let child: ChildProcess | undefined;
   let out = '';
@@ -146,16 +187,22 @@ function makeNode(
     adminUrl,
     process: () => child,
     output: () => out,
-    async start() {
+    async start(options = {}) {
       out = '';
-      const args = [...nodeArgs, daemon, 'server', '-c', join(etc, 'gatewayd.ini'), '-i', name];
-      const proc = spawn(process.execPath, args, {
-        env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password },
+      const [program, ...before] = command as [string, ...string[]];
+      const args = [...before, daemon, 'server', '-c', join(etc, 'gatewayd.ini'), '-i', name];
+      const proc = spawn(program, args, {
+        env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password, ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = proc;
-      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const keep = process.env.WAARP_TEST_NODE_LOGS;
+      const record = (d: Buffer): void => {
+        out += d.toString();
+        if (keep !== undefined && keep !== '') appendFileSync(join(keep, `${name}.log`), d);
+      };
+      proc.stdout?.on('data', record);
+      proc.stderr?.on('data', record);
       proc.once('exit', () => {
         if (child === proc) child = undefined;
       });
@@ -163,7 +210,7 @@ function makeNode(
       while (Date.now() < deadline) {
         if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
         const ready = await fetch(`${adminUrl}/readyz`).then(
-          (r) => r.status === 200,
+          (r) => r.status === 200 || options.waitReady === false,
           () => false,
         );
         if (ready) return;
