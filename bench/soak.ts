@@ -68,6 +68,8 @@ const counts: Record<'upload' | 'download' | 'push', Counts> = {
 const expected: { rule: string; file: string; kind: keyof typeof counts }[] = [];
 const events: string[] = [];
 const startedAt = Date.now();
+/** When the cluster is up and the load starts: the chaos schedule counts from here. */
+let loadStart = startedAt;
 const stamp = (): string => `${((Date.now() - startedAt) / 1000).toFixed(0).padStart(5)} s`;
 const log = (line: string): void => {
   events.push(`${stamp()} ${line}`);
@@ -98,7 +100,8 @@ async function main(): Promise<number> {
     await stores.db.close();
     log(`cluster up: 3 nodes, HAProxy SFTP :${env.haproxySftpPort}, soak of ${opts.minutes} min`);
 
-    const until = Date.now() + durationMs;
+    loadStart = Date.now();
+    const until = loadStart + durationMs;
     const workers: Promise<void>[] = [];
     for (let w = 0; w < Number(opts.uploads); w++) workers.push(uploadWorker(env, work, key.file, w, until));
     for (let w = 0; w < Number(opts.downloads); w++)
@@ -249,10 +252,10 @@ async function api<T>(env: GatewayEnv, method: string, path: string, deadline: n
 async function chaosLoop(env: GatewayEnv, until: number): Promise<void> {
   const dbKillAt = Array.from(
     { length: dbKills },
-    (_, i) => startedAt + ((i + 1) * durationMs) / (dbKills + 1),
+    (_, i) => loadStart + ((i + 1) * durationMs) / (dbKills + 1),
   );
   let nodeKills = 0;
-  for (let next = startedAt + killEveryMs; next < until; next += killEveryMs) {
+  for (let next = loadStart + killEveryMs; next < until; next += killEveryMs) {
     while (Date.now() < next) {
       const due = dbKillAt[0];
       if (due !== undefined && Date.now() >= due) {
@@ -313,7 +316,7 @@ async function verify(env: GatewayEnv): Promise<number> {
         `${summary.nodeKills} node kills (-9, one a minute), ${summary.dbKills} database kills (-9)`,
       ...(['upload', 'download', 'push'] as const).map(
         (k) =>
-          `  ${k}s: ${counts[k].done} done, ${counts[k].failed.length} failed; client attempts ${counts[k].attempts}` +
+          `  ${k}${k === 'push' ? 'es' : 's'}: ${counts[k].done} done, ${counts[k].failed.length} failed; client attempts ${counts[k].attempts}` +
           (k === 'push' ? '' : `, resumes (${k === 'upload' ? 'reput' : 'reget'}) ${counts[k].resumes}`),
       ),
       `  server side: ${occurrences(/continuing an unfinished upload/g)} uploads continued from their progress, ` +
