@@ -78,10 +78,6 @@ export class ClockWatch {
     private readonly monotonicNow: () => number = () => performance.now(),
   ) {}
 
-  get verdict(): ClockVerdict {
-    return this.#verdict;
-  }
-
   observe(r: ClockReading): void {
     const verdict = judgeClock(r, this.limits);
     const clock = `this node's clock is ${describeOffset(r.offsetMs)}`;

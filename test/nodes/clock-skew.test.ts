@@ -33,7 +33,7 @@ import {
 
 const MiB = 1 << 20;
 /** What a node logs when it reaps, or when its transfer was taken from it. */
-const reapOrLoss = /took back transfers|lost the lease|transfer lost|no longer owned/;
+const reapOrLoss = /took back transfers|lost the lease|lease lost|transfer lost|no longer owned/;
 
 const timings = [
   { HeartbeatInterval: '1s', NodeTimeout: '5s' },
