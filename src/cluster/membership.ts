@@ -83,6 +83,8 @@ export class Membership {
       (err) => {
         this.ctx.log.error({ err }, 'heartbeat failed');
       },
+      // Leases are renewed every HeartbeatInterval even when the database is slow to answer.
+      true,
     );
     this.#ticker.start(false);
   }
@@ -92,15 +94,23 @@ export class Membership {
   }
 
   /**
-   * One heartbeat, three statements: the node row, the leases of what this process runs, and
-   * the search for lapsed leases, which also reads the database's clock to measure ours (the
-   * offset recorded in the node row is the one measured by the beat before). Also the database
-   * health probe.
+   * One heartbeat, three statements: the leases of what this process runs (first, so that a slow
+   * database delays them least), the node row, and the search for lapsed leases, which also
+   * reads the database's clock to measure ours (the offset recorded in the node row is the one
+   * measured by the beat before). Also the database health probe.
    */
   async beat(): Promise<void> {
     const { ctx } = this;
     const startedAt = performance.now();
     try {
+      // The database starts the new leases after this moment, on its own clock. Renewing before
+      // the node row is checked is harmless: if a successor took the name over, the rows it
+      // claimed under that name are its own, and a renewal only extends them.
+      await ctx.stores.transfers.renewLeases(
+        ctx.nodeName,
+        ctx.config.cluster.nodeTimeoutMs,
+        ctx.running.list().map((t) => t.id),
+      );
       const mine = await ctx.stores.nodes.heartbeat(ctx.nodeName, this.incarnation, this.#state, {
         clockOffsetMs: this.#offsetMs,
         adminAddress: this.adminAddress(),
@@ -111,14 +121,7 @@ export class Membership {
         await this.#abandonTransfers();
         return;
       }
-      // The database starts the new leases after this moment, on its own clock.
-      const renewing = performance.now();
-      await ctx.stores.transfers.renewLeases(
-        ctx.nodeName,
-        ctx.config.cluster.nodeTimeoutMs,
-        ctx.running.list().map((t) => t.id),
-      );
-      this.#armFence(renewing);
+      this.#armFence(startedAt);
       const { result: lapsed, clock } = await measureClock(() => ctx.stores.transfers.lapsedLeases());
       this.#clock.observe(clock);
       this.#offsetMs = clock.offsetMs;
@@ -126,7 +129,8 @@ export class Membership {
         ctx.log.warn({ ids: lapsed.ids }, 'took back transfers of a node that stopped answering');
       ctx.metrics.lastHeartbeatAt = ctx.now();
       const tookMs = Math.round(performance.now() - startedAt);
-      if (tookMs > ctx.config.cluster.heartbeatIntervalMs)
+      // Half the lease gone in one heartbeat: the database is too slow for this NodeTimeout.
+      if (tookMs > ctx.config.cluster.nodeTimeoutMs / 2)
         ctx.log.warn({ tookMs }, 'slow heartbeat: the database answers slowly, leases come close to lapsing');
       if (!ctx.health.databaseUp) ctx.log.info('database reachable again');
       ctx.health.databaseUp = true;
