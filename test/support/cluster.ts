@@ -124,11 +124,15 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         '',
       ].join('\n'),
     );
-    const node = makeNode(name, etc, adminPort, sftpPort, adminPassword, [
-      ...(options.launcher ?? []),
-      process.execPath,
-      ...(options.nodeArgs ?? []),
-    ], name);
+    const node = makeNode(
+      name,
+      etc,
+      adminPort,
+      sftpPort,
+      adminPassword,
+      [...(options.launcher ?? []), process.execPath, ...(options.nodeArgs ?? [])],
+      name,
+    );
     nodes.push(node);
     return node;
   };
@@ -189,7 +193,15 @@ export async function startLoneNode(options: LoneNodeOptions = {}): Promise<Star
     },
     options.ini,
   );
-  const node = makeNode('gatewayd', etc, adminPort, await freePort(), adminPassword, [process.execPath], undefined);
+  const node = makeNode(
+    'gatewayd',
+    etc,
+    adminPort,
+    await freePort(),
+    adminPassword,
+    [process.execPath],
+    undefined,
+  );
   try {
     await node.start();
   } catch (err) {
