@@ -49,6 +49,9 @@ function expectOk(r: Run, what: string): void {
 }
 
 async function expectSameFile(path: string, f: LocalFile, where: string): Promise<void> {
+  // sshfs sends the CLOSE after `cp` has returned (FUSE releases a file asynchronously), and the
+  // gateway delivers an upload into its folder only at that close: give it a moment.
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(existsSync(path), `${where}: ${f.name} is missing`);
   assert.equal(statSync(path).size, f.size, `${where}: size of ${f.name}`);
   assert.equal(await sha256File(path), f.sha256, `${where}: ${f.name} differs from what was sent`);
@@ -75,6 +78,24 @@ async function expectRecords(c: Check, since: number, expected: ExpectedTransfer
 }
 
 const mine = (c: Check, what: string): string => `${c.client.name}-${what}`;
+
+/**
+ * Puts `remote` on the server through the client itself: in a receive folder a partner sees and
+ * changes only what it delivered (partner isolation, docs/security.md), not files an operator
+ * dropped there.
+ */
+async function delivered(c: Check, remote: string, content: string): Promise<void> {
+  const local = join(c.local, `deliver-${remote.replaceAll('/', '_')}`);
+  writeFileSync(local, content);
+  expectOk(await c.client.put(c.s, local, remote), `upload of ${remote}`);
+  await waitForFile(c.target.localPath(remote));
+}
+
+/** A file the client wrote appears on the server (sshfs closes it after `cp` returns). */
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(path), `${path} never appeared on the server`);
+}
 const moved =
   (direction: ExpectedTransfer['direction']) =>
   (file: string, f: LocalFile): ExpectedTransfer => ({ direction, file, size: f.size, sha256: f.sha256 });
@@ -222,7 +243,7 @@ export const operations: readonly Operation[] = [
     name: 'rename',
     async run(c) {
       const [from, to] = [`in/${mine(c, 'before.txt')}`, `in/${mine(c, 'after.txt')}`];
-      writeFileSync(c.target.localPath(from), 'rename me\n');
+      await delivered(c, from, 'rename me\n');
       const since = await mark(c);
       expectOk(await c.client.rename(c.s, from, to), 'rename');
       assert.equal(existsSync(c.target.localPath(from)), false, 'the old name is still there');
@@ -234,7 +255,7 @@ export const operations: readonly Operation[] = [
     name: 'delete',
     async run(c) {
       const path = `in/${mine(c, 'delete-me.txt')}`;
-      writeFileSync(c.target.localPath(path), 'delete me\n');
+      await delivered(c, path, 'delete me\n');
       const since = await mark(c);
       expectOk(await c.client.remove(c.s, path), 'delete');
       assert.equal(existsSync(c.target.localPath(path)), false, 'the file is still there');
