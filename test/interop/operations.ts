@@ -57,10 +57,17 @@ async function expectSameFile(path: string, f: LocalFile, where: string): Promis
   assert.equal(await sha256File(path), f.sha256, `${where}: ${f.name} differs from what was sent`);
 }
 
-function expectSameTree(dir: string, fx: Fixtures, where: string): void {
+async function expectSameTree(dir: string, fx: Fixtures, where: string): Promise<void> {
   assert.ok(existsSync(dir), `${where}: ${dir} is missing`);
-  const got = listTree(dir);
-  const missing = fx.tree.files.filter((f) => got.get(f.name)?.sha256 !== f.sha256).map((f) => f.name);
+  const differing = (got: ReturnType<typeof listTree>): string[] =>
+    fx.tree.files.filter((f) => got.get(f.name)?.sha256 !== f.sha256).map((f) => f.name);
+  let got = listTree(dir);
+  // As for one file: sshfs's last CLOSE may land after `cp -r` returned.
+  for (let i = 0; i < 100 && differing(got).length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = listTree(dir);
+  }
+  const missing = differing(got);
   assert.deepEqual(
     missing.slice(0, 5),
     [],
@@ -208,7 +215,7 @@ export const operations: readonly Operation[] = [
       const name = mine(c, 'tree');
       const since = await mark(c);
       expectOk(await c.client.putTree(c.s, c.fx.tree.path, `in/${name}`), 'tree upload');
-      expectSameTree(c.target.localPath(`in/${name}`), c.fx, 'on the server');
+      await expectSameTree(c.target.localPath(`in/${name}`), c.fx, 'on the server');
       await expectRecords(
         c,
         since,
@@ -226,7 +233,7 @@ export const operations: readonly Operation[] = [
       const since = await mark(c);
       const files = c.fx.tree.files.map((f) => f.name);
       expectOk(await c.client.getTree(c.s, 'out/tree', local, files), 'tree download');
-      expectSameTree(local, c.fx, 'downloaded');
+      await expectSameTree(local, c.fx, 'downloaded');
       await expectRecords(
         c,
         since,
