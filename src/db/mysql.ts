@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
-import { bindable, ForeignKeyViolationError, UniqueViolationError } from './sql.js';
+import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 export interface MysqlOptions {
   /** host[:port] */
@@ -70,12 +70,15 @@ export class MysqlDatabase implements SqlDatabase {
     // A connection whose rollback failed is in an unknown state: never give it back to the pool.
     let healthy = true;
     try {
+      sqlStatements.count++;
       await conn.beginTransaction();
       try {
         const result = await fn(new MysqlExecutor(conn));
+        sqlStatements.count++;
         await conn.commit();
         return result;
       } catch (err) {
+        sqlStatements.count++;
         await conn.rollback().catch(() => (healthy = false));
         throw err;
       }
@@ -94,6 +97,7 @@ export class MysqlDatabase implements SqlDatabase {
     const conn = await this.#pool.getConnection();
     let healthy = true;
     try {
+      sqlStatements.count++;
       const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
         name,
         Math.ceil(timeoutMs / 1000),
@@ -103,6 +107,7 @@ export class MysqlDatabase implements SqlDatabase {
         return await fn(new MysqlExecutor(conn));
       } finally {
         // A connection that may still hold the lock must not go back to the pool.
+        sqlStatements.count++;
         await conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => (healthy = false));
       }
     } finally {
@@ -126,6 +131,7 @@ class MysqlExecutor implements SqlExecutor {
   constructor(private readonly conn: Queryable) {}
 
   async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    sqlStatements.count++;
     try {
       const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql, bindable(params));
       return rows as T[];
@@ -140,6 +146,7 @@ class MysqlExecutor implements SqlExecutor {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    sqlStatements.count++;
     try {
       const [result] = await this.conn.query<mysql.ResultSetHeader>(sql, bindable(params));
       return { changes: result.affectedRows ?? 0, lastInsertId: Number(result.insertId ?? 0) };

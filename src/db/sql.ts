@@ -40,6 +40,13 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * Statements this process sent to its database, BEGIN and COMMIT included (what MariaDB's
+ * `Questions` counts): `waarp_db_statements_total` in `/metrics`, and the benchmark's
+ * statements per file.
+ */
+export const sqlStatements = { count: 0 };
+
 /** Coerces JS values to what both drivers bind (booleans as 0/1). */
 export function bindable(params: readonly SqlValue[]): (string | number | bigint | null | Buffer)[] {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));

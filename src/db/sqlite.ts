@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from '../util/mutex.js';
 import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
-import { bindable, ForeignKeyViolationError, UniqueViolationError } from './sql.js';
+import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 /**
  * One mutex per database file for the whole process. better-sqlite3 is synchronous: if a
@@ -73,6 +73,7 @@ export class SqliteDatabase implements SqlDatabase {
       try {
         for (;;) {
           try {
+            sqlStatements.count++;
             this.#db.exec('BEGIN EXCLUSIVE');
             break;
           } catch (err) {
@@ -99,6 +100,7 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   #inTransaction<T>(begin: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    sqlStatements.count++;
     this.#db.exec(begin);
     return this.#body(fn);
   }
@@ -108,10 +110,14 @@ export class SqliteDatabase implements SqlDatabase {
   async #body<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     try {
       const result = await fn(this.#direct);
+      sqlStatements.count++;
       this.#db.exec('COMMIT');
       return result;
     } catch (err) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.inTransaction) {
+        sqlStatements.count++;
+        this.#db.exec('ROLLBACK');
+      }
       throw err;
     }
   }
@@ -146,6 +152,7 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   #prepare(sql: string): Database.Statement {
+    sqlStatements.count++;
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
       stmt = this.db.prepare(sql);

@@ -127,7 +127,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   };
 }
 
-function makeNode(
+export function makeNode(
   name: string,
   etc: string,
   adminPort: number,
