@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from './sql.js';
 import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 export interface MysqlOptions {
@@ -50,11 +50,16 @@ export class MysqlDatabase implements SqlDatabase {
     return this.#direct.run(sql, params);
   }
 
+  /** As `run`: the server decides the durability of every commit (WriteOptions). */
+  write(sql: string, params: readonly SqlValue[], _options: WriteOptions): Promise<RunResult> {
+    return this.#direct.run(sql, params);
+  }
+
   /**
    * InnoDB may pick a transaction as a deadlock victim (e.g. several nodes registering at once
    * take gap locks on the same empty range): it is rolled back whole, so it is run again.
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, _options?: WriteOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#transactionOnce(fn);

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from '../util/mutex.js';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from './sql.js';
 import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 /**
@@ -43,7 +43,8 @@ export class SqliteDatabase implements SqlDatabase {
     retryBusySync(() => this.#db.pragma('journal_mode = WAL'), 10_000);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 10000');
-    // FULL: a transfer state written is a transfer state kept, even on power loss.
+    // FULL: a transfer state written is a transfer state kept, even on power loss; the writes
+    // that need not be (WriteOptions) switch to NORMAL for their commit.
     this.#db.pragma('synchronous = FULL');
     this.#direct = new SqliteExecutor(this.#db);
   }
@@ -60,8 +61,23 @@ export class SqliteDatabase implements SqlDatabase {
     return this.#lock.run(() => this.#direct.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#lock.run(() => this.#inTransaction('BEGIN IMMEDIATE', fn));
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    return this.#lock.run(() => this.#synchronous(options, () => this.#inTransaction('BEGIN IMMEDIATE', fn)));
+  }
+
+  write(sql: string, params: readonly SqlValue[], options: WriteOptions): Promise<RunResult> {
+    return this.#lock.run(() => this.#synchronous(options, () => this.#direct.run(sql, params)));
+  }
+
+  /** Runs `fn` (holding the lock) with the commit durability `options` ask for. */
+  async #synchronous<T>(options: WriteOptions, fn: () => Promise<T>): Promise<T> {
+    if (options.durable !== false) return fn();
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return await fn();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
   }
 
   withExclusiveLock<T>(_name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {

@@ -367,7 +367,11 @@ export abstract class ServerTransfer implements RunningTransfer {
       taskNumber: 0,
       localPath: this.state.trueFullPath,
     });
-    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final);
+    // An upload's DONE is durable before its close is answered; a download needs no durability
+    // (its record still says DONE only once every byte was sent): see WriteOptions.
+    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final, {
+      durable: !this.rule.isSend,
+    });
     if (!ok) throw new TransferLostError(this.id);
     // Counted once, by the node that completes it (a resumed file counts whole, where it ends).
     if (this.rule.isSend) this.ctx.metrics.bytesOut += final.progress;

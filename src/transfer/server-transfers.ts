@@ -372,29 +372,33 @@ export class ServerTransfers {
     remoteTransferId?: string,
   ): Promise<Transfer> {
     const now = this.ctx.now();
-    return this.ctx.stores.transfers.create({
-      ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
-      ruleId: req.rule.id,
-      clientId: null,
-      localAccountId: req.peer.account.id,
-      remoteAccountId: null,
-      srcFilename: req.rel,
-      destFilename: req.rel,
-      localPath,
-      remotePath: '',
-      filesize,
-      start: now,
-      status: 'RUNNING',
-      // With no pre-task the data comes first: the row says so from the start (no write for it).
-      step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
-      remainingTries: 0,
-      nextRetryDelay: 0,
-      retryIncrementFactor: 0,
-      nextRetry: null,
-      node: this.ctx.nodeName,
-      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
-      info,
-    });
+    return this.ctx.stores.transfers.create(
+      {
+        ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
+        ruleId: req.rule.id,
+        clientId: null,
+        localAccountId: req.peer.account.id,
+        remoteAccountId: null,
+        srcFilename: req.rel,
+        destFilename: req.rel,
+        localPath,
+        remotePath: '',
+        filesize,
+        start: now,
+        status: 'RUNNING',
+        // With no pre-task the data comes first: the row says so from the start (no write for it).
+        step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
+        remainingTries: 0,
+        nextRetryDelay: 0,
+        retryIncrementFactor: 0,
+        nextRetry: null,
+        node: this.ctx.nodeName,
+        leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
+        info,
+      },
+      // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
+      { durable: false },
+    );
   }
 
   #state(
