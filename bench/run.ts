@@ -75,6 +75,7 @@ const { values: opts } = parseArgs({
     'small-list': { type: 'string', default: '10000' },
     'small-sessions': { type: 'string', default: '16' },
     'small-session-files': { type: 'string', default: '200' },
+    'small-fsyncs': { type: 'string', default: 'yes' },
     cipher: { type: 'string', default: '' },
     'node-flags': { type: 'string', default: '' },
     only: { type: 'string', default: sections.join(',') },
@@ -87,7 +88,7 @@ if (opts.help) {
   [--session-clients 8] [--session-seconds 20] [--idle 100] [--rest-rate 200] [--rest-seconds 20]
   [--flood-connections 8] [--flood-mib 512] [--partner-mib 256] [--cipher NAME]
   [--small-files 400] [--small-kib 4] [--small-list 10000] [--small-sessions 16 (0: skip)]
-  [--small-session-files 200]
+  [--small-session-files 200] [--small-fsyncs yes|no (the strace counts)]
   [--node-flags "--initial-old-space-size=128"]
   [--only ${sections.join(',')}]`);
   process.exit(0);
@@ -688,7 +689,7 @@ async function small(o: SmallSetup): Promise<void> {
       return rows.reduce((a, r) => a + Number(r.Value), 0);
     };
     let mariadbSyncs = { up: NaN, down: NaN };
-    for (const t of targets) {
+    for (const t of opts['small-fsyncs'] === 'no' ? [] : targets) {
       const out = join(o.work, `strace-${t.name}.txt`);
       let i0 = await innodb();
       const up = await countSyncs(t.pid, out, () =>
