@@ -9,6 +9,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewTransfer } from '../db/stores/transfers.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
@@ -372,33 +373,31 @@ export class ServerTransfers {
     remoteTransferId?: string,
   ): Promise<Transfer> {
     const now = this.ctx.now();
-    return this.ctx.stores.transfers.create(
-      {
-        ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
-        ruleId: req.rule.id,
-        clientId: null,
-        localAccountId: req.peer.account.id,
-        remoteAccountId: null,
-        srcFilename: req.rel,
-        destFilename: req.rel,
-        localPath,
-        remotePath: '',
-        filesize,
-        start: now,
-        status: 'RUNNING',
-        // With no pre-task the data comes first: the row says so from the start (no write for it).
-        step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
-        remainingTries: 0,
-        nextRetryDelay: 0,
-        retryIncrementFactor: 0,
-        nextRetry: null,
-        node: this.ctx.nodeName,
-        leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
-        info,
-      },
-      // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
-      { durable: false },
-    );
+    const fields: NewTransfer = {
+      ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
+      ruleId: req.rule.id,
+      clientId: null,
+      localAccountId: req.peer.account.id,
+      remoteAccountId: null,
+      srcFilename: req.rel,
+      destFilename: req.rel,
+      localPath,
+      remotePath: '',
+      filesize,
+      start: now,
+      status: 'RUNNING',
+      // With no pre-task the data comes first: the row says so from the start (no write for it).
+      step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
+      remainingTries: 0,
+      nextRetryDelay: 0,
+      retryIncrementFactor: 0,
+      nextRetry: null,
+      node: this.ctx.nodeName,
+      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
+      info,
+    };
+    // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
+    return this.ctx.stores.transfers.create(fields, { durable: false });
   }
 
   #state(
