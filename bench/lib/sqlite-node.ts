@@ -1,7 +1,7 @@
 /**
  * One `waarp-gatewayd` process on SQLite (the embedded default), laid out like the cluster's
  * nodes (test/support/cluster.ts) and serving what every benchmarked gateway serves
- * (declare.ts), for the figures that compare the two engines.
+ * (test/support/declare.ts), for the figures that compare the two engines.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import type { ClusterNode } from '../../test/support/cluster.js';
 import { makeNode } from '../../test/support/cluster.js';
 import { freePort } from '../../test/support/sshd.js';
 import { sshBanner } from './cluster-env.js';
-import { declareBenchServer } from './declare.js';
+import { declareSftpServer } from '../../test/support/declare.js';
 import { sleep } from './measure.js';
 
 export interface SqliteNode {
@@ -66,12 +66,20 @@ export async function startSqliteNode(
     ].join('\n'),
   );
   writeFileSync(join(etc, 'sqlite1.ini'), '');
-  const node = makeNode('sqlite1', etc, adminPort, sftpPort, password, nodeFlags);
+  const node = makeNode(
+    'sqlite1',
+    etc,
+    adminPort,
+    sftpPort,
+    password,
+    [process.execPath, ...nodeFlags],
+    'sqlite1',
+  );
   await node.start();
   const stores = createStores(new SqliteDatabase(dbFile), 'sqlite-gw');
   const user = 'bench';
   try {
-    await declareBenchServer(stores, {
+    await declareSftpServer(stores, {
       name: 'sftp',
       address: `127.0.0.1:${sftpPort}`,
       login: user,

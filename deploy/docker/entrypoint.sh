@@ -1,7 +1,8 @@
 #!/bin/sh
 # Entrypoint of the waarp-gateway image. The daemon's commands get the image's configuration file:
 #   server  ->  waarp-gatewayd server -c $WAARP_GATEWAY_CONFIG [-i $WAARP_GATEWAY_NODE_ID]
-#   import -s FILE, migrate, version  ->  waarp-gatewayd COMMAND -c $WAARP_GATEWAY_CONFIG ...
+#   import -s FILE, export, restore-history, export-history, migrate, version
+#     ->  waarp-gatewayd COMMAND -c $WAARP_GATEWAY_CONFIG ...
 # Anything else runs as given (e.g. `waarp-gateway ...` or `sh`).
 # exec: the daemon is PID 1 and receives SIGTERM itself, to drain.
 set -eu
@@ -27,7 +28,7 @@ case "$1" in
     fi
     exec waarp-gatewayd server "$@"
     ;;
-  import | migrate)
+  import | migrate | export | restore-history | export-history)
     cmd=$1
     shift
     if ! has_opt -c --config "$@"; then set -- -c "$config" "$@"; fi

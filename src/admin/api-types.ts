@@ -161,6 +161,16 @@ export interface NodeOut {
   host: string;
   adminAddress: string;
   runningTransfers: number;
+  /** The node's clock minus the database's at its last heartbeat (ms); null: not measured yet. */
+  clockOffsetMs: number | null;
+}
+
+export interface BanOut {
+  address: string;
+  /** The protocol the address is banned from (failures are counted per protocol). */
+  protocol: 'sftp' | 'rest';
+  failures: number;
+  bannedUntil: string;
 }
 
 /** One entry of the audit trail of partners' changes (`GET /api/audit`). */

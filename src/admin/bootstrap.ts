@@ -1,6 +1,7 @@
 /**
  * The first user. On a database whose gateway has no user yet, creates `admin` with every
- * permission: its password comes from WAARP_GATEWAY_ADMIN_PASSWORD, or is random and written
+ * permission: its password comes from WAARP_GATEWAY_ADMIN_PASSWORD (or the file named by
+ * WAARP_GATEWAY_ADMIN_PASSWORD_FILE), or is random and written
  * once to `<GatewayHome>/admin-password` (mode 0600). There is never a fixed default.
  * Several nodes starting at once on one database create exactly one admin: the UNIQUE
  * (owner, username) constraint decides, and the losers do nothing.
@@ -8,13 +9,16 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEnvOrFile } from '../config/env-file.js';
+import { ConfigError } from '../config/errors.js';
+import { adminPasswordFileName } from '../config/gateway-files.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { UniqueViolationError } from '../db/sql.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { allPermissions } from '../model/permissions.js';
 
 export const adminPasswordEnv = 'WAARP_GATEWAY_ADMIN_PASSWORD';
-export const adminPasswordFileName = 'admin-password';
+export { adminPasswordFileName };
 
 export interface AdminBootstrap {
   /** True when this call created the user (false: users existed, or another node won). */
@@ -30,7 +34,10 @@ export async function ensureAdminUser(
   const { users } = ctx.stores;
   if ((await users.count()) > 0) return { created: false };
 
-  const fromEnv = env[adminPasswordEnv];
+  const given = readEnvOrFile(env, adminPasswordEnv);
+  if (given !== undefined && 'error' in given)
+    throw new ConfigError([{ file: 'environment', variable: given.variable, message: given.error }]);
+  const fromEnv = given?.value;
   const password = fromEnv !== undefined && fromEnv !== '' ? fromEnv : randomBytes(18).toString('base64url');
   const random = password !== fromEnv;
   const file = join(ctx.config.paths.gatewayHome, adminPasswordFileName);
@@ -56,7 +63,7 @@ export async function ensureAdminUser(
   if (!random) {
     ctx.log.info(
       { user: 'admin' },
-      `created the first user "admin" with the password from ${adminPasswordEnv}`,
+      `created the first user "admin" with the password from ${given?.variable ?? adminPasswordEnv}`,
     );
     return { created: true };
   }

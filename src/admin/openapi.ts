@@ -70,7 +70,9 @@ function op(s: OpSpec): Obj {
       : s.perm === undefined
         ? 'Any authenticated user.'
         : `Permission: \`${s.perm}\`.`;
-  const base = s.public === true ? [] : [401, 403];
+  // Every authenticated route refuses unknown query parameters (400); a body may be too large
+  // or not JSON (src/admin/request-bounds.ts).
+  const base = s.public === true ? [] : [400, 401, 403, ...(s.body === undefined ? [] : [413, 415])];
   return {
     tags: [s.tag],
     summary: s.summary,
@@ -480,7 +482,8 @@ const paths: Record<string, Obj> = {
   '/metrics': {
     get: op({
       tag: 'cluster',
-      summary: "This node's metrics, Prometheus text format",
+      summary:
+        "This node's metrics, Prometheus text format (transfers, bytes, sessions, heartbeat, clock offset)",
       perm: 'administration:r',
       ok: [200, { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }],
     }),
@@ -488,7 +491,7 @@ const paths: Record<string, Obj> = {
   '/api/bans': {
     get: op({
       tag: 'cluster',
-      summary: 'Addresses banned after too many failed logins (on every node)',
+      summary: 'Addresses banned after too many failed logins, per protocol (on every node)',
       perm: 'administration:r',
       ok: [200, reply('Bans', listOf('bans', 'Ban'))],
       errs: [400],
@@ -497,10 +500,17 @@ const paths: Record<string, Obj> = {
   '/api/bans/{address}': {
     delete: op({
       tag: 'cluster',
-      summary: 'Lift a ban (and forget the failures) on every node',
+      summary: 'Lift the bans of an address (and forget its failures) on every node',
       perm: 'administration:d',
+      query: [
+        queryParam(
+          'protocol',
+          { type: 'string', enum: ['sftp', 'rest'] },
+          'Only the ban on this protocol (default: both).',
+        ),
+      ],
       ok: [204, reply('Lifted')],
-      errs: [404],
+      errs: [400, 404],
     }),
   },
   '/api/cluster/nodes': {
@@ -510,6 +520,14 @@ const paths: Record<string, Obj> = {
       perm: 'administration:r',
       ok: [200, reply('Nodes', listOf('nodes', 'Node'))],
       errs: [400],
+    }),
+  },
+  '/api/me/password': {
+    put: op({
+      tag: 'users',
+      summary: 'Change your own password (every user may; the minimum length applies)',
+      body: object({ password: str() }, ['password'], true),
+      ok: [200, messageReply('Changed')],
     }),
   },
   ...crud('/api/users', '/api/users/{user}', {
@@ -784,6 +802,8 @@ const errorText: Record<number, string> = {
   403: 'The user lacks the permission',
   404: 'No such object',
   409: 'Name already used, or the object is still referenced',
+  413: 'The body is larger than 1 MiB',
+  415: 'A body that is not application/json (UTF-8)',
   429: 'Too many failed logins from this address: banned for a while (Retry-After)',
   501: 'This node has no instance name (override routes)',
   503: 'Not ready',
@@ -952,13 +972,20 @@ export function openApiDocument(version: string): Obj {
           {
             name: str(),
             state: { type: 'string', enum: ['starting', 'running', 'draining', 'stopped'] },
-            alive: bool('Heartbeat younger than the node timeout'),
+            alive: bool('Heartbeat younger than the node timeout, on the database clock'),
             lastHeartbeat: dateTime('Last heartbeat'),
             startedAt: dateTime('Process start'),
             version: str(),
             host: str(),
             adminAddress: str(),
             runningTransfers: int(),
+            clockOffsetMs: {
+              type: 'integer',
+              nullable: true,
+              description:
+                "The node's clock minus the database's (the cluster clock) at its last heartbeat, in ms; " +
+                'null until measured',
+            },
           },
           ['name', 'state', 'alive'],
         ),
@@ -987,11 +1014,15 @@ export function openApiDocument(version: string): Obj {
         Ban: object(
           {
             address: str(),
+            protocol: {
+              type: 'string',
+              enum: ['sftp', 'rest'],
+              description: 'The protocol it is banned from',
+            },
             failures: int('Failed logins in the current window'),
             bannedUntil: dateTime('End of the ban'),
-            lastProtocol: { type: 'string', enum: ['sftp', 'rest'] },
           },
-          ['address', 'bannedUntil'],
+          ['address', 'protocol', 'bannedUntil'],
         ),
       },
     },

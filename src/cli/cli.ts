@@ -2,13 +2,14 @@
  * `waarp-gateway`: the command-line client of the admin API, with the reference's command
  * tree. Global options come before the command (after it, `-a` is e.g. a server's address):
  *
- *   waarp-gateway -a http://admin:secret@localhost:8080 server list
+ *   waarp-gateway -a http://localhost:8080 -u admin server list      (asks for the password)
  *   WAARP_GATEWAY_ADDRESS=… waarp-gateway --format json transfer get 12
  */
 import type { ApiClient } from './client.js';
-import { createClient } from './client.js';
+import { createClient, parseAddress } from './client.js';
 import { accountCommand } from './commands/account.js';
 import { auditCommand } from './commands/audit.js';
+import { banCommand } from './commands/ban.js';
 import { clientCommand } from './commands/client.js';
 import { clusterCommand, overrideCommand, statusCommand, versionCommand } from './commands/misc.js';
 import { partnerCommand } from './commands/partner.js';
@@ -17,6 +18,7 @@ import { serverCommand } from './commands/server.js';
 import { historyCommand, transferCommand } from './commands/transfer.js';
 import { userCommand } from './commands/user.js';
 import { CliError, CliExit, usageError } from './exit-codes.js';
+import { askHidden, passwordEnv, resolveLogin } from './login.js';
 import type { Format } from './output.js';
 import { createOutput } from './output.js';
 import type { Group } from './tree.js';
@@ -27,7 +29,10 @@ export const root: Group = group({
   summary:
     'Administers a Waarp Gateway through its REST API.\n\n' +
     'global options (before the command):\n' +
-    '  -a, --address URL     http[s]://user:password@host:port (or env WAARP_GATEWAY_ADDRESS)\n' +
+    '  -a, --address URL     the admin API, http[s]://host:port (or env WAARP_GATEWAY_ADDRESS); it may\n' +
+    '                        hold USER[:PASSWORD]@ before the host, with @ : / # ? % percent-encoded\n' +
+    `  -u, --user USER       log in as USER; the password is taken from env ${passwordEnv},\n` +
+    '                        else asked on the terminal (not echoed)\n' +
     '      --insecure        do not verify the TLS certificate (or env WAARP_GATEWAY_INSECURE=1)\n' +
     '      --format FORMAT   human (default) or json\n' +
     '  -h, --help            help of any command',
@@ -44,12 +49,14 @@ export const root: Group = group({
     userCommand,
     overrideCommand,
     clusterCommand,
+    banCommand,
     versionCommand,
   ],
 });
 
 interface Globals {
   address: string | undefined;
+  user: string | undefined;
   insecure: boolean;
   format: string | undefined;
   help: boolean;
@@ -60,6 +67,7 @@ function splitGlobals(argv: readonly string[], env: NodeJS.ProcessEnv): { global
   const insecureEnv = (env.WAARP_GATEWAY_INSECURE ?? '').toLowerCase();
   const globals: Globals = {
     address: env.WAARP_GATEWAY_ADDRESS === '' ? undefined : env.WAARP_GATEWAY_ADDRESS,
+    user: undefined,
     insecure: insecureEnv === '1' || insecureEnv === 'true',
     format: undefined,
     help: false,
@@ -74,6 +82,8 @@ function splitGlobals(argv: readonly string[], env: NodeJS.ProcessEnv): { global
     const a = argv[i] ?? '';
     if (a === '-a' || a === '--address') globals.address = valueOf(a);
     else if (a.startsWith('--address=')) globals.address = a.slice('--address='.length);
+    else if (a === '-u' || a === '--user') globals.user = valueOf(a);
+    else if (a.startsWith('--user=')) globals.user = a.slice('--user='.length);
     else if (a === '--insecure' || a === '-i') globals.insecure = true;
     else if (a === '--format') globals.format = valueOf(a);
     else if (a.startsWith('--format=')) globals.format = a.slice('--format='.length);
@@ -117,11 +127,19 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = proc
       out,
       client: () => {
         if (globals.address === undefined) {
-          throw usageError(
-            'no gateway address: give -a http[s]://user:password@host:port or set WAARP_GATEWAY_ADDRESS',
-          );
+          throw usageError('no gateway address: give -a http[s]://host:port or set WAARP_GATEWAY_ADDRESS');
         }
-        client ??= createClient(globals.address, { insecure: globals.insecure });
+        if (client === undefined) {
+          const address = parseAddress(globals.address);
+          const login = (): ReturnType<typeof resolveLogin> =>
+            resolveLogin(address.base, {
+              user: globals.user,
+              address,
+              env,
+              ask: process.stdin.isTTY ? (question) => askHidden(question) : undefined,
+            });
+          client = createClient(address.base, login, { insecure: globals.insecure });
+        }
         return client;
       },
     });

@@ -1,10 +1,11 @@
 /**
- * A small HTTP client for the admin API, on fetch. Credentials come from the address
- * (`http://user:pass@host:port`) and go in an Authorization header: fetch refuses URLs that
- * carry credentials.
+ * A small HTTP client for the admin API, on fetch. The login (login.ts) is resolved at the first
+ * request, so commands that send none (`version`, `-h`) never ask for a password; it goes in an
+ * Authorization header (fetch refuses URLs that carry credentials).
  */
 import type { ErrorBody } from '../admin/api-types.js';
 import { CliError, CliExit, exitForStatus, usageError } from './exit-codes.js';
+import type { Login } from './login.js';
 
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
 
@@ -24,22 +25,40 @@ export interface ApiClient {
   ): Promise<Reply<T>>;
 }
 
-/** Parses `http[s]://user:password@host:port[/prefix]`. */
-export function parseAddress(address: string): { base: string; user: string; password: string } {
+export interface Address {
+  /** The URL without credentials (for requests and messages). */
+  base: string;
+  /** Credentials written in the URL, decoded; undefined when absent. */
+  user: string | undefined;
+  password: string | undefined;
+}
+
+const encodingHint =
+  'in an address, @ : / # ? % in a user or password must be percent-encoded (%40 %3A %2F %23 %3F %25); ' +
+  'or leave them out of the address and use -u USER with WAARP_GATEWAY_PASSWORD or the prompt';
+
+/** Parses `http[s]://[user[:password]@]host:port[/prefix]`. Never echoes the address (it may hold a password). */
+export function parseAddress(address: string): Address {
   let url: URL;
   try {
     url = new URL(address);
   } catch {
-    throw usageError(`the address "${address}" is not a URL (expected http[s]://user:password@host:port)`);
+    throw usageError(`the address is not a URL (expected http[s]://host:port); ${encodingHint}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw usageError(`the address must start with http:// or https://, got "${url.protocol}"`);
   }
-  if (url.username === '') {
-    throw usageError('the address has no credentials (expected http[s]://user:password@host:port)');
+  let user: string | undefined;
+  let password: string | undefined;
+  try {
+    user = url.username === '' ? undefined : decodeURIComponent(url.username);
+    password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  } catch {
+    throw usageError(`the address holds a malformed %-escape; ${encodingHint}`);
   }
-  const user = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  if (url.search !== '' || url.hash !== '') {
+    throw usageError(`the address has a "?" or "#" part, likely from a password; ${encodingHint}`);
+  }
   url.username = '';
   url.password = '';
   return { base: `${url.origin}${url.pathname.replace(/\/+$/, '')}`, user, password };
@@ -87,9 +106,12 @@ function skipTlsVerification(): void {
   process.emitWarning = filtered;
 }
 
-export function createClient(address: string, options: { insecure: boolean; timeoutMs?: number }): ApiClient {
-  const { base, user, password } = parseAddress(address);
-  const authorization = 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
+export function createClient(
+  base: string,
+  login: () => Promise<Login>,
+  options: { insecure: boolean; timeoutMs?: number },
+): ApiClient {
+  let authorization: Promise<string> | undefined;
   if (options.insecure) skipTlsVerification();
 
   return {
@@ -99,7 +121,13 @@ export function createClient(address: string, options: { insecure: boolean; time
       path: string,
       o: { query?: Query; body?: unknown } = {},
     ): Promise<Reply<T>> {
-      const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json' };
+      authorization ??= login().then(
+        ({ user, password }) => 'Basic ' + Buffer.from(`${user}:${password}`).toString('base64'),
+      );
+      const headers: Record<string, string> = {
+        Authorization: await authorization,
+        Accept: 'application/json',
+      };
       let body: string | undefined;
       if (o.body !== undefined) {
         body = JSON.stringify(o.body);

@@ -63,13 +63,9 @@ function optionLine(name: string, o: OptionSpec): string {
 
 export function helpText(path: string[], node: Group | Leaf): string {
   if (node.kind === 'group') {
-    const lines = [
-      `usage: ${path.join(' ')}${node.param === undefined ? '' : ` <${node.param}>`} COMMAND`,
-      '',
-      node.summary,
-      '',
-      'commands:',
-    ];
+    // `path` ends with the parameter once it was given (`account local <server> -h`).
+    const param = node.param === undefined || path.at(-1) === `<${node.param}>` ? '' : ` <${node.param}>`;
+    const lines = [`usage: ${path.join(' ')}${param} COMMAND`, '', node.summary, '', 'commands:'];
     for (const c of node.children) lines.push(`  ${c.name.padEnd(14)} ${c.summary}`);
     return lines.join('\n');
   }

@@ -14,6 +14,8 @@ export class Metrics {
   dbLatencyMs = -1;
   /** When this node last wrote its heartbeat (epoch ms). */
   lastHeartbeatAt = 0;
+  /** This node's clock minus the database's at the last heartbeat (ms); undefined: not measured. */
+  clockOffsetMs: number | undefined;
   /** Open SFTP sessions, set by the SFTP service. */
   sessions: () => number = () => 0;
 }
@@ -63,6 +65,11 @@ export function renderMetrics(m: Metrics, s: MetricsSnapshot): string {
       node,
       m.lastHeartbeatAt === 0 ? -1 : (s.now - m.lastHeartbeatAt) / 1000,
     ),
+    "# HELP waarp_clock_offset_seconds This node's clock minus the database's (the cluster clock), at the last heartbeat.",
+    '# TYPE waarp_clock_offset_seconds gauge',
+    ...(m.clockOffsetMs === undefined
+      ? []
+      : [line('waarp_clock_offset_seconds', node, m.clockOffsetMs / 1000)]),
     '# HELP waarp_db_latency_seconds Duration of the last database round trip (-1: failed).',
     '# TYPE waarp_db_latency_seconds gauge',
     line('waarp_db_latency_seconds', node, m.dbLatencyMs < 0 ? -1 : m.dbLatencyMs / 1000),

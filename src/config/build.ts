@@ -124,11 +124,26 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       heartbeatIntervalMs: heartbeat,
       nodeTimeoutMs: nodeTimeout,
       drainGraceMs: num('cluster.drainGrace'),
+      clockSkewWarningMs: num('cluster.clockSkewWarning'),
+      maxClockSkewMs: num('cluster.maxClockSkew'),
     },
     security: {
       maxLoginFailures: num('security.maxLoginFailures'),
       failureWindowMs: num('security.failureWindow'),
       banDurationMs: num('security.banDuration'),
+      minPasswordLength: num('security.minPasswordLength'),
+      allowedPrograms: Object.freeze([
+        ...((raw('security.allowedPrograms') as readonly string[] | undefined) ?? []),
+      ]),
+      allowedDirectories: Object.freeze([
+        ...((raw('security.allowedDirectories') as readonly string[] | undefined) ?? []),
+      ]),
+      exemptAddresses: Object.freeze([
+        ...((raw('security.exemptAddresses') as readonly string[] | undefined) ?? []),
+      ]),
+      loginGraceMs: num('security.loginGraceTime'),
+      perSourceMaxStartups: num('security.perSourceMaxStartups'),
+      maxStartups: num('security.maxStartups'),
     },
     audit: { retentionMs: num('audit.retention') },
     indirection: input.indirection,

@@ -1,3 +1,4 @@
+import { fileSuffix, readEnvOrFile } from './env-file.js';
 import type { ConfigProblem } from './errors.js';
 import { formatProblem } from './errors.js';
 import type { IniScan } from './ini-scanner.js';
@@ -94,19 +95,32 @@ export function settingsFromFile(scan: IniScan, report: Report): Map<KeyId, Sett
 }
 
 /**
- * Overrides settings with the `WAARP_GATEWAY_*` variables (for containers). An empty variable
- * counts as unset, as compose writes `${VAR:-}` for absent ones. Unknown variables of ours are
+ * Overrides settings with the `WAARP_GATEWAY_*` variables (for containers), or their `_FILE`
+ * forms naming a file that holds the value (secrets). An empty variable counts as unset, as
+ * compose writes `${VAR:-}` for absent ones. Unknown variables of ours are
  * warnings: a typo should not go unnoticed, but the prefix is shared with other tools.
  */
 export function applyEnv(settings: Map<KeyId, Setting>, env: NodeJS.ProcessEnv, report: Report): void {
-  const known = new Set(otherEnvVars);
+  const known = new Set(otherEnvVars.flatMap((v) => [v, v + fileSuffix]));
   for (const def of defs) {
     if (def.env === undefined) continue;
-    const variable = envPrefix + def.env;
-    known.add(variable);
-    const raw = env[variable]?.trim();
-    if (raw === undefined || raw === '') continue;
-    const parsed = parseValue(def.type, raw);
+    const name = envPrefix + def.env;
+    known.add(name);
+    known.add(name + fileSuffix);
+    const read = readEnvOrFile(env, name);
+    if (read === undefined) continue;
+    const { variable } = read;
+    if ('error' in read) {
+      report.problems.push({
+        file: 'environment',
+        variable,
+        section: def.section,
+        key: def.key,
+        message: read.error,
+      });
+      continue;
+    }
+    const parsed = parseValue(def.type, read.value.trim());
     if (!parsed.ok) {
       report.problems.push({
         file: 'environment',

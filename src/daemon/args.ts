@@ -1,4 +1,6 @@
 import { parseArgs } from 'node:util';
+import type { BackupTarget } from '../backup/reference-format.js';
+import { backupTargets } from '../backup/reference-format.js';
 import { ExitCode, FatalError } from '../errors.js';
 
 /** What `waarp-gatewayd` was asked to do. `config` undefined = search the usual places. */
@@ -16,18 +18,54 @@ export type DaemonCommand =
       readonly config: string | undefined;
       readonly instance: string | undefined;
       readonly source: string;
+      /** `-t`, repeatable; `['all']` when not given. */
+      readonly targets: BackupTarget[];
+      /** `-r`: delete the targeted objects first. */
+      readonly reset: boolean;
+      /** `--yes` (or `--force-reset-before-import`): no confirmation question. */
+      readonly yes: boolean;
+      readonly dryRun: boolean;
+      readonly skipUnsupported: boolean;
+    }
+  | {
+      readonly command: 'export';
+      readonly config: string | undefined;
+      readonly instance: string | undefined;
+      /** Undefined: standard output. */
+      readonly file: string | undefined;
+      readonly targets: BackupTarget[];
+    }
+  | {
+      readonly command: 'restore-history';
+      readonly config: string | undefined;
+      readonly instance: string | undefined;
+      readonly source: string;
+      readonly yes: boolean;
+      readonly dryRun: boolean;
+    }
+  | {
+      readonly command: 'export-history';
+      readonly config: string | undefined;
+      readonly instance: string | undefined;
+      readonly file: string | undefined;
     }
   | { readonly command: 'version' }
   /** `-h/--help`: print `text` to stdout and exit 0. */
   | { readonly command: 'help'; readonly text: string };
 
-export type CommandName = 'server' | 'migrate' | 'import' | 'version';
+export type CommandName =
+  'server' | 'migrate' | 'import' | 'export' | 'restore-history' | 'export-history' | 'version';
 
 interface OptionSpec {
   readonly type: 'string' | 'boolean';
-  readonly short: string;
+  /** Absent: long form only. */
+  readonly short?: string;
   readonly arg?: string;
   readonly doc: string;
+  /** May be given several times (values are collected in order). */
+  readonly multiple?: boolean;
+  /** The values allowed. */
+  readonly choices?: readonly string[];
 }
 
 const config: OptionSpec = {
@@ -43,6 +81,26 @@ const instance: OptionSpec = {
   doc: 'node name, mandatory in a cluster; reads <config dir>/NAME.ini (default: $WAARP_GATEWAY_NODE_ID)',
 };
 const help: OptionSpec = { type: 'boolean', short: 'h', doc: 'show this help' };
+const target: OptionSpec = {
+  type: 'string',
+  short: 't',
+  arg: 'TARGET',
+  multiple: true,
+  choices: backupTargets,
+  doc: `limit to a subset, repeatable: ${backupTargets.join(', ')} (default: all)`,
+};
+const yes: OptionSpec = { type: 'boolean', short: 'y', doc: 'do not ask for confirmation (for scripts)' };
+const dryRun: OptionSpec = {
+  type: 'boolean',
+  short: 'd',
+  doc: 'do everything, then roll back: change nothing',
+};
+const outFile: OptionSpec = {
+  type: 'string',
+  short: 'f',
+  arg: 'FILE',
+  doc: 'write to FILE (YAML if it ends in .yaml or .yml, else JSON); default: standard output',
+};
 
 const commands: Readonly<
   Record<CommandName, { readonly doc: string; readonly options: Readonly<Record<string, OptionSpec>> }>
@@ -62,13 +120,48 @@ const commands: Readonly<
   },
   migrate: { doc: 'Create or upgrade the database schema, then exit.', options: { config, help } },
   import: {
-    doc: 'Import a declarative configuration file into the database, then exit.',
+    doc: 'Import a configuration file (a Waarp Gateway export, JSON or YAML) into the database, then exit.',
     options: {
       config,
       instance,
       source: { type: 'string', short: 's', arg: 'FILE', doc: 'the file to import (required)' },
+      target,
+      'reset-before-import': {
+        type: 'boolean',
+        short: 'r',
+        doc: 'delete the targeted objects first (asks for confirmation)',
+      },
+      'force-reset-before-import': {
+        type: 'boolean',
+        doc: 'the same, without confirmation (as the reference)',
+      },
+      yes,
+      'dry-run': dryRun,
+      'skip-unsupported': {
+        type: 'boolean',
+        doc: 'import a file holding objects this gateway does not implement, without them',
+      },
       help,
     },
+  },
+  export: {
+    doc: 'Export the configuration in the format of Waarp Gateway, then exit. The file holds secrets.',
+    options: { config, instance, file: outFile, target, help },
+  },
+  'restore-history': {
+    doc: 'Replace the transfer history with a history file (JSON, the format of Waarp Gateway), then exit.',
+    options: {
+      config,
+      instance,
+      source: { type: 'string', short: 's', arg: 'FILE', doc: 'the history file (required)' },
+      yes,
+      'dry-run': dryRun,
+      help,
+    },
+  },
+  'export-history': {
+    doc: 'Export the transfer history (JSON, the format of Waarp Gateway), then exit.',
+    options: { config, instance, file: { ...outFile, doc: 'write to FILE; default: standard output' }, help },
   },
   version: { doc: 'Print the version, then exit.', options: { help } },
 };
@@ -80,7 +173,7 @@ export const usage: string = [
   'Usage: waarp-gatewayd COMMAND [OPTIONS]',
   '',
   'Commands:',
-  ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.doc}`),
+  ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(15)} ${c.doc}`),
   '',
   "Run 'waarp-gatewayd COMMAND --help' for the options of a command.",
 ].join('\n');
@@ -89,8 +182,8 @@ export const usage: string = [
 export function commandUsage(name: CommandName): string {
   const { doc, options } = commands[name];
   const lines = Object.entries(options).map(([long, o]) => {
-    const flag = `-${o.short}, --${long}${o.arg === undefined ? '' : ` ${o.arg}`}`;
-    return `  ${flag.padEnd(22)} ${o.doc}`;
+    const flag = `${o.short === undefined ? '    ' : `-${o.short}, `}--${long}${o.arg === undefined ? '' : ` ${o.arg}`}`;
+    return `  ${flag.padEnd(30)} ${o.doc}`;
   });
   return [`Usage: waarp-gatewayd ${name} [OPTIONS]`, '', doc, '', 'Options:', ...lines].join('\n');
 }
@@ -123,6 +216,16 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonCommand {
     const v = values[name];
     return typeof v === 'string' ? v : undefined;
   };
+  const flag = (name: string): boolean => values[name] === true;
+  const targets = (): BackupTarget[] => {
+    const v = values.target;
+    return Array.isArray(v) ? (v as BackupTarget[]) : ['all'];
+  };
+  const source = (what: string): string => {
+    const s = str('source');
+    if (s === undefined) throw usageError(`missing -s FILE (${what})`, first);
+    return s;
+  };
 
   switch (first) {
     case 'server': {
@@ -134,22 +237,61 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonCommand {
     case 'migrate':
       return { command: 'migrate', config: str('config') };
     case 'import': {
-      const source = str('source');
-      if (source === undefined) throw usageError('missing -s FILE (the file to import)', first);
-      return { command: 'import', config: str('config'), instance: str('instance'), source };
+      const force = flag('force-reset-before-import');
+      return {
+        command: 'import',
+        config: str('config'),
+        instance: str('instance'),
+        source: source('the file to import'),
+        targets: targets(),
+        reset: force || flag('reset-before-import'),
+        yes: force || flag('yes'),
+        dryRun: flag('dry-run'),
+        skipUnsupported: flag('skip-unsupported'),
+      };
     }
+    case 'export':
+      return {
+        command: 'export',
+        config: str('config'),
+        instance: str('instance'),
+        file: str('file'),
+        targets: targets(),
+      };
+    case 'restore-history':
+      return {
+        command: 'restore-history',
+        config: str('config'),
+        instance: str('instance'),
+        source: source('the history file'),
+        yes: flag('yes'),
+        dryRun: flag('dry-run'),
+      };
+    case 'export-history':
+      return {
+        command: 'export-history',
+        config: str('config'),
+        instance: str('instance'),
+        file: str('file'),
+      };
     case 'version':
       return { command: 'version' };
   }
 }
 
 /** Checks every token ourselves: parseArgs' strict messages are long and mention internals. */
-function parseOptions(name: CommandName, args: readonly string[]): Record<string, string | boolean> {
+function parseOptions(
+  name: CommandName,
+  args: readonly string[],
+): Record<string, string | boolean | string[]> {
   const specs = commands[name].options;
   const { tokens } = parseArgs({
     args: [...args],
     options: Object.fromEntries(
-      Object.entries(specs).map(([long, o]) => [long, { type: o.type, short: o.short }]),
+      Object.entries(specs).map(([long, o]) => [
+        long,
+        { type: o.type, ...(o.short === undefined ? {} : { short: o.short }) },
+      ]),
     ),
     strict: false,
     allowPositionals: true,
@@ -158,14 +300,15 @@ function parseOptions(name: CommandName, args: readonly string[]): Record<string
   if (tokens.some((t) => t.kind === 'option' && t.name === 'help' && specs.help !== undefined))
     return { help: true };
 
-  const values: Record<string, string | boolean> = {};
+  const values: Record<string, string | boolean | string[]> = {};
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue;
     if (token.kind === 'positional') throw usageError(`unexpected argument "${token.value}"`, name);
     const spec = specs[token.name];
     if (spec === undefined) throw usageError(`unknown option "${token.rawName}"`, name);
-    const flag = `-${spec.short}/--${token.name}`;
-    if (Object.hasOwn(values, token.name)) throw usageError(`${flag} given twice`, name);
+    const flag = `${spec.short === undefined ? '' : `-${spec.short}/`}--${token.name}`;
+    if (Object.hasOwn(values, token.name) && spec.multiple !== true)
+      throw usageError(`${flag} given twice`, name);
     if (spec.type === 'boolean') {
       if (token.value !== undefined) throw usageError(`${flag} takes no value`, name);
       values[token.name] = true;
@@ -176,7 +319,12 @@ function parseOptions(name: CommandName, args: readonly string[]): Record<string
     if (value === undefined || value === '' || (!token.inlineValue && value.startsWith('-'))) {
       throw usageError(`${flag} needs a value (${spec.arg ?? 'VALUE'})`, name);
     }
-    values[token.name] = value;
+    if (spec.choices !== undefined && !spec.choices.includes(value)) {
+      throw usageError(`${flag}: "${value}" is not one of ${spec.choices.join(', ')}`, name);
+    }
+    const previous = values[token.name];
+    values[token.name] =
+      spec.multiple === true ? [...(Array.isArray(previous) ? previous : []), value] : value;
   }
   return values;
 }

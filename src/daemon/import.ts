@@ -1,7 +1,10 @@
 /**
- * `waarp-gatewayd import -c FILE [-i NAME] -s SOURCE`: a declarative first-run import of a JSON
- * file (servers with accounts, partners with accounts, clients, rules), as the reference's
- * import file format (`locals`, `remotes`, `clients`, `rules`; see docs/deployment.md).
+ * `waarp-gatewayd import -c FILE [-i NAME] -s SOURCE [-t TARGET]… [-r [--yes]] [-d] [--skip-unsupported]`:
+ * imports a backup file of Waarp Gateway (its `waarp-gatewayd export`, JSON or YAML) or of this
+ * gateway, or a declarative first-run file in the same format (see docs/deployment.md).
+ *
+ * The file goes through backup/file-codec.ts (read), backup/from-reference.ts (the reference's
+ * fields → ours; unsupported objects out, listed), backup/validate.ts (checks); this module writes.
  *
  * Idempotent and safe to run on every node at once:
  * - create-if-missing, by name: an object that exists is left exactly as it is (an operator's
@@ -9,116 +12,151 @@
  * - the whole import runs in one transaction under the database's cluster-wide lock, so three
  *   nodes importing at once create everything exactly once, and a failed import changes nothing.
  * The file is checked completely before the database is touched; a bad file fails naming the field.
+ * `--reset-before-import` first deletes the targeted objects, in the same transaction.
  */
-import { readFileSync } from 'node:fs';
-import { checkPrivateKey, normalizePublicKey } from '../admin/keys.js';
-import { supportedProtocols } from '../admin/protocols.js';
-import { taskTypes } from '../admin/dto/rules.js';
-import { splitHostPort } from '../config/address.js';
+import { readBackupFile } from '../backup/file-codec.js';
+import { fromReference } from '../backup/from-reference.js';
+import type { BackupTarget } from '../backup/reference-format.js';
+import type { UnsupportedItem } from '../backup/unsupported.js';
+import type { AccessRef, CredentialDecl, ImportFile, PasswordDecl, RuleDecl } from '../backup/validate.js';
+import { validateImportFile } from '../backup/validate.js';
 import type { GatewayConfig } from '../config/types.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { SecretBox } from '../crypto/secret-box.js';
-import { migrate, SchemaTooNewError } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from '../db/sql.js';
-import type { ClientInput } from '../db/stores/clients.js';
+import { inLockedTransaction } from '../db/locked.js';
+import type { SqlDatabase } from '../db/sql.js';
+import { ForeignKeyViolationError } from '../db/sql.js';
 import type { Stores } from '../db/stores/index.js';
 import { createStores } from '../db/stores/index.js';
-import type { RuleInput } from '../db/stores/rules.js';
-import type { ServerInput } from '../db/stores/servers.js';
 import { ExitCode, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
-import type { AccessTarget, CredentialOwner, CredentialType, TaskSpec } from '../model/entities.js';
-import { sleep } from '../util/timers.js';
+import type { AccessTarget, CredentialOwner } from '../model/entities.js';
+import { openCommandDatabase } from './command-db.js';
 
 const lockName = 'waarp_gateway_import';
 const lockTimeoutMs = 120_000;
-const connectTimeoutMs = 60_000;
 
-// ---------------------------------------------------------------------------------------------
-// The file, once checked
+/** What `--reset-before-import` empties, by target. */
+export const resetSections = ['rules', 'servers', 'partners', 'clients', 'users'] as const;
+export type ResetSection = (typeof resetSections)[number];
 
-interface CredentialDecl {
-  readonly name: string;
-  readonly type: CredentialType;
-  /** Public keys normalized to OpenSSH form; private keys as given (encrypted when stored). */
-  readonly value: string;
+export interface ImportOptions {
+  readonly source: string;
+  readonly targets?: readonly BackupTarget[];
+  /** Delete the targeted objects first (`-r`). */
+  readonly reset?: boolean;
+  /** Do everything, then roll back (`-d`). */
+  readonly dryRun?: boolean;
+  /** Import the rest of a file that holds objects we do not implement. */
+  readonly skipUnsupported?: boolean;
+  /** Asked before a reset; a false answer aborts. Absent: no question (`--yes`). */
+  readonly confirm?: (question: string) => Promise<boolean>;
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-interface LocalAccountDecl {
-  readonly login: string;
-  readonly password: string | undefined;
-  readonly ipAddresses: string[];
-  readonly credentials: readonly CredentialDecl[];
-}
-
-interface ServerDecl {
-  readonly server: ServerInput;
-  readonly credentials: readonly CredentialDecl[];
-  readonly accounts: readonly LocalAccountDecl[];
-}
-
-interface RemoteAccountDecl {
-  readonly login: string;
-  readonly password: string | undefined;
-  readonly credentials: readonly CredentialDecl[];
-}
-
-interface PartnerDecl {
-  readonly name: string;
-  readonly protocol: string;
-  readonly address: string;
-  readonly protoConfig: Record<string, unknown>;
-  readonly credentials: readonly CredentialDecl[];
-  readonly accounts: readonly RemoteAccountDecl[];
-}
-
-/** A rule access entry of the reference's form: `local::server[::login]`, `remote::partner[::login]`. */
-interface AccessRef {
-  readonly field: string;
-  readonly side: 'local' | 'remote';
-  readonly agent: string;
-  readonly login: string | undefined;
-}
-
-interface RuleDecl {
-  readonly field: string;
-  readonly rule: RuleInput;
-  readonly access: readonly AccessRef[];
-}
-
-export interface ImportFile {
-  readonly servers: readonly ServerDecl[];
-  readonly partners: readonly PartnerDecl[];
-  readonly clients: readonly ClientInput[];
-  readonly rules: readonly RuleDecl[];
-}
-
-/** What an import did: `created` and `kept` name each object, e.g. `server "sftp"`. */
-export interface ImportReport {
+/** What the database writes did: `created` and `kept` name each object, e.g. `server "sftp"`. */
+export interface WriteReport {
   readonly created: string[];
   readonly kept: string[];
+  /** With a reset: what was deleted first, e.g. `2 servers`. */
+  readonly deleted: string[];
+}
+
+export interface ImportReport extends WriteReport {
+  readonly skipped: readonly UnsupportedItem[];
+  readonly dryRun: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Entry point
 
-export async function runImport(config: GatewayConfig, log: Logger, source: string): Promise<void> {
-  const file = readImportFile(source, process.env);
+/** Reads and checks a file: the reference's format, mapped to ours, unsupported objects listed. */
+export function readImportFile(
+  source: string,
+  env: NodeJS.ProcessEnv,
+  targets: readonly BackupTarget[] = ['all'],
+): { file: ImportFile; skipped: readonly UnsupportedItem[]; deprecated: readonly string[] } {
+  const mapped = fromReference(readBackupFile(source), source, targets);
+  const file = validateImportFile(mapped.doc, source, env, mapped.origins);
+  return { file, skipped: mapped.unsupported, deprecated: mapped.deprecated };
+}
+
+export async function runImport(
+  config: GatewayConfig,
+  log: Logger,
+  options: ImportOptions,
+): Promise<ImportReport> {
+  const { source } = options;
+  const targets = options.targets ?? ['all'];
+  const { file, skipped, deprecated } = readImportFile(source, options.env ?? process.env, targets);
+  if (skipped.length > 0 && options.skipUnsupported !== true) throw refusal(source, skipped);
+  if (deprecated.length > 0) log.warn({ source, fields: deprecated }, 'import: deprecated fields used');
+  const reset = options.reset === true ? sectionsToReset(targets) : [];
+  if (reset.length > 0 && options.confirm !== undefined) {
+    const question =
+      `The import will first DELETE all the ${reset.join(', ')} of gateway "${config.global.gatewayName}"` +
+      ' (servers and partners with their accounts and credentials, rules with their tasks).';
+    if (!(await options.confirm(question)))
+      throw new FatalError('import aborted: nothing was changed', ExitCode.usage);
+  }
   // Creates the shared AES key file now if missing (O_EXCL), before any node needs it.
   const secrets = SecretBox.fromKeyFile(config.database.aesPassphrase);
-  const db = await connect(config, log);
+  const db = await openCommandDatabase(config, log, 'import');
   try {
-    await prepare(db, config.instance ?? 'import');
-    const report = await importInto(db, config.global.gatewayName, file, secrets);
+    const dryRun = options.dryRun === true;
+    const written = await importInto(db, config.global.gatewayName, file, secrets, { reset, dryRun });
+    const report: ImportReport = { ...written, skipped, dryRun };
     log.info(
-      { source, created: report.created, kept: report.kept.length },
-      report.created.length > 0
-        ? `import done: ${report.created.length} created, ${report.kept.length} already there`
-        : `import done: nothing to do (${report.kept.length} already there)`,
+      { source, created: report.created, kept: report.kept.length, deleted: report.deleted, dryRun },
+      formatImportReport(report)[0],
     );
+    return report;
   } finally {
     await db.close();
+  }
+}
+
+/** The operator's summary, one line each (the first is the gist). */
+export function formatImportReport(report: ImportReport): string[] {
+  const { created, kept, deleted, skipped } = report;
+  const lines = [
+    (report.dryRun ? 'dry run, nothing written: ' : 'import done: ') +
+      (created.length > 0
+        ? `${created.length} ${report.dryRun ? 'to create' : 'created'}, ${kept.length} already there`
+        : `nothing to do (${kept.length} already there)`),
+  ];
+  if (deleted.length > 0) lines.push(`deleted first: ${deleted.join(', ')}`);
+  if (skipped.length > 0) {
+    lines.push(`skipped (not implemented here, --skip-unsupported): ${skipped.length}`);
+    lines.push(...skipped.map(describeSkipped));
+  }
+  return lines;
+}
+
+function describeSkipped(item: UnsupportedItem): string {
+  return `  - ${item.at}: ${item.what}: ${item.why}`;
+}
+
+function refusal(source: string, skipped: readonly UnsupportedItem[]): FatalError {
+  return new FatalError(
+    [
+      `import: ${source}: ${skipped.length} object(s) of the file are not implemented by this gateway; nothing was imported:`,
+      ...skipped.map(describeSkipped),
+      'Run again with --skip-unsupported to import everything else without them.',
+    ].join('\n'),
+    ExitCode.badConfigValue,
+  );
+}
+
+function sectionsToReset(targets: readonly BackupTarget[]): ResetSection[] {
+  if (targets.includes('all')) return [...resetSections];
+  return resetSections.filter((s) => targets.includes(s));
+}
+
+/** Thrown to roll a dry run back; carries what it would have done. */
+class DryRun extends Error {
+  constructor(readonly report: WriteReport) {
+    super('dry run');
   }
 }
 
@@ -131,82 +169,59 @@ export async function importInto(
   owner: string,
   file: ImportFile,
   secrets: SecretBox,
-): Promise<ImportReport> {
-  return db.withExclusiveLock(lockName, lockTimeoutMs, async (tx) => {
-    // SQLite's lock is already an exclusive transaction; MySQL's named lock is not one.
-    if (tx.dialect === 'mysql') await tx.run('START TRANSACTION');
-    try {
-      const report = await apply(createStores(lockedDatabase(tx), owner), file, secrets);
-      if (tx.dialect === 'mysql') await tx.run('COMMIT');
-      return report;
-    } catch (err) {
-      if (tx.dialect === 'mysql') await tx.run('ROLLBACK').catch(() => undefined);
-      throw err;
-    }
-  });
-}
-
-async function connect(config: GatewayConfig, log: Logger): Promise<SqlDatabase> {
-  // A one-shot container may start as soon as the database container does.
-  const deadline = Date.now() + connectTimeoutMs;
-  for (let attempt = 1; ; attempt++) {
-    const db = openDatabase(config);
-    try {
-      await db.ping();
-      return db;
-    } catch (err) {
-      await db.close().catch(() => undefined);
-      if (Date.now() >= deadline) {
+  options: { reset?: readonly ResetSection[]; dryRun?: boolean } = {},
+): Promise<WriteReport> {
+  try {
+    return await inLockedTransaction(db, lockName, lockTimeoutMs, async (locked) => {
+      const stores = createStores(locked, owner);
+      const deleted = await resetBeforeImport(stores, options.reset ?? []);
+      const report = { ...(await apply(stores, file, secrets)), deleted };
+      if (options.reset?.includes('users') === true && (await stores.users.countWith('users', 'w')) === 0) {
         throw new FatalError(
-          `cannot reach the ${config.database.type} database at ${config.database.address}: ${(err as Error).message}`,
-          ExitCode.databaseUnreachable,
-          { cause: err },
+          'import: --reset-before-import would leave no user allowed to manage users (permission users: w); ' +
+            'nothing was changed',
+          ExitCode.badConfigValue,
         );
       }
-      if (attempt === 1) log.warn({ err: (err as Error).message }, 'database not reachable yet, retrying');
-      await sleep(1000);
-    }
-  }
-}
-
-async function prepare(db: SqlDatabase, node: string): Promise<void> {
-  try {
-    await migrate(db, { node });
-  } catch (err) {
-    if (err instanceof SchemaTooNewError)
-      throw new FatalError(err.message, ExitCode.schemaTooNew, { cause: err });
-    throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
-      cause: err,
+      if (options.dryRun === true) throw new DryRun(report);
+      return report;
     });
+  } catch (err) {
+    if (err instanceof DryRun) return err.report;
+    throw err;
   }
 }
 
-/**
- * The stores take a database; inside the lock everything must go through the lock's executor
- * (on SQLite another path would wait on the lock we hold). Nested transactions join the outer one.
- */
-function lockedDatabase(tx: SqlExecutor): SqlDatabase {
-  return {
-    dialect: tx.dialect,
-    all: <T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> => tx.all<T>(sql, params),
-    get: <T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> =>
-      tx.get<T>(sql, params),
-    run: (sql: string, params?: readonly SqlValue[]): Promise<RunResult> => tx.run(sql, params),
-    write: (sql: string, params: readonly SqlValue[]): Promise<RunResult> => tx.run(sql, params),
-    transaction: <T>(fn: (t: SqlExecutor) => Promise<T>): Promise<T> => fn(tx),
-    withExclusiveLock: <T>(_n: string, _t: number, fn: (t: SqlExecutor) => Promise<T>): Promise<T> => fn(tx),
-    ping: async (): Promise<void> => {
-      await tx.get('SELECT 1 AS one');
-    },
-    close: (): Promise<void> => Promise.resolve(),
+/** Deletes the targeted objects (the reference's reset); returns what it deleted. */
+async function resetBeforeImport(stores: Stores, sections: readonly ResetSection[]): Promise<string[]> {
+  const deleted: string[] = [];
+  const count = (n: number, what: string): void => {
+    if (n > 0) deleted.push(`${n} ${what}${n === 1 ? '' : 's'}`);
   };
+  try {
+    // Rules first: their access lists name servers, partners and accounts.
+    if (sections.includes('rules')) count(await stores.rules.deleteAll(), 'rule');
+    if (sections.includes('servers')) count(await stores.servers.deleteAll(), 'server');
+    if (sections.includes('partners')) count(await stores.partners.deleteAll(), 'partner');
+    if (sections.includes('clients')) count(await stores.clients.deleteAll(), 'client');
+    if (sections.includes('users')) count(await stores.users.deleteAll(), 'user');
+  } catch (err) {
+    if (!(err instanceof ForeignKeyViolationError)) throw err;
+    throw new FatalError(
+      'import: --reset-before-import: unfinished transfers still use these objects ' +
+        '(waarp-gateway transfer list): let them finish or cancel them, then import again; nothing was changed',
+      ExitCode.badConfigValue,
+      { cause: err },
+    );
+  }
+  return deleted;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Applying
 
-async function apply(stores: Stores, file: ImportFile, secrets: SecretBox): Promise<ImportReport> {
-  const report: ImportReport = { created: [], kept: [] };
+async function apply(stores: Stores, file: ImportFile, secrets: SecretBox): Promise<WriteReport> {
+  const report: WriteReport = { created: [], kept: [], deleted: [] };
   const note = (created: boolean, what: string): void => {
     (created ? report.created : report.kept).push(what);
   };
@@ -227,7 +242,7 @@ async function apply(stores: Stores, file: ImportFile, secrets: SecretBox): Prom
       account ??= await stores.localAccounts.create({
         serverId: server.id,
         login: a.login,
-        passwordHash: a.password === undefined ? null : await hashPassword(a.password),
+        passwordHash: a.password === undefined ? null : await storedHash(a.password),
         ipAddresses: a.ipAddresses,
       });
       const o: CredentialOwner = { kind: 'localAccount', id: account.id };
@@ -281,7 +296,20 @@ async function apply(stores: Stores, file: ImportFile, secrets: SecretBox): Prom
     const created = await stores.rules.create(rule);
     for (const ref of decl.access) await stores.rules.authorize(created.id, await resolveAccess(stores, ref));
   }
+
+  for (const u of file.users) {
+    const existing = await stores.users.get(u.username);
+    note(existing === undefined, `user "${u.username}"`);
+    if (existing !== undefined) continue; // its password and rights are the operator's now
+    const passwordHash = await storedHash(u.password);
+    await stores.users.create({ username: u.username, passwordHash, permissions: u.permissions });
+  }
   return report;
+}
+
+/** A hash from the file is stored as it is; a password in clear is hashed. */
+function storedHash(p: PasswordDecl): Promise<string> {
+  return 'hash' in p ? Promise.resolve(p.hash) : hashPassword(p.plain);
 }
 
 /** Creates the missing credentials (by name); returns whether any was created. */
@@ -345,417 +373,4 @@ async function checkRulePath(stores: Stores, decl: RuleDecl): Promise<void> {
       );
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Reading and checking the file
-
-/** A field of the import file that is wrong: `import: demo.json: locals[0].address: …`. */
-export class ImportFileError extends FatalError {
-  constructor(
-    readonly file: string,
-    readonly field: string | undefined,
-    readonly reason: string,
-    exitCode: ExitCode = ExitCode.badConfigValue,
-  ) {
-    super(`import: ${file}: ${field === undefined ? '' : `${field}: `}${reason}`, exitCode);
-    this.name = 'ImportFileError';
-  }
-}
-
-/** Reads, parses and checks the whole file; `env` gives `{"env": NAME}` password values. */
-export function readImportFile(source: string, env: NodeJS.ProcessEnv): ImportFile {
-  let text: string;
-  try {
-    text = readFileSync(source, 'utf8');
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new ImportFileError(
-      source,
-      undefined,
-      `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}`,
-      ExitCode.badConfigFile,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new ImportFileError(
-      source,
-      undefined,
-      `not valid JSON: ${(err as Error).message}`,
-      ExitCode.badConfigFile,
-    );
-  }
-  return parseImportFile(json, source, env);
-}
-
-/** Checks parsed JSON (see readImportFile). */
-export function parseImportFile(json: unknown, source: string, env: NodeJS.ProcessEnv): ImportFile {
-  const r = new Reader(source, env);
-  const top = r.object(json, '', ['locals', 'remotes', 'clients', 'rules']);
-  const file: ImportFile = {
-    servers: r.list(top, 'locals', '', (v, at) => r.server(v, at)),
-    partners: r.list(top, 'remotes', '', (v, at) => r.partner(v, at)),
-    clients: r.list(top, 'clients', '', (v, at) => r.client(v, at)),
-    rules: r.list(top, 'rules', '', (v, at) => r.rule(v, at)),
-  };
-  r.unique(
-    file.servers.map((s) => s.server.name),
-    'locals',
-    'name',
-  );
-  r.unique(
-    file.partners.map((p) => p.name),
-    'remotes',
-    'name',
-  );
-  r.unique(
-    file.clients.map((c) => c.name),
-    'clients',
-    'name',
-  );
-  r.unique(
-    file.rules.map((d) => `${d.rule.isSend ? 'send' : 'receive'} ${d.rule.name}`),
-    'rules',
-    'name',
-  );
-  return file;
-}
-
-type Obj = Record<string, unknown>;
-
-/** Field-by-field checks; every error names the field by its JSON path. */
-class Reader {
-  constructor(
-    private readonly file: string,
-    private readonly env: NodeJS.ProcessEnv,
-  ) {}
-
-  fail(at: string, reason: string): never {
-    throw new ImportFileError(this.file, at === '' ? '(top level)' : at, reason);
-  }
-
-  object(v: unknown, at: string, allowed: readonly string[]): Obj {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(at, 'must be an object');
-    const o = v as Obj;
-    for (const key of Object.keys(o)) {
-      if (!allowed.includes(key)) {
-        this.fail(join(at, key), `unknown field (expected one of: ${allowed.join(', ')})`);
-      }
-    }
-    return o;
-  }
-
-  list<T>(o: Obj, key: string, at: string, item: (v: unknown, at: string) => T): T[] {
-    const v = o[key];
-    const here = join(at, key);
-    if (v === undefined) return [];
-    if (!Array.isArray(v)) this.fail(here, 'must be an array');
-    return (v as unknown[]).map((x, i) => item(x, `${here}[${i}]`));
-  }
-
-  string(o: Obj, key: string, at: string, options: { required?: boolean; nonEmpty?: boolean } = {}): string {
-    const v = o[key];
-    const here = join(at, key);
-    if (v === undefined) {
-      if (options.required === true) this.fail(here, 'is required');
-      return '';
-    }
-    if (typeof v !== 'string') this.fail(here, 'must be a string');
-    if ((options.required === true || options.nonEmpty === true) && v.trim() === '') {
-      this.fail(here, 'must not be empty');
-    }
-    return v;
-  }
-
-  boolean(o: Obj, key: string, at: string, fallback: boolean): boolean {
-    const v = o[key];
-    if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') this.fail(join(at, key), 'must be true or false');
-    return v;
-  }
-
-  number(
-    o: Obj,
-    key: string,
-    at: string,
-    fallback: number,
-    range: { min: number; max: number; int: boolean },
-  ): number {
-    const v = o[key];
-    if (v === undefined) return fallback;
-    const n =
-      typeof v === 'number' && Number.isFinite(v) && (!range.int || Number.isInteger(v)) ? v : Number.NaN;
-    if (!(n >= range.min && n <= range.max)) {
-      this.fail(
-        join(at, key),
-        `must be ${range.int ? 'an integer' : 'a number'} from ${range.min} to ${range.max}`,
-      );
-    }
-    return n;
-  }
-
-  jsonObject(o: Obj, key: string, at: string): Record<string, unknown> {
-    const v = o[key];
-    if (v === undefined) return {};
-    if (typeof v !== 'object' || v === null || Array.isArray(v))
-      this.fail(join(at, key), 'must be an object');
-    return v as Record<string, unknown>;
-  }
-
-  name(o: Obj, key: string, at: string): string {
-    const v = this.string(o, key, at, { required: true }).trim();
-    if (v.length > 255) this.fail(join(at, key), 'must be at most 255 characters');
-    return v;
-  }
-
-  protocol(o: Obj, at: string): string {
-    const v = this.string(o, 'protocol', at, { required: true });
-    if (!(supportedProtocols as readonly string[]).includes(v)) {
-      this.fail(
-        join(at, 'protocol'),
-        `"${v}" is not supported (supported: ${supportedProtocols.join(', ')})`,
-      );
-    }
-    return v;
-  }
-
-  address(o: Obj, key: string, at: string, required: boolean): string {
-    const v = this.string(o, key, at, { required }).trim();
-    if (v === '') return v;
-    const a = splitHostPort(v);
-    if (a === undefined || a.port === undefined) this.fail(join(at, key), `"${v}" is not host:port`);
-    return v;
-  }
-
-  /** A secret: a string, or `{"env": "NAME", "default": "..."}` read from the environment. */
-  secret(o: Obj, key: string, at: string): string | undefined {
-    const v = o[key];
-    const here = join(at, key);
-    if (v === undefined) return undefined;
-    if (typeof v === 'string') {
-      if (v === '') this.fail(here, 'must not be empty (leave the field out for no password)');
-      return v;
-    }
-    const ref = this.object(v, here, ['env', 'default']);
-    const name = this.string(ref, 'env', here, { required: true });
-    const fallback =
-      ref.default === undefined ? undefined : this.string(ref, 'default', here, { nonEmpty: true });
-    const value = this.env[name];
-    if (value !== undefined && value !== '') return value;
-    if (fallback !== undefined) return fallback;
-    return this.fail(here, `the environment variable ${name} is not set and there is no "default"`);
-  }
-
-  unique(names: readonly string[], at: string, key: string): void {
-    const seen = new Set<string>();
-    names.forEach((n, i) => {
-      if (seen.has(n)) this.fail(`${at}[${i}].${key}`, `"${n}" is declared twice`);
-      seen.add(n);
-    });
-  }
-
-  credential(v: unknown, at: string, allowed: readonly CredentialType[]): CredentialDecl {
-    const o = this.object(v, at, ['name', 'type', 'value']);
-    const type = this.string(o, 'type', at, { required: true });
-    if (!(allowed as readonly string[]).includes(type)) {
-      this.fail(join(at, 'type'), `"${type}" is not allowed here (allowed: ${allowed.join(', ')})`);
-    }
-    const name = o.name === undefined ? type : this.name(o, 'name', at);
-    const raw = this.string(o, 'value', at, { required: true });
-    if (type === 'ssh_public_key') {
-      const res = normalizePublicKey(raw);
-      if ('error' in res) this.fail(join(at, 'value'), res.error);
-      return { name, type, value: res.key };
-    }
-    const res = checkPrivateKey(raw);
-    if ('error' in res) this.fail(join(at, 'value'), res.error);
-    return { name, type: type as CredentialType, value: raw };
-  }
-
-  credentials(o: Obj, at: string, allowed: readonly CredentialType[]): CredentialDecl[] {
-    const list = this.list(o, 'credentials', at, (v, here) => this.credential(v, here, allowed));
-    this.unique(
-      list.map((c) => c.name),
-      join(at, 'credentials'),
-      'name',
-    );
-    return list;
-  }
-
-  server(v: unknown, at: string): ServerDecl {
-    const o = this.object(v, at, [
-      'name',
-      'protocol',
-      'address',
-      'disabled',
-      'rootDir',
-      'receiveDir',
-      'sendDir',
-      'tmpReceiveDir',
-      'configuration',
-      'credentials',
-      'accounts',
-    ]);
-    const rootDir = this.string(o, 'rootDir', at);
-    // As the reference's LocalAgent.makePaths: under a root, empty folders get their defaults.
-    const dir = (key: string, fallback: string): string =>
-      this.string(o, key, at) || (rootDir ? fallback : '');
-    const server: ServerInput = {
-      name: this.name(o, 'name', at),
-      protocol: this.protocol(o, at),
-      address: this.address(o, 'address', at, true),
-      enabled: !this.boolean(o, 'disabled', at, false),
-      rootDir,
-      receiveDir: dir('receiveDir', 'in'),
-      sendDir: dir('sendDir', 'out'),
-      tmpReceiveDir: dir('tmpReceiveDir', 'tmp'),
-      protoConfig: this.jsonObject(o, 'configuration', at),
-    };
-    const accounts = this.list(o, 'accounts', at, (x, here) => this.localAccount(x, here));
-    this.unique(
-      accounts.map((a) => a.login),
-      join(at, 'accounts'),
-      'login',
-    );
-    return { server, credentials: this.credentials(o, at, ['ssh_private_key']), accounts };
-  }
-
-  localAccount(v: unknown, at: string): LocalAccountDecl {
-    const o = this.object(v, at, ['login', 'password', 'ipAddresses', 'credentials']);
-    const ips = this.list(o, 'ipAddresses', at, (x, here) => {
-      if (typeof x !== 'string' || x.trim() === '') this.fail(here, 'must be an IP address');
-      return x.trim();
-    });
-    const account: LocalAccountDecl = {
-      login: this.name(o, 'login', at),
-      password: this.secret(o, 'password', at),
-      ipAddresses: ips,
-      credentials: this.credentials(o, at, ['ssh_public_key']),
-    };
-    if (account.password === undefined && account.credentials.length === 0) {
-      this.fail(at, 'has neither "password" nor an ssh_public_key in "credentials": nobody could log in');
-    }
-    return account;
-  }
-
-  partner(v: unknown, at: string): PartnerDecl {
-    const o = this.object(v, at, ['name', 'protocol', 'address', 'configuration', 'credentials', 'accounts']);
-    const accounts = this.list(o, 'accounts', at, (x, here) => this.remoteAccount(x, here));
-    this.unique(
-      accounts.map((a) => a.login),
-      join(at, 'accounts'),
-      'login',
-    );
-    return {
-      name: this.name(o, 'name', at),
-      protocol: this.protocol(o, at),
-      address: this.address(o, 'address', at, true),
-      protoConfig: this.jsonObject(o, 'configuration', at),
-      credentials: this.credentials(o, at, ['ssh_public_key']),
-      accounts,
-    };
-  }
-
-  remoteAccount(v: unknown, at: string): RemoteAccountDecl {
-    const o = this.object(v, at, ['login', 'password', 'credentials']);
-    const account = {
-      login: this.name(o, 'login', at),
-      password: this.secret(o, 'password', at),
-      credentials: this.credentials(o, at, ['ssh_private_key']),
-    };
-    if (account.credentials.some((c) => c.name === 'password') && account.password !== undefined) {
-      this.fail(join(at, 'credentials'), 'a credential named "password" clashes with "password"');
-    }
-    return account;
-  }
-
-  client(v: unknown, at: string): ClientInput {
-    const o = this.object(v, at, [
-      'name',
-      'protocol',
-      'localAddress',
-      'disabled',
-      'nbOfAttempts',
-      'firstRetryDelay',
-      'retryIncrementFactor',
-      'configuration',
-    ]);
-    return {
-      name: this.name(o, 'name', at),
-      protocol: this.protocol(o, at),
-      localAddress: this.address(o, 'localAddress', at, false),
-      enabled: !this.boolean(o, 'disabled', at, false),
-      nbOfAttempts: this.number(o, 'nbOfAttempts', at, 0, { min: 0, max: 1000, int: true }),
-      firstRetryDelay: this.number(o, 'firstRetryDelay', at, 0, { min: 0, max: 86_400 * 30, int: true }),
-      retryIncrementFactor: this.number(o, 'retryIncrementFactor', at, 1, { min: 0, max: 1000, int: false }),
-      protoConfig: this.jsonObject(o, 'configuration', at),
-    };
-  }
-
-  task(v: unknown, at: string): TaskSpec {
-    const o = this.object(v, at, ['type', 'args']);
-    const type = this.string(o, 'type', at, { required: true }).toUpperCase();
-    if (!(taskTypes as readonly string[]).includes(type)) {
-      this.fail(join(at, 'type'), `unknown task type "${type}" (known: ${taskTypes.join(', ')})`);
-    }
-    const args: Record<string, string> = {};
-    for (const [k, x] of Object.entries(this.jsonObject(o, 'args', at))) {
-      if (x === null) this.fail(join(join(at, 'args'), k), 'must not be null');
-      // As the reference: task arguments are strings; other JSON values keep their JSON text.
-      args[k] = typeof x === 'string' ? x : JSON.stringify(x);
-    }
-    return { type, args };
-  }
-
-  rule(v: unknown, at: string): RuleDecl {
-    const o = this.object(v, at, [
-      'name',
-      'isSend',
-      'comment',
-      'path',
-      'localDir',
-      'remoteDir',
-      'tmpLocalRcvDir',
-      'auth',
-      'pre',
-      'post',
-      'error',
-    ]);
-    if (o.isSend === undefined)
-      this.fail(join(at, 'isSend'), 'is required (true: send rule, false: receive rule)');
-    const name = this.name(o, 'name', at);
-    // The reference: an empty or "/" path is the rule's name; leading and trailing "/" go.
-    const path = this.string(o, 'path', at).trim().replace(/^\/+/, '').replace(/\/+$/, '') || name;
-    const rule: RuleInput = {
-      name,
-      isSend: this.boolean(o, 'isSend', at, false),
-      comment: this.string(o, 'comment', at),
-      path,
-      localDir: this.string(o, 'localDir', at),
-      remoteDir: this.string(o, 'remoteDir', at),
-      tmpLocalRcvDir: this.string(o, 'tmpLocalRcvDir', at),
-      preTasks: this.list(o, 'pre', at, (x, here) => this.task(x, here)),
-      postTasks: this.list(o, 'post', at, (x, here) => this.task(x, here)),
-      errorTasks: this.list(o, 'error', at, (x, here) => this.task(x, here)),
-    };
-    const access = this.list(o, 'auth', at, (x, here): AccessRef => {
-      const parts = typeof x === 'string' ? x.split('::') : [];
-      const [side, agent, login, ...rest] = parts;
-      if ((side !== 'local' && side !== 'remote') || !agent || login === '' || rest.length > 0) {
-        this.fail(
-          here,
-          'must be "local::SERVER", "local::SERVER::LOGIN", "remote::PARTNER" or "remote::PARTNER::LOGIN"',
-        );
-      }
-      return { field: here, side, agent, login };
-    });
-    return { field: at, rule, access };
-  }
-}
-
-function join(at: string, key: string): string {
-  return at === '' ? key : `${at}.${key}`;
 }

@@ -3,6 +3,7 @@
  * `waarp-gatewayd`: the gateway daemon. Parses the command line, loads the configuration
  * and runs the command; every failure ends with a message on stderr and a distinct exit code.
  */
+import { createInterface } from 'node:readline';
 import { loadConfig } from '../config/load.js';
 import { findConfigFile, configFileCandidates } from '../config/find.js';
 import { writeDefaultConfig } from '../config/defaults-file.js';
@@ -32,9 +33,12 @@ function locateConfig(file: string | undefined): string {
 function load(
   file: string | undefined,
   instance: string | undefined,
+  /** Set when stdout carries the command's output (an export): logs go elsewhere. */
+  logTo?: 'stderr',
 ): { config: GatewayConfig; log: Logger } {
   const { config, warnings } = loadConfig({ file: locateConfig(file), instance });
-  const log = createLogger({ level: config.log.level, logTo: config.log.logTo, name: config.instance });
+  const to = logTo !== undefined && config.log.logTo === 'stdout' ? logTo : config.log.logTo;
+  const log = createLogger({ level: config.log.level, logTo: to, name: config.instance });
   for (const w of warnings) log.warn(w);
   return { config, log };
 }
@@ -99,10 +103,65 @@ async function main(argv: string[]): Promise<void> {
     case 'migrate':
       return runMigrate(cmd.config);
     case 'import': {
-      const { runImport } = await import('./import.js');
+      const { formatImportReport, runImport } = await import('./import.js');
       const { config, log } = load(cmd.config, cmd.instance);
-      return runImport(config, log, cmd.source);
+      const report = await runImport(config, log, {
+        source: cmd.source,
+        targets: cmd.targets,
+        reset: cmd.reset,
+        dryRun: cmd.dryRun,
+        skipUnsupported: cmd.skipUnsupported,
+        ...(cmd.yes ? {} : { confirm }),
+      });
+      for (const line of formatImportReport(report)) process.stderr.write(line + '\n');
+      return;
     }
+    case 'export': {
+      const { runExport } = await import('./backup-commands.js');
+      const { config, log } = load(cmd.config, cmd.instance, 'stderr');
+      await runExport(config, log, { file: cmd.file, stdout: process.stdout, targets: cmd.targets });
+      process.stderr.write(
+        `export done${cmd.file === undefined ? '' : `: ${cmd.file}`} (secrets in clear: keep it safe)\n`,
+      );
+      return;
+    }
+    case 'export-history': {
+      const { runExportHistory } = await import('./backup-commands.js');
+      const { config, log } = load(cmd.config, cmd.instance, 'stderr');
+      const count = await runExportHistory(config, log, { file: cmd.file, stdout: process.stdout });
+      process.stderr.write(`history export done: ${count} entries\n`);
+      return;
+    }
+    case 'restore-history': {
+      const { runRestoreHistory } = await import('./backup-commands.js');
+      const { config, log } = load(cmd.config, cmd.instance);
+      const r = await runRestoreHistory(config, log, {
+        source: cmd.source,
+        dryRun: cmd.dryRun,
+        ...(cmd.yes ? {} : { confirm }),
+      });
+      process.stderr.write(
+        `${r.dryRun ? 'dry run, nothing written: would restore' : 'history restored:'} ${r.restored} entries (${r.replaced} replaced)\n`,
+      );
+      return;
+    }
+  }
+}
+
+/** Asks on the terminal; anything but YES (a closed or empty stdin too) is a no. */
+async function confirm(question: string): Promise<boolean> {
+  process.stderr.write(
+    `${question}\nThis cannot be undone. Type YES (in capitals) to proceed, or --yes in scripts: `,
+  );
+  const rl = createInterface({ input: process.stdin });
+  try {
+    const answer = await new Promise<string>((resolve) => {
+      rl.once('line', resolve);
+      rl.once('close', () => resolve(''));
+    });
+    return answer.trim() === 'YES';
+  } finally {
+    rl.close();
   }
 }
 

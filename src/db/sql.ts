@@ -66,6 +66,20 @@ export function bindable(params: readonly SqlValue[]): (string | number | bigint
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 }
 
+/**
+ * The database's clock in epoch milliseconds, as an SQL expression: the one clock that decides
+ * leases, heartbeats and liveness in a cluster, whatever the clocks of the nodes say
+ * (docs/cluster-runtime.md). MySQL/MariaDB count UTC_TIMESTAMP(6) from the epoch, which involves
+ * no time zone (`UNIX_TIMESTAMP(NOW(6))` goes through the session's zone and is ambiguous in the
+ * hour a DST change repeats). SQLite is one machine: its clock is the local one. Both evaluate it
+ * once per statement.
+ */
+export function clusterNowSql(dialect: Dialect): string {
+  return dialect === 'mysql'
+    ? "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)"
+    : "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)";
+}
+
 /** `(?, ?, ?)` for an IN list of n values; n must be > 0. */
 export function placeholders(n: number): string {
   return `(${new Array<string>(n).fill('?').join(', ')})`;

@@ -9,7 +9,8 @@ import { readClusterLayout } from './layout.js';
 import type { RenderOptions } from './render.js';
 import { renderHaproxyConfig } from './render.js';
 
-export interface GenerateOptions extends LayoutOptions, Pick<RenderOptions, 'target' | 'sendProxy'> {
+export interface GenerateOptions
+  extends LayoutOptions, Pick<RenderOptions, 'target' | 'sendProxy' | 'tasks'> {
   /** Where the result goes; the header names the inputs relative to it (stable across checkouts). */
   readonly outputFile?: string | undefined;
   /** The command that regenerates the file, for the header. */
@@ -27,6 +28,7 @@ export function generateHaproxyConfig(options: GenerateOptions): Generated {
   const rel = (file: string): string => relative(base, file).split('\\').join('/') || '.';
   const text = renderHaproxyConfig(layout, {
     target: options.target,
+    tasks: options.tasks,
     sendProxy: options.sendProxy,
     sources: [rel(layout.configFile), ...layout.nodeFiles.map(rel)],
     regenerate: options.regenerate ?? defaultCommand(options),
@@ -39,7 +41,8 @@ function defaultCommand(o: GenerateOptions): string {
     'node dist/src/haproxy/main.js',
     `-c ${o.configFile}`,
     o.outputFile === undefined ? '' : `-o ${o.outputFile}`,
-    o.target === 'docker' ? '--target docker' : '',
+    o.target === 'host' ? '' : `--target ${o.target}`,
+    o.tasks === undefined ? '' : `--tasks ${o.tasks.dns} --slots ${o.tasks.slots}`,
     o.sendProxy ? '--send-proxy' : '',
     o.nodes === undefined ? '' : `--nodes ${o.nodes.join(',')}`,
     ...(o.skip ?? []).map((s) => `--skip ${s}`),
@@ -55,13 +58,15 @@ export interface Preset {
   readonly configFile: string;
   readonly outputFile: string;
   readonly target: RenderOptions['target'];
+  readonly tasks?: RenderOptions['tasks'];
   readonly sendProxy: boolean;
 }
 
 /**
- * send-proxy-v2 is off in both until the nodes accept PROXY v2 from [admin] TrustedProxies: a
- * node that does not would take the header for a broken SSH identification and drop every
- * session. Turn `sendProxy` on here (then regenerate) once they do; see docs/cluster.md.
+ * The compose bundle sends PROXY v2 to its nodes (they trust HAProxy's fixed address and its
+ * SFTP server expects the header, see compose.yaml and deploy/compose/demo.json). The seed's
+ * one-machine layout does not: there HAProxy's address is 127.0.0.1, which every local process
+ * has too. See docs/cluster.md.
  */
 export const presets: readonly Preset[] = [
   {
@@ -69,6 +74,16 @@ export const presets: readonly Preset[] = [
     configFile: 'deploy/compose/gatewayd.ini',
     outputFile: 'haproxy/haproxy.cfg',
     target: 'docker',
+    sendProxy: true,
+  },
+  {
+    // One replicated service: its tasks are found through swarm's DNS (tasks.gateway resolves
+    // to every task of the stack's service "gateway"), up to 9 at once.
+    name: 'swarm stack',
+    configFile: 'deploy/swarm/gatewayd.ini',
+    outputFile: 'deploy/swarm/haproxy.cfg',
+    target: 'swarm',
+    tasks: { dns: 'tasks.gateway', slots: 9 },
     sendProxy: false,
   },
   {
@@ -86,6 +101,7 @@ export function generatePreset(root: string, preset: Preset): Generated {
     configFile: resolve(root, preset.configFile),
     outputFile: resolve(root, preset.outputFile),
     target: preset.target,
+    tasks: preset.tasks,
     sendProxy: preset.sendProxy,
     regenerate: 'npm run haproxy:generate',
   });

@@ -23,7 +23,10 @@ Options:
   -o, --output FILE     where to write (default: standard output)
       --nodes A,B,C     node names (default: every NAME.ini beside the configuration)
       --skip HOST:PORT  an indirected address that is not ours (an outbound partner); repeatable
-      --target T        host (default: nodes at the addresses written) or docker (compose services)
+      --target T        host (default: nodes at the addresses written), docker (compose services)
+                        or swarm (the tasks of one service; needs --tasks)
+      --tasks NAME      swarm: the DNS name of every task (tasks.<service>)
+      --slots N         swarm: servers per backend, the most tasks at once (default: 9)
       --send-proxy      send PROXY v2 to the SFTP nodes (only if they accept it)
       --check           write nothing; exit 1 if the output file differs
   -h, --help            show this help`;
@@ -42,6 +45,8 @@ function jobs(argv: string[]): { jobs: Job[]; check: boolean } | undefined {
       nodes: { type: 'string' },
       skip: { type: 'string', multiple: true },
       target: { type: 'string' },
+      tasks: { type: 'string' },
+      slots: { type: 'string' },
       'send-proxy': { type: 'boolean' },
       check: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -52,7 +57,9 @@ function jobs(argv: string[]): { jobs: Job[]; check: boolean } | undefined {
   if (values.help === true) return undefined;
   const check = values.check === true;
   if (values.config === undefined) {
-    const extra = ['output', 'nodes', 'skip', 'target', 'send-proxy'].filter((k) => k in values);
+    const extra = ['output', 'nodes', 'skip', 'target', 'tasks', 'slots', 'send-proxy'].filter(
+      (k) => k in values,
+    );
     if (extra.length > 0) throw new UsageError(`--${extra[0]} needs -c FILE`);
     const root = fileURLToPath(new URL('../../../', import.meta.url));
     return {
@@ -61,7 +68,15 @@ function jobs(argv: string[]): { jobs: Job[]; check: boolean } | undefined {
     };
   }
   const target = values.target ?? 'host';
-  if (target !== 'host' && target !== 'docker') throw new UsageError(`--target must be host or docker`);
+  if (target !== 'host' && target !== 'docker' && target !== 'swarm')
+    throw new UsageError(`--target must be host, docker or swarm`);
+  if (
+    (target === 'swarm') !== (values.tasks !== undefined) ||
+    (values.slots !== undefined && target !== 'swarm')
+  )
+    throw new UsageError('--tasks and --slots go with --target swarm');
+  const slots = Number(values.slots ?? '9');
+  if (!Number.isInteger(slots) || slots < 1 || slots > 100) throw new UsageError('--slots must be 1..100');
   if (check && values.output === undefined) throw new UsageError('--check needs -o FILE');
   const generated = generateHaproxyConfig({
     configFile: values.config,
@@ -69,6 +84,7 @@ function jobs(argv: string[]): { jobs: Job[]; check: boolean } | undefined {
     nodes: values.nodes?.split(',').map((s) => s.trim()),
     skip: values.skip,
     target,
+    tasks: values.tasks === undefined ? undefined : { dns: values.tasks, slots },
     sendProxy: values['send-proxy'] === true,
   });
   return { check, jobs: [{ output: values.output, generated }] };

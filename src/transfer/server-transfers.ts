@@ -138,6 +138,9 @@ export class ServerTransfers {
     const release = this.#reserve();
     try {
       const { ctx } = this;
+      // The volume may have gone since the last heartbeat: never start a file where no node sees it.
+      const lost = await ctx.volume?.check();
+      if (lost !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${lost}`);
       const dirs = this.dirs(req.rule, req.peer);
       const dirMode = ctx.config.paths.directoryPermissions;
       // The final place must be inside the receive directory: refuse a bad name before any row.
@@ -269,8 +272,7 @@ export class ServerTransfers {
     if (siblings.length === 0) return undefined;
     const sent = new ContiguousRange();
     for (const s of siblings) {
-      const now = ctx.now();
-      const claimed = await store.claimOne(s.id, ctx.nodeName, now, now + ctx.config.cluster.nodeTimeoutMs);
+      const claimed = await store.claimOne(s.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
       if (claimed === undefined) continue;
       sent.addAll(sentOf(claimed));
       await store.discard(s.id, ctx.nodeName);
@@ -305,10 +307,9 @@ export class ServerTransfers {
     const store = ctx.stores.transfers;
     const t = await store.findUnfinishedServerTransfer(src.peer.account.id, src.rule.id, src.rel);
     if (t === undefined || !sameIdentity(identityOf(t), src.identity)) return undefined;
-    const now = ctx.now();
-    const lapsed = t.status === 'RUNNING' && (t.leaseExpiresAt ?? 0) < now;
-    if (t.status !== 'INTERRUPTED' && !lapsed) return undefined;
-    return store.claimOne(t.id, ctx.nodeName, now, now + ctx.config.cluster.nodeTimeoutMs);
+    // A RUNNING record is taken only if its lease has lapsed by the database's clock (claimOne).
+    if (t.status !== 'INTERRUPTED' && t.status !== 'RUNNING') return undefined;
+    return store.claimOne(t.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
   }
 
   #createDownload(src: DownloadSource): Promise<Transfer> {
@@ -319,6 +320,9 @@ export class ServerTransfers {
   #reserve(): () => void {
     const { ctx } = this;
     if (ctx.health.draining) throw new TransferError('TeShuttingDown', 'the node is shutting down');
+    // A wrong clock or a lost shared volume: let the partner come back through another node.
+    const refused = ctx.health.refusesWork;
+    if (refused !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${refused}`);
     const max = ctx.config.controller.maxTransferIn;
     if (max > 0 && ctx.running.count('server') + this.#opening >= max) {
       ctx.log.warn({ component: 'transfer', max }, 'transfer refused: too many transfers on this node');
@@ -350,8 +354,7 @@ export class ServerTransfers {
           sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
         ]);
       }
-      const now = ctx.now();
-      const claimed = await store.claimOne(t.id, ctx.nodeName, now, now + timeout);
+      const claimed = await store.claimOne(t.id, ctx.nodeName, timeout);
       if (claimed !== undefined) return claimed;
       const current = await store.get(t.id);
       if (current === undefined || !resumable.has(current.status)) return undefined;
@@ -393,8 +396,9 @@ export class ServerTransfers {
       retryIncrementFactor: 0,
       nextRetry: null,
       node: this.ctx.nodeName,
-      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
-      info,
+      leaseMs: this.ctx.config.cluster.nodeTimeoutMs,
+      // The partner's address (behind a load balancer: the one it relayed), for the record.
+      info: { ...info, clientAddress: req.peer.remoteAddress },
     };
     // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
     return this.ctx.stores.transfers.create(fields, { durable: false });

@@ -17,16 +17,20 @@ import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { Wait } from 'testcontainers';
 import type { NodeOut, TransferOut } from '../../src/admin/api-types.js';
-import type { OfflineImages } from '../support/compose.js';
+import type { HaproxyServer, OfflineImages } from '../support/compose.js';
 import {
   ComposeProject,
   docker,
   eventually,
+  haproxyServers,
+  freeNetworkPrefix,
   prepareOfflineImages,
   repoRoot,
   requireDocker,
   upCompose,
 } from '../support/compose.js';
+import type { ApiResult } from '../support/gateway-api.js';
+import { GatewayApi, safeJson } from '../support/gateway-api.js';
 import type { SshKey } from '../support/openssh.js';
 import { generateKey } from '../support/openssh.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
@@ -49,17 +53,6 @@ export const pushOutDir = 'push-out';
 /** The bundle's receive rule: a put to /demo/x lands in GatewayHome/demo/x. */
 export const receiveRule = 'demo-receive';
 
-export interface ApiResult<T> {
-  status: number;
-  body: T;
-  /** Duration of the last attempt. */
-  ms: number;
-  /** Attempts made (1 = no retry). */
-  attempts: number;
-  /** Why earlier attempts failed. */
-  failures: string[];
-}
-
 export interface ContainerState {
   running: boolean;
   paused: boolean;
@@ -69,17 +62,6 @@ export interface ContainerState {
   startedAt: string;
   /** Networks the container is attached to, with their aliases. */
   networks: Record<string, string[]>;
-}
-
-export interface HaproxyServer {
-  backend: string;
-  server: string;
-  /** UP, DOWN, NOLB, MAINT, DRAIN, "UP 1/2"… */
-  status: string;
-  /** Sessions since start. */
-  total: number;
-  current: number;
-  lastCheck: string;
 }
 
 export class ClusterEnv {
@@ -109,6 +91,7 @@ export class ClusterEnv {
       images.envFile,
       env,
     );
+    this.rest = new GatewayApi(() => this.#restPort, adminPassword);
   }
 
   get sftpPort(): number {
@@ -152,6 +135,8 @@ export class ClusterEnv {
       WAARP_TEST_HOME: home,
       WAARP_TEST_PARTNER_DATA: partnerData,
       WAARP_TEST_PARTNER_KEYS: partnerKeys,
+      // The network's fixed subnet (HAProxy's trusted address is in it): one no other network uses.
+      WAARP_NETWORK_PREFIX: await freeNetworkPrefix(),
     };
     const c = new ClusterEnv(
       work,
@@ -219,86 +204,40 @@ export class ClusterEnv {
     return join(this.partnerData, path.slice(partnerRoot.length));
   }
 
-  // ---- REST, through HAProxy (127.0.0.1:<published 8080>) ------------------------------
+  // ---- REST, through HAProxy (127.0.0.1:<published 8080>): test/support/gateway-api.ts ----
 
-  /**
-   * A request through HAProxy. `retries` more attempts are made after a network error, a
-   * timeout or a 502/503/504 (what a client retry covers); other statuses are returned.
-   */
-  async api<T = unknown>(
+  readonly rest: GatewayApi;
+
+  api<T = unknown>(
     path: string,
     init: { method?: string; body?: unknown } = {},
     opts: { retries?: number; timeoutMs?: number } = {},
   ): Promise<ApiResult<T>> {
-    const failures: string[] = [];
-    const retries = opts.retries ?? 1;
-    for (let attempt = 1; ; attempt++) {
-      const start = Date.now();
-      try {
-        const res = await fetch(`http://127.0.0.1:${this.restPort}${path}`, {
-          method: init.method ?? 'GET',
-          headers: {
-            authorization: 'Basic ' + Buffer.from(`admin:${this.adminPassword}`).toString('base64'),
-            'content-type': 'application/json',
-          },
-          body: init.body === undefined ? undefined : JSON.stringify(init.body),
-          signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
-        });
-        const text = await res.text();
-        const ms = Date.now() - start;
-        if ([502, 503, 504].includes(res.status) && attempt <= retries) {
-          failures.push(`${res.status} after ${ms} ms`);
-          continue;
-        }
-        const body = (text === '' ? undefined : safeJson(text)) as T;
-        return { status: res.status, body, ms, attempts: attempt, failures };
-      } catch (err) {
-        const ms = Date.now() - start;
-        const reason = `${(err as Error).name}: ${(err as Error).message} after ${ms} ms`;
-        if (attempt > retries) throw new Error(`${init.method ?? 'GET'} ${path}: ${reason}`, { cause: err });
-        failures.push(reason);
-      }
-    }
+    return this.rest.api(path, init, opts);
   }
 
-  /**
-   * GET through HAProxy (one retry); anything but 200 throws a plain Error, which polling loops
-   * retry (a 503 while a node fails over is not a verdict).
-   */
-  async get<T>(path: string): Promise<T> {
-    const res = await this.api<T>(path);
-    if (res.status !== 200) throw new Error(`GET ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+  get<T>(path: string): Promise<T> {
+    return this.rest.get(path);
   }
 
-  /** A write through HAProxy (no retry: it may not be idempotent), asserting `expect`. */
-  async send<T>(method: string, path: string, body: unknown, expect: number): Promise<T> {
-    const res = await this.api<T>(path, { method, body }, { retries: 0 });
-    assert.equal(res.status, expect, `${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
+  send<T>(method: string, path: string, body: unknown, expect: number): Promise<T> {
+    return this.rest.send(method, path, body, expect);
   }
 
-  async transfer(id: number): Promise<TransferOut> {
-    return this.get<TransferOut>(`/api/transfers/${id}`);
+  transfer(id: number): Promise<TransferOut> {
+    return this.rest.transfer(id);
   }
 
-  /** Live and finished transfers (the API lists both), oldest first. */
-  async transfers(query = ''): Promise<TransferOut[]> {
-    const body = await this.get<{ transfers: TransferOut[] }>(
-      `/api/transfers?limit=1000&sort=id%2B${query === '' ? '' : '&' + query}`,
-    );
-    return body.transfers;
+  transfers(query = ''): Promise<TransferOut[]> {
+    return this.rest.transfers(query);
   }
 
-  async history(query = ''): Promise<TransferOut[]> {
-    const body = await this.get<{ history: TransferOut[] }>(
-      `/api/history?limit=1000&sort=id%2B${query === '' ? '' : '&' + query}`,
-    );
-    return body.history;
+  history(query = ''): Promise<TransferOut[]> {
+    return this.rest.history(query);
   }
 
-  async clusterNodes(): Promise<NodeOut[]> {
-    return (await this.get<{ nodes: NodeOut[] }>('/api/cluster/nodes')).nodes;
+  clusterNodes(): Promise<NodeOut[]> {
+    return this.rest.clusterNodes();
   }
 
   // ---- one node's own answer (fetch inside its container) -------------------------------
@@ -433,13 +372,18 @@ export class ClusterEnv {
     await docker(['network', 'disconnect', this.network, this.container(service)]);
   }
 
-  /** Puts it back, under the same DNS names (HAProxy and the nodes find it by service name). */
+  /**
+   * Puts it back, under the same DNS names (HAProxy and the nodes find it by service name), and
+   * HAProxy at its fixed address (the one the nodes trust).
+   */
   async connect(service: Service): Promise<void> {
     const aliases = (this.#aliases.get(service) ?? [service]).filter((a) => !/^[0-9a-f]{12}$/.test(a));
     if (!aliases.includes(service)) aliases.push(service);
+    const fixed = service === 'haproxy' ? ['--ip', `${this.compose.env.WAARP_NETWORK_PREFIX}.2`] : [];
     await docker([
       'network',
       'connect',
+      ...fixed,
       ...aliases.flatMap((a) => ['--alias', a]),
       this.network,
       this.container(service),
@@ -450,28 +394,7 @@ export class ClusterEnv {
 
   /** HAProxy's view of its servers (`show stat` on its runtime socket). */
   async haproxyServers(): Promise<HaproxyServer[]> {
-    const { stdout } = await docker([
-      'exec',
-      this.container('haproxy'),
-      'sh',
-      '-c',
-      "echo 'show stat' | socat - /var/lib/haproxy/admin.sock",
-    ]);
-    const lines = stdout.split('\n').filter((l) => l.trim() !== '');
-    const header = lines[0]!.replace(/^# /, '').split(',');
-    const col = (name: string): number => header.indexOf(name);
-    return lines
-      .slice(1)
-      .map((l) => l.split(','))
-      .filter((f) => f[col('pxname')]!.startsWith('be_') && !['BACKEND', 'FRONTEND'].includes(f[1]!))
-      .map((f) => ({
-        backend: f[col('pxname')]!,
-        server: f[col('svname')]!,
-        status: f[col('status')]!,
-        total: Number(f[col('stot')]),
-        current: Number(f[col('scur')]),
-        lastCheck: f[col('check_status')]!,
-      }));
+    return haproxyServers(this.container('haproxy'));
   }
 
   /** Session counts per node on the SFTP or REST backend. */
@@ -670,12 +593,4 @@ export interface ReadyzWatch {
   stop(): Promise<ReadyzSample[]>;
   /** Settles when the watcher ends (the container stopped). */
   readonly exited: Promise<void>;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Metrics } from '../../src/cluster/metrics.js';
+import { protectGatewayFiles } from '../../src/config/gateway-files.js';
 import { emptyIndirection } from '../../src/config/indirection.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
@@ -57,8 +58,25 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
       downloadResumeTimeoutMs: 3_600_000,
     },
-    cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
-    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
+    cluster: {
+      heartbeatIntervalMs: 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
+      drainGraceMs: 1000,
+      clockSkewWarningMs: 1000,
+      maxClockSkewMs: 10_000,
+    },
+    security: {
+      maxLoginFailures: 0,
+      failureWindowMs: 300_000,
+      banDurationMs: 900_000,
+      minPasswordLength: 12,
+      allowedPrograms: [],
+      allowedDirectories: [],
+      exemptAddresses: [],
+      loginGraceMs: 120_000,
+      perSourceMaxStartups: 0,
+      maxStartups: 0,
+    },
     audit: { retentionMs: 90 * 86_400_000 },
     indirection: emptyIndirection(),
   };
@@ -70,6 +88,8 @@ export function testContext(
   nodeName: string,
   version = 'test',
 ): GatewayContext {
+  // As a node does when it starts (src/daemon/node.ts).
+  protectGatewayFiles(config);
   return {
     config,
     stores: createStores(db, config.global.gatewayName),

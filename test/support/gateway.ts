@@ -3,12 +3,12 @@
  * temporary GatewayHome with the admin API on 127.0.0.1:0. The database is SQLite unless
  * `db` (or WAARP_TEST_DB) says mysql, in which case a fresh MariaDB database is used.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import type { RunningNode } from '../../src/daemon/node.js';
 import { startNode } from '../../src/daemon/node.js';
 import { silentLogger } from '../../src/log.js';
+import { writeIni } from './ini.js';
 import { startMariaDb } from './mariadb.js';
 import { testDbKind } from './test-db.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
@@ -55,21 +55,8 @@ export async function startGateway(options: GatewayOptions = {}): Promise<Starte
     database: { ...database, AESPassphrase: join(home, 'passphrase.aes') },
     cluster: { HeartbeatInterval: '200ms', NodeTimeout: '2s', DrainGrace: '2s' },
   };
-  for (const [name, keys] of Object.entries(options.ini ?? {}))
-    sections[name] = { ...sections[name], ...keys };
   const configFile = join(dir, 'gatewayd.ini');
-  writeFileSync(
-    configFile,
-    Object.entries(sections)
-      .map(
-        ([name, keys]) =>
-          `[${name}]\n` +
-          Object.entries(keys)
-            .map(([k, v]) => `${k} = ${v}`)
-            .join('\n'),
-      )
-      .join('\n\n') + '\n',
-  );
+  writeIni(configFile, sections, options.ini);
   const password = options.adminPassword ?? 'admin-test-password';
   const env = { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password };
   const { config } = loadConfig({ file: configFile, instance: options.instance, env });

@@ -6,9 +6,16 @@ set -euo pipefail
 log() { printf '%s [Entrypoint]: %s\n' "$(date -u +%FT%TZ)" "$*"; }
 die() { log "error: $*" >&2; exit 1; }
 
-# MARIADB_X, else MYSQL_X, else the default.
+# MARIADB_X, else MYSQL_X, else the default; MARIADB_X_FILE or MYSQL_X_FILE name a file holding
+# the value (Docker secrets), as in the official image.
 var() {
-  local m="MARIADB_$1" y="MYSQL_$1"
+  local m="MARIADB_$1" y="MYSQL_$1" mf="MARIADB_$1_FILE" yf="MYSQL_$1_FILE"
+  local file="${!mf:-${!yf:-}}"
+  if [ -n "$file" ]; then
+    [ -r "$file" ] || die "$mf/$yf: cannot read $file"
+    cat "$file"
+    return
+  fi
   printf '%s' "${!m:-${!y:-${2:-}}}"
 }
 

@@ -80,6 +80,11 @@ export class ClientStore {
     );
   }
 
+  /** Every client of this gateway (import --reset-before-import). */
+  async deleteAll(): Promise<number> {
+    return (await this.db.run('DELETE FROM clients WHERE owner = ?', [this.owner])).changes;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM clients WHERE id = ? AND owner = ?', [id, this.owner]);
   }

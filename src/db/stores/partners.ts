@@ -64,6 +64,11 @@ export class PartnerStore {
     );
   }
 
+  /** Every partner of this gateway, with their accounts and credentials (import --reset-before-import). */
+  async deleteAll(): Promise<number> {
+    return (await this.db.run('DELETE FROM remote_agents WHERE owner = ?', [this.owner])).changes;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM remote_agents WHERE id = ? AND owner = ?', [id, this.owner]);
   }

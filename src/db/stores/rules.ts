@@ -98,6 +98,11 @@ export class RuleStore {
     });
   }
 
+  /** Every rule, with its tasks and access list (import --reset-before-import). */
+  async deleteAll(): Promise<number> {
+    return (await this.db.run('DELETE FROM rules')).changes;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM rules WHERE id = ?', [id]);
   }

@@ -107,6 +107,11 @@ export class ServerStore {
     ]);
   }
 
+  /** Every server of this gateway, with their accounts and credentials (import --reset-before-import). */
+  async deleteAll(): Promise<number> {
+    return (await this.db.run('DELETE FROM local_agents WHERE owner = ?', [this.owner])).changes;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM local_agents WHERE id = ? AND owner = ?', [id, this.owner]);
   }

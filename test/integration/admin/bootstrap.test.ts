@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ensureAdminUser } from '../../../src/admin/bootstrap.js';
@@ -37,6 +37,21 @@ describe('first admin user', () => {
     assert.equal(admin.permissions, allPermissions);
     assert.ok(await verifyPassword('from-env', admin.passwordHash));
     assert.equal(existsSync(join(home, 'admin-password')), false);
+  });
+
+  it('reads the password from WAARP_GATEWAY_ADMIN_PASSWORD_FILE (a mounted secret)', async () => {
+    const ctx = context('gw-env-file');
+    const secret = join(home, 'secret-admin-password');
+    writeFileSync(secret, 'from-file\n', { mode: 0o600 });
+    const res = await ensureAdminUser(ctx, { WAARP_GATEWAY_ADMIN_PASSWORD_FILE: secret });
+    assert.deepEqual(res, { created: true });
+    assert.ok(await verifyPassword('from-file', (await ctx.stores.users.get('admin'))!.passwordHash));
+    await assert.rejects(
+      ensureAdminUser(context('gw-env-file-missing'), {
+        WAARP_GATEWAY_ADMIN_PASSWORD_FILE: `${secret}.nope`,
+      }),
+      /WAARP_GATEWAY_ADMIN_PASSWORD_FILE: cannot read .*nope: no such file/,
+    );
   });
 
   it('does nothing once the gateway has a user', async () => {

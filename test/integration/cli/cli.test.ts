@@ -54,6 +54,21 @@ describe('waarp-gateway CLI', () => {
       assert.match(r.stdout, /--way send\|receive/);
     });
 
+    it('shows a group parameter once in the usage, with or without its value (account local <server>)', async () => {
+      for (const args of [
+        ['account', 'local', '-h'],
+        ['account', 'local', 'sftp', '-h'],
+        ['-h', 'account', 'local', 'sftp'],
+      ]) {
+        const r = await runCli(args);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /^usage: waarp-gateway account local <server> COMMAND$/m, args.join(' '));
+      }
+      const missing = await runCli(['account', 'remote', 'acme']);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /^usage: waarp-gateway account remote <partner> COMMAND$/m);
+    });
+
     it('exits 2 when no address is given', async () => {
       const r = await runCli(['server', 'list']);
       assert.equal(r.code, 2);
@@ -62,7 +77,9 @@ describe('waarp-gateway CLI', () => {
 
     it('exits 8 with a clear message when the connection is refused', async () => {
       const port = await closedPort();
-      const r = await runCli(['-a', `http://admin:x@127.0.0.1:${port}`, 'server', 'list']);
+      const r = await runCli(['server', 'list'], {
+        WAARP_GATEWAY_ADDRESS: `http://admin:x@127.0.0.1:${port}`,
+      });
       assert.equal(r.code, 8);
       assert.match(r.stderr, /connection refused/);
     });
@@ -70,14 +87,18 @@ describe('waarp-gateway CLI', () => {
 
   describe('errors from the server', () => {
     it('exits 6 on 401', async () => {
-      const r = await runCli(['-a', withCredentials(h.url, 'admin', 'wrong'), 'server', 'list']);
+      const r = await runCli(['server', 'list'], {
+        WAARP_GATEWAY_ADDRESS: withCredentials(h.url, 'admin', 'wrong'),
+      });
       assert.equal(r.code, 6);
       assert.match(r.stderr, /401.*invalid username or password/);
     });
 
     it('exits 7 on 403, showing the missing permission', async () => {
       await h.addUser('reader', { servers: 'r--' });
-      const r = await runCli(['-a', withCredentials(h.url, 'reader', 'reader-password'), 'user', 'list']);
+      const r = await runCli(['user', 'list'], {
+        WAARP_GATEWAY_ADDRESS: withCredentials(h.url, 'reader', 'reader-password'),
+      });
       assert.equal(r.code, 7);
       assert.match(r.stderr, /permission on "users"/);
     });
@@ -187,7 +208,7 @@ describe('waarp-gateway CLI', () => {
         '-l',
         'bob',
         '-p',
-        'pw',
+        'bob-password-1',
         '-i',
         '10.0.0.1',
         '-i',
@@ -386,7 +407,7 @@ describe('waarp-gateway CLI', () => {
 
     it('user add/get/update/delete with rights', async () => {
       assert.equal(
-        (await cli('user', 'add', '-u', 'ops', '-p', 'ops-pw', '-r', 'T=rw-,S=r--,rules=r')).code,
+        (await cli('user', 'add', '-u', 'ops', '-p', 'ops-password', '-r', 'T=rw-,S=r--,rules=r')).code,
         0,
       );
       const u = json<{ perms: Record<string, string> }>(await cli('--format', 'json', 'user', 'get', 'ops'));
@@ -401,8 +422,16 @@ describe('waarp-gateway CLI', () => {
       assert.equal((await cli('user', 'update', 'ops', '-r', 'T-w,U+r')).code, 0);
       const v = json<{ perms: Record<string, string> }>(await cli('--format', 'json', 'user', 'get', 'ops'));
       assert.deepEqual([v.perms.transfers, v.perms.users], ['r--', 'r--']);
-      const asOps = await runCli(['-a', withCredentials(h.url, 'ops', 'ops-pw'), 'user', 'list']);
-      assert.equal(asOps.code, 0, asOps.stderr);
+      // Credentials in the environment, never on the command line.
+      const asOps = (password: string, ...args: string[]) =>
+        runCli(args, { WAARP_GATEWAY_ADDRESS: withCredentials(h.url, 'ops', password) });
+      const list = await asOps('ops-password', 'user', 'list');
+      assert.equal(list.code, 0, list.stderr);
+      // Every user changes its own password, whatever its rights.
+      const changed = await asOps('ops-password', 'user', 'password', '-p', 'ops-new-password');
+      assert.equal(changed.code, 0, changed.stderr);
+      const relisted = await asOps('ops-new-password', 'user', 'list');
+      assert.equal(relisted.code, 0, relisted.stderr);
       assert.equal((await cli('user', 'add', '-u', 'x', '-p', 'y', '-r', 'Q=rw')).code, 2);
       assert.equal((await cli('user', 'delete', 'ops')).code, 0);
       const last = await cli('user', 'delete', 'admin');
@@ -411,7 +440,6 @@ describe('waarp-gateway CLI', () => {
     });
 
     it('cluster nodes lists the registered nodes', async () => {
-      const now = Date.now();
       await h.ctx.stores.nodes.register(
         {
           name: 'gw-1',
@@ -422,10 +450,8 @@ describe('waarp-gateway CLI', () => {
           pid: 1,
           incarnation: 'i',
           adminAddress: 'a',
-          startedAt: now,
-          heartbeatAt: now,
+          clockOffsetMs: -12,
         },
-        now,
         5000,
       );
       const r = json<{ nodes: { name: string; alive: boolean }[] }>(
@@ -437,6 +463,7 @@ describe('waarp-gateway CLI', () => {
       );
       const human = await cli('cluster', 'nodes');
       assert.match(human.stdout, /== Node "gw-1" ==/);
+      assert.match(human.stdout, /Clock offset: +-12 ms/);
     });
   });
 });
@@ -482,13 +509,15 @@ describe('waarp-gateway against an HTTPS admin API', () => {
   });
 
   it('refuses an unknown certificate (exit 8) and names --insecure', async () => {
-    const r = await runCli(['-a', address, 'status']);
+    const r = await runCli(['status'], { WAARP_GATEWAY_ADDRESS: address });
     assert.equal(r.code, 8);
     assert.match(r.stderr, /TLS error.*--insecure/);
   });
 
   it('works with --insecure, or with the CA trusted', async () => {
-    const insecure = await runCli(['-a', address, '--insecure', '--format', 'json', 'status']);
+    const insecure = await runCli(['--insecure', '--format', 'json', 'status'], {
+      WAARP_GATEWAY_ADDRESS: address,
+    });
     assert.equal(insecure.code, 0, insecure.stderr);
     assert.equal((JSON.parse(insecure.stdout) as { version: string }).version, '9.9.9-test');
     assert.doesNotMatch(insecure.stderr, /Warning/);

@@ -13,14 +13,11 @@ import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { verifyPassword } from '../../../src/crypto/passwords.js';
 import { SecretBox } from '../../../src/crypto/secret-box.js';
-import type { ImportFile } from '../../../src/daemon/import.js';
-import {
-  ImportFileError,
-  importInto,
-  parseImportFile,
-  readImportFile,
-  runImport,
-} from '../../../src/daemon/import.js';
+import { ImportFileError } from '../../../src/backup/file-error.js';
+import { fromReference } from '../../../src/backup/from-reference.js';
+import type { ImportFile } from '../../../src/backup/validate.js';
+import { validateImportFile } from '../../../src/backup/validate.js';
+import { importInto, readImportFile, runImport } from '../../../src/daemon/import.js';
 import { createStores } from '../../../src/db/stores/index.js';
 import { ExitCode } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/log.js';
@@ -30,6 +27,8 @@ import { makeTempDir } from '../../support/tmp.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const owner = 'test-gateway';
+// x/crypto/bcrypt's test vector (the password is "allmine").
+const goHash = '$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga';
 
 // A throwaway key pair for the credential paths, made fresh (no private key in the repository).
 const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'test@waarp-import' });
@@ -79,6 +78,13 @@ function fullFile(): unknown {
       { name: 'out', isSend: true, auth: ['remote::partner::gw'] },
     ],
   };
+}
+
+/** The import's path from parsed JSON: the reference mapping, then the checks. */
+function parseImportFile(json: unknown, source: string, env: NodeJS.ProcessEnv): ImportFile {
+  const mapped = fromReference(json, source);
+  assert.deepEqual(mapped.unsupported, [], 'nothing unsupported in these files');
+  return validateImportFile(mapped.doc, source, env, mapped.origins);
 }
 
 async function snapshot(db: TestDatabase): Promise<Record<string, unknown[]>> {
@@ -247,9 +253,9 @@ describe('import file checks name the field', () => {
       /locals\[0\]\.address: "h" is not host:port/,
     ],
     [
-      'an unsupported protocol',
-      { remotes: [{ name: 'p', protocol: 'r66', address: 'h:1' }] },
-      /remotes\[0\]\.protocol: "r66" is not supported/,
+      'an unknown protocol',
+      { remotes: [{ name: 'p', protocol: 'gopher', address: 'h:1' }] },
+      /remotes\[0\]\.protocol: "gopher" is not a protocol/,
     ],
     [
       'an account nobody can use',
@@ -285,13 +291,18 @@ describe('import file checks name the field', () => {
       /locals\[0\]\.accounts\[0\]\.credentials\[0\]\.value: not a valid SSH public key/,
     ],
     [
-      'a host key type on an account',
+      'a key type the owner cannot have',
       {
         locals: [
-          { name: 's', protocol: 'sftp', address: 'h:1', credentials: [{ type: 'password', value: 'x' }] },
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            credentials: [{ type: 'ssh_public_key', value: 'x' }],
+          },
         ],
       },
-      /locals\[0\]\.credentials\[0\]\.type: "password" is not allowed here/,
+      /locals\[0\]\.credentials\[0\]\.type: "ssh_public_key" is not allowed here/,
     ],
     ['a missing isSend', { rules: [{ name: 'r' }] }, /rules\[0\]\.isSend: is required/],
     [
@@ -315,6 +326,70 @@ describe('import file checks name the field', () => {
       /locals\[1\]\.name: "s" is declared twice/,
     ],
     [
+      'a bad key in the legacy certificates list (named where the file has it)',
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [{ login: 'a', certificates: [{ name: 'k', publicKey: 'nope' }] }],
+          },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.certificates\[0\]\.publicKey: not a valid SSH public key/,
+    ],
+    [
+      'a deprecated folder that is not a string',
+      { locals: [{ name: 's', protocol: 'sftp', address: 'h:1', root: 5 }] },
+      /locals\[0\]\.root: must be a string/,
+    ],
+    [
+      'two different passwords for one account',
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [
+              { login: 'a', passwordHash: goHash, credentials: [{ type: 'password', value: 'other' }] },
+            ],
+          },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.passwordHash: differs from locals\[0\]\.accounts\[0\]\.credentials\[0\]\.value/,
+    ],
+    [
+      'a passwordHash that is not a hash',
+      {
+        locals: [
+          { name: 's', protocol: 'sftp', address: 'h:1', accounts: [{ login: 'a', passwordHash: 'x' }] },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.passwordHash: is not a bcrypt or scrypt hash/,
+    ],
+    [
+      'a client with both protoConfig and configuration',
+      { clients: [{ name: 'c', protocol: 'sftp', protoConfig: {}, configuration: {} }] },
+      /clients\[0\]\.protoConfig: and "configuration" are the same field/,
+    ],
+    [
+      'a user without a password',
+      { users: [{ username: 'u', permissions: {} }] },
+      /users\[0\]: has neither "passwordHash" nor "password"/,
+    ],
+    [
+      'a permission that is not rwd',
+      { users: [{ username: 'u', password: 'p', permissions: { rules: 'rwx' } }] },
+      /users\[0\]\.permissions\.rules: "rwx" is not of the form rwd/,
+    ],
+    [
+      'a deprecated rule path on a rule without direction',
+      { rules: [{ name: 'r', inPath: 'x' }] },
+      /rules\[0\]\.isSend: is required/,
+    ],
+    [
       'a bad number',
       { clients: [{ name: 'c', protocol: 'sftp', nbOfAttempts: -1 }] },
       /clients\[0\]\.nbOfAttempts: must be an integer from 0 to 1000/,
@@ -333,23 +408,66 @@ describe('import file checks name the field', () => {
     });
   }
 
+  it('names the field where the file has it, after skipped objects shifted the list', () => {
+    const mapped = fromReference(
+      {
+        locals: [
+          { name: 'r', protocol: 'r66', address: 'h:1' },
+          { name: 's', protocol: 'sftp', address: 'h' },
+        ],
+      },
+      'shifted.json',
+    );
+    assert.equal(mapped.unsupported.length, 1);
+    assert.throws(
+      () => validateImportFile(mapped.doc, 'shifted.json', {}, mapped.origins),
+      /import: shifted\.json: locals\[1\]\.address: "h" is not host:port/,
+    );
+  });
+
+  it('keeps a hash given as "password" (never hashed again) and hashes a password in clear', () => {
+    const file = parseImportFile(
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [
+              { login: 'hashed', password: goHash },
+              { login: 'clear', password: 'in-clear' },
+            ],
+          },
+        ],
+        users: [{ username: 'u', password: goHash }],
+      },
+      'p.json',
+      {},
+    );
+    assert.deepEqual(
+      file.servers[0]?.accounts.map((a) => a.password),
+      [{ hash: goHash }, { plain: 'in-clear' }],
+    );
+    assert.deepEqual(file.users[0]?.password, { hash: goHash });
+  });
+
   it('rejects a file that is not JSON, with exit code 1', async () => {
     const dir = await makeTempDir('import-json');
     const path = join(dir, 'broken.json');
-    writeFileSync(path, '{"locals": [');
+    writeFileSync(path, '{\n  "locals": [],\n  "rules" 2\n}');
     assert.throws(
       () => readImportFile(path, {}),
       (err: unknown) =>
         err instanceof ImportFileError &&
         err.exitCode === ExitCode.badConfigFile &&
-        /not valid JSON/.test(err.message),
+        /not valid JSON: .*\(line 3, column 11\)/.test(err.message),
     );
   });
 
   it('accepts the bundle demo file (password default documented in compose.yaml)', () => {
-    const demo = readImportFile(join(root, 'deploy/compose/demo.json'), {});
+    const demo = readImportFile(join(root, 'deploy/compose/demo.json'), {}).file;
     assert.equal(demo.servers[0]?.server.address, 'haproxy:2223');
-    assert.equal(demo.servers[0]?.accounts[0]?.password, 'demo-password');
+    assert.deepEqual(demo.servers[0]?.accounts[0]?.password, { plain: 'demo-password' });
     assert.deepEqual(
       demo.rules.map((r) => [r.rule.name, r.rule.isSend, r.rule.path]),
       [
@@ -376,8 +494,8 @@ describe('waarp-gatewayd import (the command)', () => {
   });
 
   it('runImport migrates a new database, creates the AES key file, and can run again', async () => {
-    await runImport(config, silentLogger(), join(dir, 'demo.json'));
-    await runImport(config, silentLogger(), join(dir, 'demo.json'));
+    await runImport(config, silentLogger(), { source: join(dir, 'demo.json') });
+    await runImport(config, silentLogger(), { source: join(dir, 'demo.json') });
     const key = SecretBox.fromKeyFile(config.database.aesPassphrase);
     assert.ok(key instanceof SecretBox);
   });

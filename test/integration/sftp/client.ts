@@ -14,7 +14,11 @@ export function connect(port: number, config: Omit<ConnectConfig, 'host' | 'port
   return new Promise((resolve, reject) => {
     const conn = new Client();
     let closed = false;
-    conn.on('close', () => (closed = true));
+    conn.on('close', () => {
+      closed = true;
+      // A server that closes before the login (no error on this side) must not hang the test.
+      reject(new Error('the connection closed before the login completed'));
+    });
     conn.on('error', reject);
     conn.on('ready', () => {
       (conn as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);

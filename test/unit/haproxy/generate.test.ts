@@ -139,21 +139,28 @@ describe('HAProxy generator: the committed files', () => {
     });
   }
 
-  it('the compose bundle reaches each node by its service name on the container ports', () => {
+  it('the compose bundle reaches each node by its service name, with PROXY v2 to its SFTP port', () => {
     const text = readFileSync(join(root, 'haproxy/haproxy.cfg'), 'utf8');
     assert.match(text, /^# DO NOT EDIT/m);
     assert.ok(section(text, 'frontend fe_sftp_2223').includes('bind :2223'));
     assert.ok(section(text, 'frontend fe_admin_8080').includes('bind :8080'));
     assert.deepEqual(
       section(text, 'backend be_sftp_2223').filter((l) => l.startsWith('server ')),
-      [1, 2, 3].map((n) => `server node${n} node${n}:2223 check port 8080 on-marked-down shutdown-sessions`),
+      [1, 2, 3].map(
+        (n) => `server node${n} node${n}:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions`,
+      ),
     );
     assert.ok(section(text, 'resolvers docker').includes('nameserver dns 127.0.0.11:53'));
+    // REST relays the client's address in X-Forwarded-For, not in a PROXY header.
+    assert.deepEqual(
+      section(text, 'backend be_admin_8080').filter((l) => l.startsWith('server ')),
+      [1, 2, 3].map((n) => `server node${n} node${n}:8080 check`),
+    );
   });
 });
 
 describe('HAProxy generator: rules', () => {
-  const main = '[admin]\nHost = 10.0.0.1\nPort = 8080\n';
+  const main = '[database]\nType = mysql\nName = gw\n[admin]\nHost = 10.0.0.1\nPort = 8080\n';
 
   it('sends PROXY v2 to SFTP nodes only when asked, and the result is valid', () => {
     const dir = cluster({
@@ -172,6 +179,57 @@ describe('HAProxy generator: rules', () => {
     );
     assert.ok(text.includes('server a 10.0.0.11:8080 check\n'), 'REST uses X-Forwarded-For, not PROXY');
     assert.equal(haproxyCheck(out).status, 0, haproxyCheck(out).output);
+  });
+
+  it('swarm: one server template per backend, filled by DNS with the tasks of the service', () => {
+    const dir = cluster({
+      'gatewayd.ini': '[database]\nType = mysql\nName = gw\n[admin]\nHost = lb\nPort = 8080\n',
+      'node.ini': indirections('lb:22 -> 0.0.0.0:2223', 'lb:8080 -> 0.0.0.0:8081'),
+    });
+    const out = join(dir, 'haproxy.cfg');
+    const { text } = generateHaproxyConfig({
+      configFile: join(dir, 'gatewayd.ini'),
+      outputFile: out,
+      target: 'swarm',
+      tasks: { dns: 'tasks.gw', slots: 5 },
+      sendProxy: false,
+    });
+    writeFileSync(out, text);
+    assert.deepEqual(
+      text.split('\n').filter((l) => /^ {4}server/.test(l)),
+      [
+        '    server-template task 5 tasks.gw:2223 check port 8081 on-marked-down shutdown-sessions resolve-prefer ipv4',
+        '    server-template task 5 tasks.gw:8081 check resolve-prefer ipv4',
+      ],
+    );
+    assert.deepEqual(section(text, 'frontend fe_sftp_22').slice(0, 2), ['mode tcp', 'bind :22']);
+    assert.ok(text.includes('resolvers docker\n    nameserver dns 127.0.0.11:53'));
+    // No address until DNS gives one: libc would give every server the same first task.
+    assert.ok(text.includes('init-addr none resolvers docker'));
+    assert.ok(text.includes('# Options: target=swarm (tasks.gw, 5 slots), send-proxy-v2=off.'));
+    assert.ok(
+      text.includes('--target swarm --tasks tasks.gw --slots 5'),
+      'the header says how to regenerate',
+    );
+    assert.equal(haproxyCheck(out).status, 0, haproxyCheck(out).output);
+
+    assert.throws(
+      () =>
+        generateHaproxyConfig({ configFile: join(dir, 'gatewayd.ini'), target: 'swarm', sendProxy: false }),
+      /the swarm target, and only it, needs the tasks DNS name/,
+    );
+    // Tasks share one configuration: two override files that disagree on a port cannot be one template.
+    writeFileSync(join(dir, 'other.ini'), indirections('lb:22 -> 0.0.0.0:2224', 'lb:8080 -> 0.0.0.0:8081'));
+    assert.throws(
+      () =>
+        generateHaproxyConfig({
+          configFile: join(dir, 'gatewayd.ini'),
+          target: 'swarm',
+          tasks: { dns: 'tasks.gw', slots: 5 },
+          sendProxy: false,
+        }),
+      /every task must serve lb:22 on one port, not 2223, 2224/,
+    );
   });
 
   it('gives every public address its frontend, sorts nodes naturally, maps wildcards to node names', () => {
@@ -303,6 +361,20 @@ describe('HAProxy generator: command line', () => {
     const res = spawnSync(process.execPath, [...args, '--check'], { encoding: 'utf8' });
     assert.equal(res.status, 1);
     assert.match(res.stderr, /differs/);
+  });
+
+  it('--tasks and --slots go with --target swarm, and --slots is a count', () => {
+    const seed = join(root, 'deploy/seed/gatewayd.ini');
+    for (const [args, message] of [
+      [['--target', 'swarm'], /--tasks and --slots go with --target swarm/],
+      [['--tasks', 'tasks.x'], /--tasks and --slots go with --target swarm/],
+      [['--target', 'docker', '--slots', '3'], /--tasks and --slots go with --target swarm/],
+      [['--target', 'swarm', '--tasks', 'tasks.x', '--slots', '0'], /--slots must be 1\.\.100/],
+    ] as const) {
+      const res = spawnSync(process.execPath, [main, '-c', seed, ...args], { encoding: 'utf8' });
+      assert.equal(res.status, 2, res.stderr);
+      assert.match(res.stderr, message);
+    }
   });
 
   it('reports a bad option with the usage and exit code 2', () => {
