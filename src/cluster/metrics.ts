@@ -24,6 +24,8 @@ export interface MetricsSnapshot {
   node: string;
   transfersByStatus: Record<string, number>;
   runningHere: { server: number; client: number };
+  /** Statements sent to the database by this node so far (before this scrape's own). */
+  dbStatements: number;
   now: number;
 }
 
@@ -71,6 +73,9 @@ export function renderMetrics(m: Metrics, s: MetricsSnapshot): string {
     '# HELP waarp_db_latency_seconds Duration of the last database round trip (-1: failed).',
     '# TYPE waarp_db_latency_seconds gauge',
     line('waarp_db_latency_seconds', node, m.dbLatencyMs < 0 ? -1 : m.dbLatencyMs / 1000),
+    '# HELP waarp_db_statements_total Statements this node sent to the database (BEGIN and COMMIT included).',
+    '# TYPE waarp_db_statements_total counter',
+    line('waarp_db_statements_total', node, s.dbStatements),
   ];
   return out.join('\n') + '\n';
 }

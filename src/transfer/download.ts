@@ -90,14 +90,19 @@ export class DownloadTransfer extends ServerTransfer {
   }
 
   /** Runs the pre-tasks still due (they may replace the file), opens it, enters the data phase. */
-  async begin(): Promise<void> {
+  /** `newRow`: the row was made for this read (not a resumed one). */
+  async begin(newRow: boolean): Promise<void> {
     try {
       if (this.row.step === 'StepNone' || this.row.step === 'StepPreTasks') await this.runChain('PRE');
       this.#fd = await openFd(this.state.trueFullPath, constants.O_RDONLY);
       const st = await fstatFd(this.#fd);
       if (!st.isFile()) throw new TransferError('TeFileNotFound', 'not a regular file');
       this.state.fileSize = st.size;
-      await this.enterData({ filesize: st.size, localPath: this.state.trueFullPath });
+      // A new row already names the file and its size: no write before the data (see enterData).
+      await this.enterData(
+        { filesize: st.size, localPath: this.state.trueFullPath },
+        !newRow || st.size !== this.row.filesize,
+      );
       this.log.info(
         { rule: this.rule.name, file: this.row.srcFilename, from: this.progress },
         'download started',
@@ -249,7 +254,7 @@ export class DownloadTransfer extends ServerTransfer {
       delete info.sentRanges;
       this.state.info = { ...this.state.info, ...info };
       delete this.state.info.sentRanges;
-      await this.save({ progress: this.progress, info });
+      await this.saveBeforePost({ progress: this.progress, info });
       await this.runChain('POST');
       await this.completeTransfer();
     } catch (err) {

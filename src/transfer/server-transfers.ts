@@ -4,10 +4,12 @@
  * it) or creates one, and hands back a running upload or download. Downloads are recorded from
  * their first read, one record per file read at once by an account on this node.
  */
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewTransfer } from '../db/stores/transfers.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
@@ -163,7 +165,24 @@ export class ServerTransfers {
           "no folder for partial files outside the folders partners see: set the rule's tmp folder or [paths] DefaultTmpDir elsewhere",
         );
       const claimed = existing === undefined ? undefined : await this.#claim(existing);
-      const row = claimed ?? (await this.#create(req, '', req.sizeHint ?? -1));
+      const newTmp = (key: string): Promise<string> =>
+        resolveInside(tmpDir, tmpFileName(req.rel, key), { create: true, mode: dirMode });
+      let row: Transfer;
+      let tmpPath: string;
+      let restart = false;
+      let keepTmp = false;
+      if (claimed === undefined) {
+        // The tmp file is named before the row, so that the row names it from its first write.
+        const key = randomUUID();
+        tmpPath = await newTmp(key);
+        row = await this.#create(req, tmpPath, req.sizeHint ?? -1, {}, key);
+      } else {
+        row = claimed;
+        // Data already complete (it failed in post-tasks): the file moved on, receive it again.
+        restart = req.truncate || stepRank(row.step) > stepRank('StepData');
+        keepTmp = !restart && row.localPath.endsWith('.part');
+        tmpPath = keepTmp ? row.localPath : await newTmp(row.remoteTransferId);
+      }
       if (previous === undefined && ownership !== undefined) {
         try {
           await ownership.claimNew(row);
@@ -179,12 +198,6 @@ export class ServerTransfers {
           throw terr;
         }
       }
-      // Data already complete (it failed in post-tasks): the file moved on, receive it again.
-      const restart = req.truncate || stepRank(row.step) > stepRank('StepData');
-      const keepTmp = claimed !== undefined && !restart && row.localPath.endsWith('.part');
-      const tmpPath = keepTmp
-        ? row.localPath
-        : await resolveInside(tmpDir, tmpFileName(req.rel, row.id), { create: true, mode: dirMode });
       await mkdir(dirname(tmpPath), { recursive: true, mode: dirMode });
       // Without TRUNC the bytes of the existing file are kept (POSIX): the upload starts from a copy.
       const based = !keepTmp && !req.truncate && previous !== undefined;
@@ -204,6 +217,7 @@ export class ServerTransfers {
         append: req.append,
         ...(based ? { previousSize: previous } : {}),
         ...(ownership === undefined ? {} : { owned: ownership }),
+        newRow: claimed === undefined,
       });
       return t;
     } finally {
@@ -271,7 +285,8 @@ export class ServerTransfers {
     const release = this.#reserve();
     try {
       const { ctx } = this;
-      const row = (offset > 0 ? await this.#resumable(src) : undefined) ?? (await this.#createDownload(src));
+      const resumed = offset > 0 ? await this.#resumable(src) : undefined;
+      const row = resumed ?? (await this.#createDownload(src));
       const dirs = this.dirs(src.rule, src.peer);
       const state = this.#state(src, row, src.path, dirs);
       const t = new DownloadTransfer(ctx, src.rule, src.peer, row, state, src.identity);
@@ -279,7 +294,7 @@ export class ServerTransfers {
       ctx.running.add(t);
       release();
       if (row.progress > 0) t.log.info({ progress: row.progress }, 'continuing an interrupted download');
-      await t.begin();
+      await t.begin(resumed === undefined);
       return t;
     } finally {
       release();
@@ -358,9 +373,11 @@ export class ServerTransfers {
     localPath: string,
     filesize: number,
     info: Record<string, unknown> = {},
+    remoteTransferId?: string,
   ): Promise<Transfer> {
     const now = this.ctx.now();
-    return this.ctx.stores.transfers.create({
+    const fields: NewTransfer = {
+      ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
       ruleId: req.rule.id,
       clientId: null,
       localAccountId: req.peer.account.id,
@@ -372,7 +389,8 @@ export class ServerTransfers {
       filesize,
       start: now,
       status: 'RUNNING',
-      step: 'StepNone',
+      // With no pre-task the data comes first: the row says so from the start (no write for it).
+      step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
       remainingTries: 0,
       nextRetryDelay: 0,
       retryIncrementFactor: 0,
@@ -381,7 +399,9 @@ export class ServerTransfers {
       leaseMs: this.ctx.config.cluster.nodeTimeoutMs,
       // The partner's address (behind a load balancer: the one it relayed), for the record.
       info: { ...info, clientAddress: req.peer.remoteAddress },
-    });
+    };
+    // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
+    return this.ctx.stores.transfers.create(fields, { durable: false });
   }
 
   #state(

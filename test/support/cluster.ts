@@ -223,7 +223,7 @@ export async function startLoneNode(options: LoneNodeOptions = {}): Promise<Star
   };
 }
 
-function makeNode(
+export function makeNode(
   name: string,
   etc: string,
   adminPort: number,

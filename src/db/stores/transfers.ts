@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry, Transfer, TransferAction } from '../../model/entities.js';
 import type { TransferErrorCode, TransferStatus, TransferStep } from '../../model/transfer-state.js';
-import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../sql.js';
+import type { Row, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from '../sql.js';
 import { clusterNowSql, placeholders } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, numOrNull, pageClause, str } from './common.js';
@@ -255,7 +255,8 @@ export class TransferStore {
     this.#now = clusterNowSql(db.dialect);
   }
 
-  async create({ leaseMs, ...t }: NewTransfer): Promise<Transfer> {
+  /** `options`: see WriteOptions (the row of a server transfer is written without waiting for the disk). */
+  async create({ leaseMs, ...t }: NewTransfer, options: WriteOptions = {}): Promise<Transfer> {
     const remoteTransferId = t.remoteTransferId ?? randomUUID();
     const row: Transfer = {
       ...t,
@@ -270,7 +271,7 @@ export class TransferStore {
       errorDetails: '',
       requestedAction: null,
     };
-    const res = await this.db.run(
+    const res = await this.db.write(
       `INSERT INTO transfers (owner, remote_transfer_id, rule_id, client_id, local_account_id, remote_account_id,
         src_filename, dest_filename, local_path, remote_path, filesize, start, stop, status, step, progress,
         task_number, error_code, error_details, remaining_tries, next_retry_delay, retry_increment_factor,
@@ -303,6 +304,7 @@ export class TransferStore {
         leaseMs ?? null,
         JSON.stringify(row.info),
       ],
+      options,
     );
     return { ...row, id: res.lastInsertId };
   }
@@ -508,13 +510,22 @@ export class TransferStore {
     return this.#applyCheckpoint(this.db, id, node, c);
   }
 
-  /** Ends a transfer successfully: moved to history as DONE, in one transaction, fenced. */
-  async complete(id: number, node: string, now: number, c: Checkpoint): Promise<boolean> {
+  /**
+   * Ends a transfer successfully: moved to history as DONE, in one transaction, fenced.
+   * `options`: see WriteOptions (an upload's end is durable; a download's need not be).
+   */
+  async complete(
+    id: number,
+    node: string,
+    now: number,
+    c: Checkpoint,
+    options: WriteOptions = {},
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       if (!(await this.#applyCheckpoint(tx, id, node, c))) return false;
       await this.#moveToHistory(tx, id, 'DONE', now);
       return true;
-    });
+    }, options);
   }
 
   /**
