@@ -161,6 +161,8 @@ export interface NodeOut {
   host: string;
   adminAddress: string;
   runningTransfers: number;
+  /** The node's clock minus the database's at its last heartbeat (ms); null: not measured yet. */
+  clockOffsetMs: number | null;
 }
 
 export interface BanOut {

@@ -482,7 +482,8 @@ const paths: Record<string, Obj> = {
   '/metrics': {
     get: op({
       tag: 'cluster',
-      summary: "This node's metrics, Prometheus text format",
+      summary:
+        "This node's metrics, Prometheus text format (transfers, bytes, sessions, heartbeat, clock offset)",
       perm: 'administration:r',
       ok: [200, { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }],
     }),
@@ -971,13 +972,20 @@ export function openApiDocument(version: string): Obj {
           {
             name: str(),
             state: { type: 'string', enum: ['starting', 'running', 'draining', 'stopped'] },
-            alive: bool('Heartbeat younger than the node timeout'),
+            alive: bool('Heartbeat younger than the node timeout, on the database clock'),
             lastHeartbeat: dateTime('Last heartbeat'),
             startedAt: dateTime('Process start'),
             version: str(),
             host: str(),
             adminAddress: str(),
             runningTransfers: int(),
+            clockOffsetMs: {
+              type: 'integer',
+              nullable: true,
+              description:
+                "The node's clock minus the database's (the cluster clock) at its last heartbeat, in ms; " +
+                'null until measured',
+            },
           },
           ['name', 'state', 'alive'],
         ),

@@ -124,6 +124,8 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       heartbeatIntervalMs: heartbeat,
       nodeTimeoutMs: nodeTimeout,
       drainGraceMs: num('cluster.drainGrace'),
+      clockSkewWarningMs: num('cluster.clockSkewWarning'),
+      maxClockSkewMs: num('cluster.maxClockSkew'),
     },
     security: {
       maxLoginFailures: num('security.maxLoginFailures'),

@@ -377,6 +377,28 @@ export const schema = [
     env: 'DRAIN_GRACE',
   },
   {
+    id: 'cluster.clockSkewWarning',
+    section: 'cluster',
+    key: 'ClockSkewWarning',
+    type: { kind: 'duration', minMs: 0 },
+    default: '1s',
+    doc:
+      "Offset between this node's clock and the database's above which the node warns (log, " +
+      '/api/cluster/nodes, /metrics); 0 = never. Leases do not depend on it; recorded times do.',
+    env: 'CLOCK_SKEW_WARNING',
+  },
+  {
+    id: 'cluster.maxClockSkew',
+    section: 'cluster',
+    key: 'MaxClockSkew',
+    type: { kind: 'duration', minMs: 0 },
+    default: '10s',
+    doc:
+      "Offset between this node's clock and the database's above which the node is not ready and " +
+      'takes no new work, rather than write wrong times into records; 0 = no limit.',
+    env: 'MAX_CLOCK_SKEW',
+  },
+  {
     id: 'security.maxLoginFailures',
     section: 'security',
     key: 'MaxLoginFailures',

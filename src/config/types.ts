@@ -61,6 +61,10 @@ export interface GatewayConfig {
     readonly nodeTimeoutMs: number;
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
+    /** Clock offset to the database above which the node warns; 0 = never. */
+    readonly clockSkewWarningMs: number;
+    /** Clock offset to the database above which the node is not ready; 0 = no limit. */
+    readonly maxClockSkewMs: number;
   };
   /**
    * Failed logins per source address and protocol, counted in the database for the whole cluster,

@@ -9,6 +9,7 @@ import { ensureAdminUser } from '../admin/bootstrap.js';
 import { ActionPoller } from '../cluster/actions.js';
 import { Membership } from '../cluster/membership.js';
 import { Metrics } from '../cluster/metrics.js';
+import { SharedVolume } from '../cluster/volume.js';
 import { Controller } from '../controller/controller.js';
 import { protectGatewayFiles } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -71,6 +72,7 @@ export async function startNode(
     throw err;
   }
 
+  let volume: SharedVolume | undefined;
   const ctx: GatewayContext = {
     config,
     stores,
@@ -83,6 +85,9 @@ export async function startNode(
     running: new RunningTransfers(),
     metrics: new Metrics(),
     now: () => Date.now(),
+    get volume() {
+      return volume;
+    },
   };
 
   let adminAddress = '';
@@ -90,6 +95,8 @@ export async function startNode(
   try {
     await membership.register();
     await ensureAdminUser(ctx);
+    volume = new SharedVolume(ctx);
+    await volume.start();
   } catch (err) {
     // An open pool would keep the process alive after the error: exit instead, so that a
     // supervisor (systemd, Docker) restarts it.
@@ -145,6 +152,7 @@ export async function startNode(
     await sftp.closeAllSessions();
     await actions.stop();
     await housekeeping.stop();
+    await volume?.stop();
     await membership.stop();
     await admin.close();
     await db.close();

@@ -358,6 +358,12 @@ export const migrations: readonly Migration[] = [
         FROM login_failures WHERE banned_until IS NOT NULL`,
     ],
   },
+  {
+    id: 5,
+    name: 'clock offset of each node against the database (issue #20)',
+    additive: true,
+    up: [`ALTER TABLE nodes ADD COLUMN clock_offset_ms {int}`],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.id ?? 0;

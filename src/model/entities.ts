@@ -212,6 +212,9 @@ export interface ClusterNode {
   /** Unique per process start, so a second process with the same name is detected. */
   incarnation: string;
   adminAddress: string;
+  /** Both on the database's clock (the cluster's). */
   startedAt: number;
   heartbeatAt: number;
+  /** This node's clock minus the database's at its last heartbeat (ms); null: not measured. */
+  clockOffsetMs: number | null;
 }

@@ -28,6 +28,7 @@ import {
 import type { ServerPeer } from '../transfer/server-transfer.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import type { UploadTransfer } from '../transfer/upload.js';
+import { mapLimit } from '../util/map-limit.js';
 import { attrsOf, fileAttrs, virtualDirAttrs } from './attrs.js';
 import type { Attributes } from './ssh2.js';
 import { failure, noSuchFile, permissionDenied } from './status.js';
@@ -61,6 +62,9 @@ interface RuleView {
 
 /** Rules are re-read at most this often per session (a listing asks many questions at once). */
 const rulesTtlMs = 1000;
+
+/** lstat calls in flight while listing a folder (a few per thread of libuv's pool). */
+const statsInFlight = 16;
 
 /** A receive folder where each account sees only what it delivered. */
 export const isolated = (rule: Rule): boolean => !rule.isSend && !rule.sharedFolder;
@@ -256,8 +260,11 @@ export class VirtualFs {
     const owners = owned ? await this.ctx.stores.partnerFiles.ownersIn(dir) : undefined;
     const me = this.peer.account.id;
     const entries: DirEntry[] = [];
-    for (const name of await readdir(dir)) {
-      const s = await this.#entryStat(r, dir, name);
+    const names = await readdir(dir);
+    // One lstat after the other waits a thread-pool round trip each: keep the pool busy instead.
+    const stats = await mapLimit(names, statsInFlight, (name) => this.#entryStat(r, dir, name));
+    for (const [i, name] of names.entries()) {
+      const s = stats[i];
       if (s === undefined || isHidden(join(dir, name), s.isDirectory(), hidden, owned)) continue;
       if (owners !== undefined && !s.isDirectory() && owners.get(name)?.accountId !== me) continue;
       entries.push({ name, attrs: attrsOf(s) });

@@ -17,6 +17,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { TransferError } from '../model/transfer-state.js';
 import { ContiguousRange } from './contiguous.js';
+import { SentHash } from './sent-hash.js';
 import type { ServerPeer } from './server-transfer.js';
 import { ServerTransfer } from './server-transfer.js';
 import type { TaskState } from './tasks/types.js';
@@ -63,6 +64,7 @@ export class DownloadTransfer extends ServerTransfer {
   #readsDone: (() => void)[] = [];
   #released: Promise<void> | undefined;
   #sent: ContiguousRange;
+  #hash: SentHash;
   #holders = 0;
 
   constructor(
@@ -75,6 +77,7 @@ export class DownloadTransfer extends ServerTransfer {
   ) {
     super(ctx, rule, peer, row, state);
     this.#sent = sentOf(row);
+    this.#hash = new SentHash(this.#sent.mark === 0 && this.#sent.pending().length === 0);
   }
 
   protected get progress(): number {
@@ -87,14 +90,19 @@ export class DownloadTransfer extends ServerTransfer {
   }
 
   /** Runs the pre-tasks still due (they may replace the file), opens it, enters the data phase. */
-  async begin(): Promise<void> {
+  /** `newRow`: the row was made for this read (not a resumed one). */
+  async begin(newRow: boolean): Promise<void> {
     try {
       if (this.row.step === 'StepNone' || this.row.step === 'StepPreTasks') await this.runChain('PRE');
       this.#fd = await openFd(this.state.trueFullPath, constants.O_RDONLY);
       const st = await fstatFd(this.#fd);
       if (!st.isFile()) throw new TransferError('TeFileNotFound', 'not a regular file');
       this.state.fileSize = st.size;
-      await this.enterData({ filesize: st.size, localPath: this.state.trueFullPath });
+      // A new row already names the file and its size: no write before the data (see enterData).
+      await this.enterData(
+        { filesize: st.size, localPath: this.state.trueFullPath },
+        !newRow || st.size !== this.row.filesize,
+      );
       this.log.info(
         { rule: this.rule.name, file: this.row.srcFilename, from: this.progress },
         'download started',
@@ -164,7 +172,10 @@ export class DownloadTransfer extends ServerTransfer {
       return;
     }
     this.#reads++;
-    readv(fd, parts, offset, (err, n) => this.#afterRead(offset, err, n, done));
+    readv(fd, parts, offset, (err, n) => {
+      if (err === null && n > 0) this.#hash.updateParts(offset, parts, n);
+      this.#afterRead(offset, err, n, done);
+    });
   }
 
   /**
@@ -185,7 +196,10 @@ export class DownloadTransfer extends ServerTransfer {
     }
     const want = Math.min(Math.max(length, 0), maxRead, buf.length - at);
     this.#reads++;
-    read(fd, buf, at, want, offset, (err, n) => this.#afterRead(offset, err, n, done));
+    read(fd, buf, at, want, offset, (err, n) => {
+      if (err === null && n > 0) this.#hash.update(offset, buf.subarray(at, at + n));
+      this.#afterRead(offset, err, n, done);
+    });
   }
 
   /** Reads up to `length` bytes at `offset` into a new buffer; `done(null, undefined)` at end of file. */
@@ -228,13 +242,19 @@ export class DownloadTransfer extends ServerTransfer {
       throw this.haltError ?? new TransferError('TeInternal', 'the transfer is not open');
     this.phase = 'closing';
     try {
+      // What the partner got, hashed from the fd before it closes (the name may point to
+      // another file by now), once the reads in flight are done.
+      await this.#readsSettled();
+      const fd = this.#fd;
+      const sha256 = fd === undefined ? undefined : await this.#hash.digest(fd, this.identity.size);
       await this.releaseData();
       await this.settleFlush();
-      const info = { ...this.row.info };
+      const info: Record<string, unknown> = { ...this.row.info };
+      if (sha256 !== undefined) info.sha256 = sha256;
       delete info.sentRanges;
       this.state.info = { ...this.state.info, ...info };
       delete this.state.info.sentRanges;
-      await this.save({ progress: this.progress, info });
+      await this.saveBeforePost({ progress: this.progress, info });
       await this.runChain('POST');
       await this.completeTransfer();
     } catch (err) {
@@ -242,9 +262,14 @@ export class DownloadTransfer extends ServerTransfer {
     }
   }
 
+  #readsSettled(): Promise<void> {
+    if (this.#reads === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#readsDone.push(resolve));
+  }
+
   protected override releaseData(): Promise<void> {
     this.#released ??= (async () => {
-      if (this.#reads > 0) await new Promise<void>((resolve) => this.#readsDone.push(resolve));
+      await this.#readsSettled();
       const fd = this.#fd;
       this.#fd = undefined;
       if (fd !== undefined) await closeFd(fd);

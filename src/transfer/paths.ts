@@ -223,11 +223,12 @@ export function listedFolders(rules: readonly Rule[], server: ServerDirs, d: Def
 }
 
 /**
- * The temporary file of an upload: predictable from the row alone (destination name and id),
- * so any node can find it again; unique per transfer, so two uploads never share bytes.
+ * The temporary file of an upload: predictable from the row alone (destination name and its
+ * `remoteTransferId`, known before the row is written, so the row names its tmp file from its
+ * first write), so any node can find it again; unique per transfer, so two uploads never share bytes.
  */
-export function tmpFileName(destFilename: string, transferId: number): string {
-  return `${destFilename}.${transferId}.part`;
+export function tmpFileName(destFilename: string, key: string | number): string {
+  return `${destFilename}.${key}.part`;
 }
 
 // ---- the virtual tree -------------------------------------------------------------------

@@ -4,10 +4,12 @@
  * it) or creates one, and hands back a running upload or download. Downloads are recorded from
  * their first read, one record per file read at once by an account on this node.
  */
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewTransfer } from '../db/stores/transfers.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
@@ -136,6 +138,9 @@ export class ServerTransfers {
     const release = this.#reserve();
     try {
       const { ctx } = this;
+      // The volume may have gone since the last heartbeat: never start a file where no node sees it.
+      const lost = await ctx.volume?.check();
+      if (lost !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${lost}`);
       const dirs = this.dirs(req.rule, req.peer);
       const dirMode = ctx.config.paths.directoryPermissions;
       // The final place must be inside the receive directory: refuse a bad name before any row.
@@ -160,7 +165,24 @@ export class ServerTransfers {
           "no folder for partial files outside the folders partners see: set the rule's tmp folder or [paths] DefaultTmpDir elsewhere",
         );
       const claimed = existing === undefined ? undefined : await this.#claim(existing);
-      const row = claimed ?? (await this.#create(req, '', req.sizeHint ?? -1));
+      const newTmp = (key: string): Promise<string> =>
+        resolveInside(tmpDir, tmpFileName(req.rel, key), { create: true, mode: dirMode });
+      let row: Transfer;
+      let tmpPath: string;
+      let restart = false;
+      let keepTmp = false;
+      if (claimed === undefined) {
+        // The tmp file is named before the row, so that the row names it from its first write.
+        const key = randomUUID();
+        tmpPath = await newTmp(key);
+        row = await this.#create(req, tmpPath, req.sizeHint ?? -1, {}, key);
+      } else {
+        row = claimed;
+        // Data already complete (it failed in post-tasks): the file moved on, receive it again.
+        restart = req.truncate || stepRank(row.step) > stepRank('StepData');
+        keepTmp = !restart && row.localPath.endsWith('.part');
+        tmpPath = keepTmp ? row.localPath : await newTmp(row.remoteTransferId);
+      }
       if (previous === undefined && ownership !== undefined) {
         try {
           await ownership.claimNew(row);
@@ -176,12 +198,6 @@ export class ServerTransfers {
           throw terr;
         }
       }
-      // Data already complete (it failed in post-tasks): the file moved on, receive it again.
-      const restart = req.truncate || stepRank(row.step) > stepRank('StepData');
-      const keepTmp = claimed !== undefined && !restart && row.localPath.endsWith('.part');
-      const tmpPath = keepTmp
-        ? row.localPath
-        : await resolveInside(tmpDir, tmpFileName(req.rel, row.id), { create: true, mode: dirMode });
       await mkdir(dirname(tmpPath), { recursive: true, mode: dirMode });
       // Without TRUNC the bytes of the existing file are kept (POSIX): the upload starts from a copy.
       const based = !keepTmp && !req.truncate && previous !== undefined;
@@ -201,6 +217,7 @@ export class ServerTransfers {
         append: req.append,
         ...(based ? { previousSize: previous } : {}),
         ...(ownership === undefined ? {} : { owned: ownership }),
+        newRow: claimed === undefined,
       });
       return t;
     } finally {
@@ -255,8 +272,7 @@ export class ServerTransfers {
     if (siblings.length === 0) return undefined;
     const sent = new ContiguousRange();
     for (const s of siblings) {
-      const now = ctx.now();
-      const claimed = await store.claimOne(s.id, ctx.nodeName, now, now + ctx.config.cluster.nodeTimeoutMs);
+      const claimed = await store.claimOne(s.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
       if (claimed === undefined) continue;
       sent.addAll(sentOf(claimed));
       await store.discard(s.id, ctx.nodeName);
@@ -269,7 +285,8 @@ export class ServerTransfers {
     const release = this.#reserve();
     try {
       const { ctx } = this;
-      const row = (offset > 0 ? await this.#resumable(src) : undefined) ?? (await this.#createDownload(src));
+      const resumed = offset > 0 ? await this.#resumable(src) : undefined;
+      const row = resumed ?? (await this.#createDownload(src));
       const dirs = this.dirs(src.rule, src.peer);
       const state = this.#state(src, row, src.path, dirs);
       const t = new DownloadTransfer(ctx, src.rule, src.peer, row, state, src.identity);
@@ -277,7 +294,7 @@ export class ServerTransfers {
       ctx.running.add(t);
       release();
       if (row.progress > 0) t.log.info({ progress: row.progress }, 'continuing an interrupted download');
-      await t.begin();
+      await t.begin(resumed === undefined);
       return t;
     } finally {
       release();
@@ -290,10 +307,9 @@ export class ServerTransfers {
     const store = ctx.stores.transfers;
     const t = await store.findUnfinishedServerTransfer(src.peer.account.id, src.rule.id, src.rel);
     if (t === undefined || !sameIdentity(identityOf(t), src.identity)) return undefined;
-    const now = ctx.now();
-    const lapsed = t.status === 'RUNNING' && (t.leaseExpiresAt ?? 0) < now;
-    if (t.status !== 'INTERRUPTED' && !lapsed) return undefined;
-    return store.claimOne(t.id, ctx.nodeName, now, now + ctx.config.cluster.nodeTimeoutMs);
+    // A RUNNING record is taken only if its lease has lapsed by the database's clock (claimOne).
+    if (t.status !== 'INTERRUPTED' && t.status !== 'RUNNING') return undefined;
+    return store.claimOne(t.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
   }
 
   #createDownload(src: DownloadSource): Promise<Transfer> {
@@ -304,6 +320,9 @@ export class ServerTransfers {
   #reserve(): () => void {
     const { ctx } = this;
     if (ctx.health.draining) throw new TransferError('TeShuttingDown', 'the node is shutting down');
+    // A wrong clock or a lost shared volume: let the partner come back through another node.
+    const refused = ctx.health.refusesWork;
+    if (refused !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${refused}`);
     const max = ctx.config.controller.maxTransferIn;
     if (max > 0 && ctx.running.count('server') + this.#opening >= max) {
       ctx.log.warn({ component: 'transfer', max }, 'transfer refused: too many transfers on this node');
@@ -335,8 +354,7 @@ export class ServerTransfers {
           sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
         ]);
       }
-      const now = ctx.now();
-      const claimed = await store.claimOne(t.id, ctx.nodeName, now, now + timeout);
+      const claimed = await store.claimOne(t.id, ctx.nodeName, timeout);
       if (claimed !== undefined) return claimed;
       const current = await store.get(t.id);
       if (current === undefined || !resumable.has(current.status)) return undefined;
@@ -355,9 +373,11 @@ export class ServerTransfers {
     localPath: string,
     filesize: number,
     info: Record<string, unknown> = {},
+    remoteTransferId?: string,
   ): Promise<Transfer> {
     const now = this.ctx.now();
-    return this.ctx.stores.transfers.create({
+    const fields: NewTransfer = {
+      ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
       ruleId: req.rule.id,
       clientId: null,
       localAccountId: req.peer.account.id,
@@ -369,16 +389,19 @@ export class ServerTransfers {
       filesize,
       start: now,
       status: 'RUNNING',
-      step: 'StepNone',
+      // With no pre-task the data comes first: the row says so from the start (no write for it).
+      step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
       remainingTries: 0,
       nextRetryDelay: 0,
       retryIncrementFactor: 0,
       nextRetry: null,
       node: this.ctx.nodeName,
-      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
+      leaseMs: this.ctx.config.cluster.nodeTimeoutMs,
       // The partner's address (behind a load balancer: the one it relayed), for the record.
       info: { ...info, clientAddress: req.peer.remoteAddress },
-    });
+    };
+    // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
+    return this.ctx.stores.transfers.create(fields, { durable: false });
   }
 
   #state(

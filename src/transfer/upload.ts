@@ -41,6 +41,8 @@ export interface UploadStart {
   readonly previousSize?: number;
   /** Isolated folder: the ownership of the final name to give back if the post-tasks move it away. */
   readonly owned?: { readonly release: (path: string) => Promise<void> };
+  /** The row was made by this open (not a resumed one). */
+  readonly newRow: boolean;
 }
 
 export class UploadTransfer extends ServerTransfer {
@@ -142,7 +144,8 @@ export class UploadTransfer extends ServerTransfer {
         await this.runChain('PRE');
       }
       this.#writer = new FileWriter(this.#fd, this.#start, { path: tmpPath, syncEveryBytes });
-      await this.enterData(setup);
+      // A new row needs no write before the data when no pre-task ran: see enterData.
+      await this.enterData(setup, !start.newRow || start.previousSize !== undefined);
       this.log.info(
         { rule: this.rule.name, file: this.row.destFilename, from: this.#start, append: this.#append },
         'upload started',
@@ -216,7 +219,7 @@ export class UploadTransfer extends ServerTransfer {
       this.state.trueFullPath = finalPath;
       this.state.fileSize = size;
       this.state.info = { ...this.state.info, sha256 };
-      await this.save({
+      await this.saveBeforePost({
         progress: size,
         step: 'StepPostTasks',
         taskNumber: 0,

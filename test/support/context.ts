@@ -58,7 +58,13 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
       downloadResumeTimeoutMs: 3_600_000,
     },
-    cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
+    cluster: {
+      heartbeatIntervalMs: 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
+      drainGraceMs: 1000,
+      clockSkewWarningMs: 1000,
+      maxClockSkewMs: 10_000,
+    },
     security: {
       maxLoginFailures: 0,
       failureWindowMs: 300_000,

@@ -60,10 +60,12 @@ export class PartnerFileStore {
     o: { isDir: boolean; transferId: number | null; now: number },
   ): Promise<Ownership | undefined> {
     try {
-      await this.db.run(
+      await this.db.write(
         `INSERT INTO partner_files (owner, path_key, dir_key, name, local_account_id, is_dir, transfer_id, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [this.owner, key(path), key(dirname(path)), basename(path), accountId, o.isDir, o.transferId, o.now],
+        // The name of a file being received is as durable as its transfer, which ends durably.
+        { durable: o.transferId === null },
       );
       return undefined;
     } catch (err) {

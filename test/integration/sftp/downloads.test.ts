@@ -5,7 +5,7 @@
  * reads out of order.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -37,6 +37,7 @@ describe('download records', { timeout: 60_000 }, () => {
     writeFileSync(join(h.dirs.out, name), data);
     return data;
   };
+  const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
   const records = async (file: string): Promise<NormalizedTransfer[]> =>
     (await h.stores.transfers.listNormalized({}, { limit: 1000 })).filter((t) => t.srcFilename === file);
 
@@ -67,6 +68,22 @@ describe('download records', { timeout: 60_000 }, () => {
     assert.equal(list.length, 1, JSON.stringify(list));
     assert.equal(list[0]?.status, 'DONE');
     assert.equal(list[0]?.progress, data.length);
+    assert.equal(list[0]?.info.sha256, sha256(data), 'the SHA-256 of what was sent');
+  });
+
+  it('records the SHA-256 of a file read in order, as uploads record theirs', async () => {
+    const data = offer('in-order.bin', 300_000);
+    const handle = await p.open(c.sftp, '/out/in-order.bin', 'r');
+    // A retry of a range already read adds nothing.
+    const got = Buffer.concat([
+      await readRange(c, handle, 0, 100_000),
+      await readRange(c, handle, 50_000, 300_000),
+    ]);
+    await p.close(c.sftp, handle);
+    assert.equal(got.length, 350_000);
+    const [done] = await records('in-order.bin');
+    assert.equal(done?.status, 'DONE');
+    assert.equal(done?.info.sha256, sha256(data));
   });
 
   it('makes one record for segments read through several sessions', async () => {
@@ -93,6 +110,7 @@ describe('download records', { timeout: 60_000 }, () => {
     const [done] = await records('backwards.bin');
     assert.equal(done?.status, 'DONE');
     assert.equal(done?.progress, data.length);
+    assert.equal(done?.info.sha256, sha256(data));
 
     offer('half.bin', 200_000);
     const half = await p.open(c.sftp, '/out/half.bin', 'r');
@@ -122,6 +140,7 @@ describe('download records', { timeout: 60_000 }, () => {
     assert.equal(list.length, 1, JSON.stringify(list));
     assert.equal(list[0]?.id, cut.id);
     assert.equal(list[0]?.status, 'DONE');
+    assert.equal(list[0]?.info.sha256, sha256(data));
   });
 
   it('ends a download never resumed CANCELLED after [controller] DownloadResumeTimeout', async () => {

@@ -55,7 +55,13 @@ void test('a file that only chooses the embedded database gives the documented d
     uploadBufferBytes: 64 * 1024 * 1024,
     downloadResumeTimeoutMs: 3_600_000,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 1000,
+    nodeTimeoutMs: 5000,
+    drainGraceMs: 30_000,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
   assert.deepEqual(config.audit, { retentionMs: 90 * 86_400_000 });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
@@ -112,7 +118,13 @@ DrainGrace = 0
     uploadBufferBytes: 64 * 1024 * 1024,
     downloadResumeTimeoutMs: 3_600_000,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 2000,
+    nodeTimeoutMs: 60_000,
+    drainGraceMs: 0,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
 });
 
 void test('relative directories resolve against GatewayHome, which resolves against the config folder', () => {
