@@ -63,10 +63,11 @@ export interface Preset {
 }
 
 /**
- * The compose bundle sends PROXY v2 to its nodes (they trust HAProxy's fixed address and its
- * SFTP server expects the header, see compose.yaml and deploy/compose/demo.json). The seed's
- * one-machine layout does not: there HAProxy's address is 127.0.0.1, which every local process
- * has too. See docs/cluster.md.
+ * The compose bundle and the swarm stack send PROXY v2 to their nodes: the nodes trust HAProxy's
+ * fixed address (compose.yaml) or the subnet of a network only HAProxy and the nodes are on
+ * (deploy/swarm/stack.yml), and their SFTP server expects the header (deploy/compose/demo.json,
+ * deploy/swarm/objects.json). The seed's one-machine layout does not: there HAProxy's address is
+ * 127.0.0.1, which every local process has too. See docs/cluster.md.
  */
 export const presets: readonly Preset[] = [
   {
@@ -84,7 +85,7 @@ export const presets: readonly Preset[] = [
     outputFile: 'deploy/swarm/haproxy.cfg',
     target: 'swarm',
     tasks: { dns: 'tasks.gateway', slots: 9 },
-    sendProxy: false,
+    sendProxy: true,
   },
   {
     name: 'seed tutorial (one machine)',

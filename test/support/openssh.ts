@@ -1,6 +1,6 @@
 /**
  * The real OpenSSH `sftp` client, as partners use it: key authentication (a key generated with
- * ssh-keygen into a temp dir), batch mode, no host key checks (tests only talk to 127.0.0.1).
+ * ssh-keygen into a temp dir), batch mode, no host key checks (tests only talk to this machine).
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFile, spawn } from 'node:child_process';
@@ -25,6 +25,8 @@ export async function generateKey(dir: string, name = 'id_ed25519'): Promise<Ssh
 }
 
 export interface SftpOptions {
+  /** The address to connect to; 127.0.0.1 when absent. */
+  host?: string;
   port: number;
   user: string;
   key: string;
@@ -55,7 +57,7 @@ export function sftpArgs(o: SftpOptions): string[] {
     'LogLevel=ERROR',
     ...(o.limitKbps === undefined ? [] : ['-l', String(o.limitKbps)]),
     ...(o.cipher === undefined || o.cipher === '' ? [] : ['-c', o.cipher]),
-    `${o.user}@127.0.0.1`,
+    `${o.user}@${o.host ?? '127.0.0.1'}`,
   ];
 }
 
@@ -71,7 +73,16 @@ export function startSftp(
   o: SftpOptions,
   commands: string[],
 ): { child: ChildProcess; done: Promise<SftpResult> } {
-  const child = spawn('sftp', sftpArgs(o), { cwd: o.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawnSftp(sftpArgs(o), commands, { cwd: o.cwd });
+}
+
+/** Starts `sftp` with these arguments, its batch (`-b -`) on stdin. */
+export function spawnSftp(
+  args: string[],
+  commands: string[],
+  opts: { cwd?: string | undefined; env?: NodeJS.ProcessEnv } = {},
+): { child: ChildProcess; done: Promise<SftpResult> } {
+  const child = spawn('sftp', args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));

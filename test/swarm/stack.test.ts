@@ -1,8 +1,10 @@
 /**
  * The Docker Swarm stack (deploy/swarm/stack.yml), deployed on a single-node swarm of this
- * machine from the offline images: SFTP and REST through HAProxy's host-mode ports, a task
- * killed under an upload (the client resumes on another task, swarm replaces the task), a scale
- * from 3 to 4 nodes, and a rolling image update under load with no failed transfer.
+ * machine from the offline images: SFTP and REST through HAProxy's host-mode ports, each
+ * client's own address at the nodes (PROXY v2 from HAProxy, trusted by the subnet of the
+ * stack's network "lb"), a ban that hits one address only, a task killed under an upload (the
+ * client resumes on another task, swarm replaces the task), a scale from 3 to 4 nodes, and a
+ * rolling image update under load with no failed transfer.
  *
  * Needs Docker (deploy/offline/install-docker.sh); never skipped. Run with `npm run test:swarm`
  * under `flock /tmp/docker.lock` when the machine is shared. WAARP_BUNDLE_REUSE_IMAGES=1 or
@@ -16,7 +18,8 @@ import { asComment, docker, eventually, sleep } from '../support/compose.js';
 import { sftpBatch } from '../support/openssh.js';
 import type { ResilientUpload, UploadOutcome } from '../cluster/clients.js';
 import { MiB, describeAttempts, opensshUpload, sha256File, writeRandomFile } from '../cluster/clients.js';
-import { SwarmStack, sftpUser, uploadRule } from './stack.js';
+import { ipInList } from '../../src/util/ip.js';
+import { SwarmStack, hostAddress, sftpUser, uploadRule } from './stack.js';
 
 const log = (line: string): void => console.log(asComment(line));
 
@@ -112,6 +115,70 @@ describe('Docker Swarm stack (deploy/swarm)', { timeout: 30 * 60_000 }, () => {
     assert.equal(await sha256File(`${local}.back`), await sha256File(local));
     await assertDelivered('hello.bin', await sha256File(local));
   });
+
+  step("the nodes see each client's own address, not HAProxy's (PROXY v2, trusted by subnet)", async () => {
+    // A client that connects to this machine's own address keeps it through Docker's NAT, as a
+    // partner of another machine would; through 127.0.0.1 Docker's proxy relays it.
+    const host = hostAddress();
+    const local = join(s.work, 'from-host.bin');
+    await writeRandomFile(local, 64 * 1024);
+    const res = await sftpBatch(
+      { host, port: s.sftpPort, user: sftpUser, key: s.clientKey.file, cwd: s.work },
+      [`put ${local} /${uploadRule}/from-host.bin`],
+    );
+    assert.equal(res.code, 0, res.stderr);
+    const fromHost = await assertDelivered('from-host.bin', await sha256File(local));
+    assert.equal(fromHost.transferInfo.clientAddress, host, JSON.stringify(fromHost));
+    const hello = (await s.rest.history(`requester=${sftpUser}&rule=${uploadRule}`)).find(
+      (t) => t.destFilename === 'hello.bin',
+    );
+    const relayed = String(hello?.transferInfo.clientAddress);
+    const seen = await s.haproxySftpClients();
+    const lb = await s.haproxyLbAddress();
+    log(
+      `HAProxy ${lb} on ${s.lbSubnet}; clients it logged: ${[...seen].join(', ')}; hello.bin from ${relayed}`,
+    );
+    assert.ok(seen.has(relayed) && seen.has(host), `HAProxy logged ${[...seen].join(', ')}`);
+    assert.notEqual(relayed, lb, "hello.bin's client is HAProxy");
+    assert.ok(!ipInList(relayed, [s.lbSubnet]), `hello.bin's client is ${relayed}, on the stack's network`);
+  });
+
+  step(
+    'a wrong-password burst from one address bans that address only; the others keep working',
+    async () => {
+      const host = hostAddress();
+      // [security] MaxLoginFailures: 10 (the default). The account has a key only: every password
+      // fails. Five at a time (under PerSourceMaxStartups, 10 per node) until one is told it is banned.
+      let banned: string | undefined;
+      let attempts = 0;
+      while (banned === undefined) {
+        assert.ok(attempts < 25, `not banned after ${attempts} wrong passwords`);
+        const round = await Promise.all(
+          [1, 2, 3, 4, 5].map(() => s.passwordSftp(host, sftpUser, 'not-the-password', ['ls /'])),
+        );
+        attempts += round.length;
+        for (const r of round) assert.notEqual(r.code, 0, 'a wrong password logged in');
+        banned = round
+          .map((r) => r.stderr)
+          .find((e) => /Received disconnect from .*banned for \d+ s/.test(e));
+      }
+      log(`banned after ${attempts} attempts: ${banned.trim().split('\n')[0]}`);
+      const bans = await s.rest.get<{ bans: { address: string; protocol: string }[] }>('/api/bans');
+      assert.deepEqual(
+        bans.bans.map((b) => `${b.address} ${b.protocol}`),
+        [`${host} sftp`],
+        'that address is banned, not HAProxy',
+      );
+      // Another client (through the loopback: another address at the nodes) is not affected.
+      const other = await sftpBatch({ port: s.sftpPort, user: sftpUser, key: s.clientKey.file }, ['ls /']);
+      assert.equal(other.code, 0, other.stderr);
+      await s.rest.send('DELETE', `/api/bans/${host}`, undefined, 204);
+      const lifted = await sftpBatch({ host, port: s.sftpPort, user: sftpUser, key: s.clientKey.file }, [
+        `ls /${uploadRule}`,
+      ]);
+      assert.equal(lifted.code, 0, lifted.stderr);
+    },
+  );
 
   step('a task killed under an upload: the client resumes on another task, swarm replaces it', async () => {
     const { name, sum, up } = await startUpload('killed.bin', 96, 64_000, 180_000);

@@ -12,11 +12,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { OfflineImages } from '../support/compose.js';
 import {
   docker,
   eventually,
+  freeNetworkPrefix,
   freePort,
   haproxyServers,
   prepareOfflineImages,
@@ -24,9 +27,26 @@ import {
   requireDocker,
 } from '../support/compose.js';
 import { GatewayApi } from '../support/gateway-api.js';
-import type { SshKey } from '../support/openssh.js';
-import { generateKey } from '../support/openssh.js';
+import type { SftpResult, SshKey } from '../support/openssh.js';
+import { generateKey, spawnSftp } from '../support/openssh.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
+
+/**
+ * This machine's own address on its network (not the loopback, not a Docker bridge): a client
+ * that connects to it reaches HAProxy's host-mode port through Docker's NAT with that source
+ * address kept, as a partner of another machine would. Through 127.0.0.1, Docker's proxy relays
+ * the connection and HAProxy sees the proxy's address instead.
+ */
+export function hostAddress(): string {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if (/^(docker|br-|veth|lo)/.test(name)) continue;
+    const v4 = (addrs ?? []).find((a) => a.family === 'IPv4' && !a.internal);
+    if (v4 !== undefined) return v4.address;
+  }
+  throw new Error(
+    `this machine has no IPv4 address but the loopback and Docker's: ${JSON.stringify(networkInterfaces())}`,
+  );
+}
 
 /** The account the SFTP clients use, and the receive rule: a put to /upload/x lands in GatewayHome/upload/x. */
 export const sftpUser = 'tester';
@@ -45,6 +65,7 @@ export class SwarmStack {
   #deployed = false;
   #sftpPort = 0;
   #restPort = 0;
+  #lbSubnet = '';
   readonly secrets: string[] = [];
   readonly rollTag: string;
   #exitGuard: ((signal?: unknown) => void) | undefined;
@@ -66,6 +87,11 @@ export class SwarmStack {
 
   get restPort(): number {
     return this.#restPort;
+  }
+
+  /** The subnet of the stack's network "lb" (HAProxy and the gateway tasks): the trusted proxies. */
+  get lbSubnet(): string {
+    return this.#lbSubnet;
   }
 
   /** The stack's gateway service. */
@@ -133,6 +159,8 @@ export class SwarmStack {
     }
     this.#sftpPort = await freePort();
     this.#restPort = await freePort();
+    // A /24 no network of this machine uses (a bundle left running could hold the default).
+    this.#lbSubnet = `${await freeNetworkPrefix()}.0/24`;
     const start = Date.now();
     await docker(
       [
@@ -154,6 +182,7 @@ export class SwarmStack {
           WAARP_REST_PORT: String(this.#restPort),
           WAARP_SECRETS: this.name,
           WAARP_CONFIG_VERSION: this.name,
+          WAARP_LB_SUBNET: this.#lbSubnet,
         },
       },
     );
@@ -282,6 +311,69 @@ export class SwarmStack {
     const id = stdout.trim().split('\n')[0];
     assert.ok(id, 'no running HAProxy task');
     return id;
+  }
+
+  /** HAProxy's address on the network "lb": where the nodes see it connect from. */
+  async haproxyLbAddress(): Promise<string> {
+    const { stdout } = await docker([
+      'inspect',
+      '--format',
+      `{{(index .NetworkSettings.Networks "${this.name}_lb").IPAddress}}`,
+      await this.haproxyContainer(),
+    ]);
+    return stdout.trim();
+  }
+
+  /** The client addresses in HAProxy's log of SFTP sessions (tcplog, written when a session ends). */
+  async haproxySftpClients(): Promise<Set<string>> {
+    const { stdout } = await docker(['logs', await this.haproxyContainer()]);
+    const clients = new Set<string>();
+    for (const line of stdout.split('\n')) {
+      const m = /^(\d+\.\d+\.\d+\.\d+):\d+ \[[^\]]+\] fe_sftp_\d+ /.exec(line);
+      if (m !== null) clients.add(m[1]!);
+    }
+    return clients;
+  }
+
+  /**
+   * OpenSSH's sftp to `host` with a password (one prompt: one failed login per connection),
+   * running `commands`. At OpenSSH's default log level, so a disconnect message shows.
+   */
+  passwordSftp(host: string, user: string, password: string, commands: string[]): Promise<SftpResult> {
+    const askpass = join(this.work, 'askpass');
+    // Written once: a script rewritten while a concurrent client runs it could be read empty.
+    if (!existsSync(askpass)) {
+      writeFileSync(askpass, '#!/bin/sh\nprintf "%s\\n" "$SFTP_PASSWORD"\n');
+      chmodSync(askpass, 0o755);
+    }
+    // sftp turns -b into BatchMode=yes for ssh, and ssh keeps the first value it reads: the
+    // prompts (answered by askpass) need BatchMode=no before it.
+    const args = [
+      '-o',
+      'BatchMode=no',
+      '-o',
+      'NumberOfPasswordPrompts=1',
+      '-o',
+      'PubkeyAuthentication=no',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'ConnectTimeout=20',
+      '-P',
+      String(this.#sftpPort),
+      '-b',
+      '-',
+      `${user}@${host}`,
+    ];
+    const env = {
+      ...process.env,
+      SFTP_PASSWORD: password,
+      SSH_ASKPASS: askpass,
+      SSH_ASKPASS_REQUIRE: 'force',
+    };
+    return spawnSftp(args, commands, { env: { ...env, DISPLAY: 'none' } }).done;
   }
 
   /**

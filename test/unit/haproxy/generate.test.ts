@@ -157,6 +157,22 @@ describe('HAProxy generator: the committed files', () => {
       [1, 2, 3].map((n) => `server node${n} node${n}:8080 check`),
     );
   });
+
+  it('the swarm stack fills its servers from the tasks DNS name, with PROXY v2 to their SFTP port', () => {
+    const text = readFileSync(join(root, 'deploy/swarm/haproxy.cfg'), 'utf8');
+    assert.match(text, /^# Options: target=swarm \(tasks\.gateway, 9 slots\), send-proxy-v2=on\.$/m);
+    assert.deepEqual(
+      section(text, 'backend be_sftp_2223').filter((l) => l.startsWith('server')),
+      [
+        'server-template task 9 tasks.gateway:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions resolve-prefer ipv4',
+      ],
+    );
+    // REST relays the client's address in X-Forwarded-For; the nodes trust the stack's lb subnet.
+    assert.deepEqual(
+      section(text, 'backend be_admin_8080').filter((l) => l.startsWith('server')),
+      ['server-template task 9 tasks.gateway:8080 check resolve-prefer ipv4'],
+    );
+  });
 });
 
 describe('HAProxy generator: rules', () => {
