@@ -25,6 +25,8 @@ import { ruleRoutes } from './routes/rules.js';
 import { serverRoutes } from './routes/servers.js';
 import { transferRoutes } from './routes/transfers.js';
 import { userRoutes } from './routes/users.js';
+import { consoleApiAuth, usesConsoleSession } from '../webui/api-session.js';
+import { webConsole } from '../webui/app.js';
 
 /** Every route of the API (the OpenAPI test walks its stack). */
 export function buildApiRouter(ctx: GatewayContext): ApiRouter {
@@ -66,14 +68,18 @@ export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
   const log = ctx.log.child({ component: 'admin' });
   const router = buildApiRouter(ctx);
   const auth = authenticate(ctx);
+  const consoleAuth = consoleApiAuth(ctx);
 
   app.use(errorMiddleware(log, ctx.version));
   // Authentication comes before routing: an unauthenticated caller learns nothing, not even
-  // which paths exist.
+  // which paths exist. The web console calls the same API with its session (src/webui).
   app.use(async (c, next) => {
-    if (isApi(c.path)) await auth(c, next);
-    else await next();
+    if (!isApi(c.path)) await next();
+    else if (usesConsoleSession(c)) await consoleAuth(c, next);
+    else await auth(c, next);
   });
+  // The web console's pages (/webui), which render HTML and answer their own errors.
+  app.use(webConsole(ctx, router));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -8,8 +8,11 @@ import { PartnerStore } from './partners.js';
 import { RuleStore } from './rules.js';
 import { ServerStore } from './servers.js';
 import { SettingStore } from './settings.js';
+import { TotpStore } from './totp.js';
+import { TransferNodeStore } from './transfer-nodes.js';
 import { TransferStore } from './transfers.js';
 import { UserStore } from './users.js';
+import { WebSessionStore } from './web-sessions.js';
 
 /** Every store of one gateway (`owner` = GatewayName) on one database. */
 export interface Stores {
@@ -27,6 +30,10 @@ export interface Stores {
   readonly nodes: NodeStore;
   readonly settings: SettingStore;
   readonly bans: BanStore;
+  /** Web console sessions and TOTP secrets (src/webui). */
+  readonly webSessions: WebSessionStore;
+  readonly totp: TotpStore;
+  readonly transferNodes: TransferNodeStore;
 }
 
 export function createStores(db: SqlDatabase, owner: string): Stores {
@@ -45,5 +52,8 @@ export function createStores(db: SqlDatabase, owner: string): Stores {
     nodes: new NodeStore(db, owner),
     settings: new SettingStore(db, owner),
     bans: new BanStore(db, owner),
+    webSessions: new WebSessionStore(db, owner),
+    totp: new TotpStore(db),
+    transferNodes: new TransferNodeStore(db, owner),
   };
 }

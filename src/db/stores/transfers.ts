@@ -15,6 +15,7 @@ import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../sql.js';
 import { placeholders } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, numOrNull, pageClause, str } from './common.js';
+import { noteNodes } from './transfer-nodes.js';
 
 export type NewTransfer = Omit<
   Transfer,
@@ -75,6 +76,14 @@ export interface TransferFilter {
   protocol?: string[];
   historyOnly?: boolean;
   liveOnly?: boolean;
+  /** Nodes that ran them (the console's history search). */
+  node?: string[];
+  /** Source or destination file name contains this (case as stored). */
+  fileContains?: string;
+  /** start < (the console's date range) */
+  startBefore?: number;
+  /** Keyset paging in `start-` order: rows strictly after this one (CSV export of every row). */
+  after?: { start: number; id: number };
 }
 
 /**
@@ -293,6 +302,9 @@ export class TransferStore {
         JSON.stringify(row.info),
       ],
     );
+    if (row.node !== null) {
+      await noteNodes(this.db, this.owner, [{ id: res.lastInsertId, node: row.node }], 'started', row.start);
+    }
     return { ...row, id: res.lastInsertId };
   }
 
@@ -329,6 +341,21 @@ export class TransferStore {
     if (filter.stopBefore !== undefined) {
       where.push('stop <= ?');
       params.push(filter.stopBefore);
+    }
+    inList('node', filter.node);
+    if (filter.startBefore !== undefined) {
+      where.push('start < ?');
+      params.push(filter.startBefore);
+    }
+    if (filter.fileContains !== undefined && filter.fileContains !== '') {
+      // '!' escapes: a backslash is read differently by MySQL and SQLite string literals.
+      const like = `%${filter.fileContains.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      where.push(`(src_filename LIKE ? ESCAPE '!' OR dest_filename LIKE ? ESCAPE '!')`);
+      params.push(like, like);
+    }
+    if (filter.after !== undefined) {
+      where.push('(start < ? OR (start = ? AND id < ?))');
+      params.push(filter.after.start, filter.after.start, filter.after.id);
     }
     const page = pageClause(options, transferSortKeys, 'start');
     // Each half (live, history) is read on its own, sorted and cut to what the page needs, and
@@ -395,6 +422,13 @@ export class TransferStore {
           });
         }
       }
+      await noteNodes(
+        tx,
+        this.owner,
+        claimed.map((t) => ({ id: t.id, node })),
+        'claimed',
+        now,
+      );
       return claimed;
     });
   }
@@ -412,7 +446,9 @@ export class TransferStore {
           OR (status = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < ?)))`,
       [node, leaseUntil, id, this.owner, now],
     );
-    return res.changes === 1 ? this.get(id) : undefined;
+    if (res.changes !== 1) return undefined;
+    await noteNodes(this.db, this.owner, [{ id, node }], 'resumed', now);
+    return this.get(id);
   }
 
   /**
@@ -542,12 +578,13 @@ export class TransferStore {
    */
   async expireLeases(now: number): Promise<number[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.all<{ id: number }>(
-        `SELECT id FROM transfers WHERE owner = ? AND status = 'RUNNING' AND lease_expires_at < ?`,
+      const rows = await tx.all<{ id: number; node: string | null }>(
+        `SELECT id, node FROM transfers WHERE owner = ? AND status = 'RUNNING' AND lease_expires_at < ?`,
         [this.owner, now],
       );
       if (rows.length === 0) return [];
       const ids = rows.map((r) => Number(r.id));
+      const lost = rows.map((r) => ({ id: Number(r.id), node: str(r.node) }));
       await tx.run(
         `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
           error_details = 'the node running this transfer stopped answering', lease_expires_at = NULL,
@@ -555,6 +592,7 @@ export class TransferStore {
           WHERE id IN ${placeholders(ids.length)} AND status = 'RUNNING' AND lease_expires_at < ?`,
         [now, ...ids, now],
       );
+      await noteNodes(tx, this.owner, lost, 'lease lapsed', now);
       return ids;
     });
   }
@@ -636,6 +674,29 @@ export class TransferStore {
       [this.owner],
     );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** The final status of those of `ids` that are in history now (the console's live list). */
+  async finishedAmong(
+    ids: readonly number[],
+  ): Promise<Map<number, { status: TransferStatus; stop: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.all(
+      `SELECT id, status, stop FROM transfer_history WHERE owner = ? AND id IN ${placeholders(ids.length)}`,
+      [this.owner, ...ids],
+    );
+    return new Map(
+      rows.map((r) => [num(r.id), { status: str(r.status) as TransferStatus, stop: num(r.stop) }]),
+    );
+  }
+
+  /** RUNNING transfers per node, in one query (the console's cluster page). */
+  async runningByNode(): Promise<Map<string, number>> {
+    const rows = await this.db.all(
+      `SELECT node, COUNT(*) AS n FROM transfers WHERE owner = ? AND status = 'RUNNING' GROUP BY node`,
+      [this.owner],
+    );
+    return new Map(rows.map((r) => [str(r.node), num(r.n)]));
   }
 
   async countRunningOn(node: string): Promise<number> {
