@@ -6,9 +6,11 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import type { GatewayContext } from '../gateway/context.js';
 import type { AuthState } from './auth.js';
-import { authenticate } from './auth.js';
+import { authenticate, publicPaths } from './auth.js';
 import { ApiError, errorMiddleware } from './errors.js';
 import type { ApiRouter } from './http.js';
+import { openApiDocument } from './openapi.js';
+import { boundRoutes } from './request-bounds.js';
 import { aboutRoutes } from './routes/about.js';
 import { clientRoutes } from './routes/clients.js';
 import { clusterRoutes } from './routes/cluster.js';
@@ -26,11 +28,14 @@ import { serverRoutes } from './routes/servers.js';
 import { transferRoutes } from './routes/transfers.js';
 import { userRoutes } from './routes/users.js';
 import { consoleApiAuth, usesConsoleSession } from '../webui/api-session.js';
-import { webConsole } from '../webui/app.js';
+import { servesConsole, webConsole } from '../webui/app.js';
 
-/** Every route of the API (the OpenAPI test walks its stack). */
+/**
+ * Every route of the API (the OpenAPI test walks its stack). Matching is exact: `/API/users` or
+ * `/api/users/` is no route, so what the auth check sees is what the router serves.
+ */
 export function buildApiRouter(ctx: GatewayContext): ApiRouter {
-  const router: ApiRouter = new Router<AuthState>();
+  const router: ApiRouter = new Router<AuthState>({ strict: true, sensitive: true });
   healthRoutes(router, ctx);
   aboutRoutes(router, ctx);
   openApiRoutes(router, ctx);
@@ -47,6 +52,7 @@ export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   clusterRoutes(router, ctx);
   securityRoutes(router, ctx);
   metricsRoutes(router, ctx);
+  boundRoutes(router, openApiDocument(ctx.version));
   return router;
 }
 
@@ -61,8 +67,6 @@ export function listRoutes(router: ApiRouter): { method: string; path: string }[
   return out;
 }
 
-const isApi = (path: string): boolean => path === '/api' || path.startsWith('/api/') || path === '/metrics';
-
 export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
   const app = new Koa<AuthState>();
   const log = ctx.log.child({ component: 'admin' });
@@ -71,10 +75,11 @@ export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
   const consoleAuth = consoleApiAuth(ctx);
 
   app.use(errorMiddleware(log, ctx.version));
-  // Authentication comes before routing: an unauthenticated caller learns nothing, not even
-  // which paths exist. The web console calls the same API with its session (src/webui).
+  // Deny by default, before routing: every path but the probes needs a login, so an
+  // unauthenticated caller learns nothing, not even which paths exist. The web console's pages
+  // check their own session (src/webui); its calls to the API carry that session and a CSRF token.
   app.use(async (c, next) => {
-    if (!isApi(c.path)) await next();
+    if (publicPaths.has(c.path) || servesConsole(ctx, c)) await next();
     else if (usesConsoleSession(c)) await consoleAuth(c, next);
     else await auth(c, next);
   });

@@ -7,6 +7,7 @@ import type { User } from '../model/entities.js';
 import type { PermissionRight, PermissionTarget } from '../model/permissions.js';
 import { hasPermission } from '../model/permissions.js';
 import { decoyHash } from '../crypto/passwords.js';
+import { rehashLater } from '../crypto/rehash.js';
 import { VerifiedPasswordCache } from '../crypto/verified-cache.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { clientAddress } from './client-address.js';
@@ -18,6 +19,12 @@ export interface AuthState extends ApiState {
   /** The client's address (X-Forwarded-For believed only from trusted proxies). */
   clientAddress: string;
 }
+
+/**
+ * The only paths answered without a login: the probes of load balancers and orchestrators.
+ * Every other path, existing or not, in any case or with any trailing slash, needs one.
+ */
+export const publicPaths: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/lbz']);
 
 const challenge = { 'WWW-Authenticate': 'Basic realm="waarp-gateway", charset="UTF-8"' };
 
@@ -74,6 +81,16 @@ export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
       throw unauthorized('invalid username or password');
     }
     kctx.state.user = user;
+    const stored = user.passwordHash;
+    rehashLater(
+      creds.password,
+      stored,
+      (hash) => ctx.stores.users.replacePasswordHash(user.id, stored, hash),
+      ctx.log,
+      {
+        user: user.username,
+      },
+    );
     await next();
   };
 }

@@ -11,13 +11,14 @@ import { chmodSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { readEnvOrFile } from '../config/env-file.js';
 import { ConfigError } from '../config/errors.js';
+import { adminPasswordFileName } from '../config/gateway-files.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { UniqueViolationError } from '../db/sql.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { allPermissions } from '../model/permissions.js';
 
 export const adminPasswordEnv = 'WAARP_GATEWAY_ADMIN_PASSWORD';
-export const adminPasswordFileName = 'admin-password';
+export { adminPasswordFileName };
 
 export interface AdminBootstrap {
   /** True when this call created the user (false: users existed, or another node won). */

@@ -17,6 +17,7 @@ export type ApiErrorCode =
   | 'E_METHOD_NOT_ALLOWED'
   | 'E_CONFLICT'
   | 'E_TOO_LARGE'
+  | 'E_UNSUPPORTED_MEDIA_TYPE'
   | 'E_BANNED'
   | 'E_INTERNAL'
   | 'E_NOT_IMPLEMENTED'
@@ -30,6 +31,7 @@ const statusOf: Record<ApiErrorCode, number> = {
   E_METHOD_NOT_ALLOWED: 405,
   E_CONFLICT: 409,
   E_TOO_LARGE: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_BANNED: 429,
   E_INTERNAL: 500,
   E_NOT_IMPLEMENTED: 501,

@@ -68,7 +68,9 @@ function op(s: OpSpec): Obj {
       : s.perm === undefined
         ? 'Any authenticated user.'
         : `Permission: \`${s.perm}\`.`;
-  const base = s.public === true ? [] : [401, 403];
+  // Every authenticated route refuses unknown query parameters (400); a body may be too large
+  // or not JSON (src/admin/request-bounds.ts).
+  const base = s.public === true ? [] : [400, 401, 403, ...(s.body === undefined ? [] : [413, 415])];
   return {
     tags: [s.tag],
     summary: s.summary,
@@ -498,6 +500,14 @@ const paths: Record<string, Obj> = {
       errs: [400],
     }),
   },
+  '/api/me/password': {
+    put: op({
+      tag: 'users',
+      summary: 'Change your own password (every user may; the minimum length applies)',
+      body: object({ password: str() }, ['password'], true),
+      ok: [200, messageReply('Changed')],
+    }),
+  },
   ...crud('/api/users', '/api/users/{user}', {
     tag: 'users',
     perm: 'users',
@@ -749,6 +759,8 @@ const errorText: Record<number, string> = {
   403: 'The user lacks the permission',
   404: 'No such object',
   409: 'Name already used, or the object is still referenced',
+  413: 'The body is larger than 1 MiB',
+  415: 'A body that is not application/json (UTF-8)',
   429: 'Too many failed logins from this address: banned for a while (Retry-After)',
   501: 'This node has no instance name (override routes)',
   503: 'Not ready',

@@ -45,6 +45,7 @@ export function exitForStatus(status: number): CliExit {
     case 400:
     case 405:
     case 413:
+    case 415:
       return CliExit.badRequest;
     case 401:
       return CliExit.unauthorized;

@@ -4,6 +4,7 @@
  * paths resolved against GatewayHome. Remote paths always stay inside the rule's remoteDir.
  */
 import { isAbsolute, join, posix, resolve, sep } from 'node:path';
+import { protectedFileAt } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { TransferError } from '../model/transfer-state.js';
@@ -52,13 +53,29 @@ function localSource(config: GatewayConfig, outDir: string, file: string): strin
   throw new TransferError('TeForbidden', `file "${file}" is outside the gateway's folder and cannot be sent`);
 }
 
-export function clientPaths(config: GatewayConfig, rule: Rule, t: Transfer): ClientPaths {
+/** Refuses a local path that is (or holds) one of the gateway's own files: key, database, … */
+function notGatewayFile(path: string, what: string): string {
+  if (path !== '' && protectedFileAt(path) !== undefined) {
+    throw new TransferError('TeForbidden', `${what} "${path}" is one of the gateway's own files`);
+  }
+  return path;
+}
+
+/**
+ * The local and remote paths of a client transfer. Called when the transfer is planned (so a
+ * bad file is refused at once) and again when it runs.
+ */
+export function clientPaths(
+  config: GatewayConfig,
+  rule: Rule,
+  t: Pick<Transfer, 'id' | 'srcFilename' | 'destFilename'>,
+): ClientPaths {
   const remoteDir = rule.remoteDir === '' ? '/' : rule.remoteDir;
   if (rule.isSend) {
     const dest = safeRelative(t.destFilename, 'output');
     const outDir = inHome(config, rule.localDir, config.paths.defaultOutDir);
     return {
-      local: localSource(config, outDir, t.srcFilename),
+      local: notGatewayFile(localSource(config, outDir, t.srcFilename), 'file'),
       tmp: '',
       remote: posix.join(remoteDir, dest),
     };
@@ -68,8 +85,8 @@ export function clientPaths(config: GatewayConfig, rule: Rule, t: Transfer): Cli
   const inDir = inHome(config, rule.localDir, config.paths.defaultInDir);
   const tmpDir = inHome(config, rule.tmpLocalRcvDir, config.paths.defaultTmpDir);
   return {
-    local: join(inDir, dest),
-    tmp: join(tmpDir, `${dest.replaceAll('/', '_')}.${t.id}.part`),
+    local: notGatewayFile(join(inDir, dest), 'output'),
+    tmp: notGatewayFile(join(tmpDir, `${dest.replaceAll('/', '_')}.${t.id}.part`), 'temporary file'),
     remote: posix.join(remoteDir, src),
   };
 }

@@ -131,6 +131,13 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       maxLoginFailures: num('security.maxLoginFailures'),
       failureWindowMs: num('security.failureWindow'),
       banDurationMs: num('security.banDuration'),
+      minPasswordLength: num('security.minPasswordLength'),
+      allowedPrograms: Object.freeze([
+        ...((raw('security.allowedPrograms') as readonly string[] | undefined) ?? []),
+      ]),
+      allowedDirectories: Object.freeze([
+        ...((raw('security.allowedDirectories') as readonly string[] | undefined) ?? []),
+      ]),
     },
     indirection: input.indirection,
   };

@@ -27,6 +27,9 @@ export function formatProblem(p: ConfigProblem): string {
   return what === '' ? `${where}: ${p.message}` : `${where}: ${what}: ${p.message}`;
 }
 
+/** Problems listed in the message; the others are counted. */
+const maxProblemsShown = 50;
+
 /**
  * Every problem found in the configuration, reported at once so the operator fixes them in one
  * pass. The message has one problem per line. A file that cannot be read or parsed wins the exit
@@ -37,10 +40,12 @@ export class ConfigError extends FatalError {
 
   constructor(problems: readonly ConfigProblem[]) {
     const fileLevel = problems.some((p) => p.kind === 'file');
-    super(
-      problems.map(formatProblem).join('\n'),
-      fileLevel ? ExitCode.badConfigFile : ExitCode.badConfigValue,
-    );
+    // A file of junk has as many problems as lines: the first ones say what is wrong.
+    const shown = problems.slice(0, maxProblemsShown).map(formatProblem);
+    if (problems.length > maxProblemsShown) {
+      shown.push(`… and ${problems.length - maxProblemsShown} more problems (${problems.length} in all)`);
+    }
+    super(shown.join('\n'), fileLevel ? ExitCode.badConfigFile : ExitCode.badConfigValue);
     this.name = 'ConfigError';
     this.problems = problems;
   }

@@ -64,7 +64,7 @@ export const sections: readonly SectionDef[] = [
   { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
   {
     name: 'security',
-    doc: 'Defence against password guessing, shared by every node (not in the reference).',
+    doc: 'Defence against password guessing, the password policy, and what needs administration:w (not in the reference).',
   },
 ];
 
@@ -417,6 +417,34 @@ export const schema = [
     default: '15m',
     doc: 'How long a banned address is refused (an administrator can lift it sooner).',
     env: 'BAN_DURATION',
+  },
+  // Issue #15: what users may do beyond their rights, and the password policy.
+  {
+    id: 'security.minPasswordLength',
+    section: 'security',
+    key: 'MinPasswordLength',
+    type: { kind: 'int', min: 1, max: 1024 },
+    default: '12',
+    doc: 'Fewest characters of a password set through the API (users, local accounts) or WAARP_GATEWAY_ADMIN_PASSWORD.',
+    env: 'MIN_PASSWORD_LENGTH',
+  },
+  {
+    id: 'security.allowedPrograms',
+    section: 'security',
+    key: 'AllowedPrograms',
+    type: { kind: 'paths' },
+    default: '',
+    doc: 'Comma-separated absolute paths of programs that users without administration:w may run in EXEC tasks.',
+    env: 'ALLOWED_PROGRAMS',
+  },
+  {
+    id: 'security.allowedDirectories',
+    section: 'security',
+    key: 'AllowedDirectories',
+    type: { kind: 'paths' },
+    default: '',
+    doc: 'Comma-separated absolute folders outside GatewayHome that users without administration:w may use.',
+    env: 'ALLOWED_DIRECTORIES',
   },
 ] as const satisfies readonly KeyDef[];
 

@@ -65,12 +65,19 @@ export interface GatewayConfig {
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
   };
-  /** Failed logins per source address, counted in the database for the whole cluster. */
+  /** Failed logins per source address (counted in the database for the whole cluster), and the policy. */
   readonly security: {
     /** 0 disables the defence. */
     readonly maxLoginFailures: number;
     readonly failureWindowMs: number;
     readonly banDurationMs: number;
+    // Issue #15: the password policy and what needs administration:w.
+    /** Fewest characters of a password set through the API. */
+    readonly minPasswordLength: number;
+    /** Programs users without administration:w may name in EXEC tasks (absolute). */
+    readonly allowedPrograms: readonly string[];
+    /** Folders outside GatewayHome users without administration:w may use (absolute). */
+    readonly allowedDirectories: readonly string[];
   };
   /** Address indirections of this node (`[Address Indirection]` of `<instance>.ini`). */
   readonly indirection: AddressIndirection;

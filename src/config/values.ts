@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
 
 /** A parsed setting: strings stay strings, numbers are ints/ms/modes, lists are CIDR lists. */
 export type ConfigValue = string | number | boolean | readonly string[];
@@ -16,7 +17,9 @@ export type ValueType =
   | { readonly kind: 'enum'; readonly values: Readonly<Record<string, string>> }
   | { readonly kind: 'bool' }
   /** Comma-separated CIDRs; a bare IP becomes a /32 or /128. */
-  | { readonly kind: 'cidrs' };
+  | { readonly kind: 'cidrs' }
+  /** Comma-separated absolute paths (normalised). */
+  | { readonly kind: 'paths' };
 
 export type ParseResult =
   { readonly ok: true; readonly value: ConfigValue } | { readonly ok: false; readonly message: string };
@@ -110,6 +113,15 @@ export function parseValue(type: ValueType, text: string): ParseResult {
       }
       return ok(cidrs);
     }
+    case 'paths': {
+      const items = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+      const bad = items.find((item) => !isAbsolute(item));
+      if (bad !== undefined) return fail(`${q(bad)} is not an absolute path`);
+      return ok(items.map((item) => resolve(item)));
+    }
   }
 }
 
@@ -130,5 +142,7 @@ export function describeType(type: ValueType): string {
       return 'true or false';
     case 'cidrs':
       return 'comma-separated CIDRs (e.g. 10.0.0.0/8, 192.168.1.7)';
+    case 'paths':
+      return 'comma-separated absolute paths';
   }
 }

@@ -4,14 +4,15 @@
  * and stops them in the reverse order with a graceful drain.
  */
 import { mkdirSync } from 'node:fs';
-import { startAdminServer } from '../admin/server.js';
+import { checkAdminAddress, startAdminServer } from '../admin/server.js';
 import { ensureAdminUser } from '../admin/bootstrap.js';
 import { ActionPoller } from '../cluster/actions.js';
 import { Membership } from '../cluster/membership.js';
 import { Metrics } from '../cluster/metrics.js';
 import { Controller } from '../controller/controller.js';
+import { protectGatewayFiles } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
-import { SecretBox } from '../crypto/secret-box.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { assertSchemaCompatible, migrate, SchemaTooNewError } from '../db/migrate.js';
 import { latestSchemaVersion } from '../db/migrations.js';
 import { openDatabase } from '../db/open.js';
@@ -25,6 +26,7 @@ import { createSftpService } from '../sftp/service.js';
 import { RunningTransfers } from '../transfer/registry.js';
 import { sleep } from '../util/timers.js';
 import { version } from '../version.js';
+import { openSecrets } from './secrets.js';
 
 export interface NodeOptions {
   /** How long to keep trying to reach the database at start (containers start in any order). */
@@ -52,10 +54,17 @@ export async function startNode(
   options: NodeOptions = {},
 ): Promise<RunningNode> {
   const nodeName = config.instance ?? config.global.gatewayName;
+  // The files were checked while the configuration loaded; the port is checked here, before
+  // anything is created or opened.
+  await checkAdminAddress(config);
+  protectGatewayFiles(config);
   makeDirectories(config);
   const db = await connect(config, log, options.databaseWaitMs ?? 30_000);
+  const stores = createStores(db, config.global.gatewayName);
+  let secrets: SecretBox;
   try {
     await prepareSchema(db, nodeName, options.migrate ?? true, log);
+    secrets = await openSecrets(config, stores);
   } catch (err) {
     await db.close();
     throw err;
@@ -63,8 +72,8 @@ export async function startNode(
 
   const ctx: GatewayContext = {
     config,
-    stores: createStores(db, config.global.gatewayName),
-    secrets: SecretBox.fromKeyFile(config.database.aesPassphrase),
+    stores,
+    secrets,
     log,
     nodeName,
     version,
@@ -87,7 +96,15 @@ export async function startNode(
     throw err;
   }
 
-  const admin = await startAdminServer(ctx);
+  let admin: Awaited<ReturnType<typeof startAdminServer>>;
+  try {
+    admin = await startAdminServer(ctx);
+  } catch (err) {
+    // Taken since the check (a race): leave as cleanly as a failed check would.
+    await membership.stop().catch(() => undefined);
+    await db.close().catch(() => undefined);
+    throw err;
+  }
   adminAddress = `${admin.address}:${admin.port}`;
   const sftp = createSftpService(ctx);
   await sftp.start();

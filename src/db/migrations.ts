@@ -289,7 +289,7 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
-    id: 8,
+    id: 6,
     name: 'web console: sessions, TOTP secrets, node history of transfers',
     additive: true,
     up: [

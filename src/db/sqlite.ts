@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from '../util/mutex.js';
 import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
@@ -36,7 +36,7 @@ export class SqliteDatabase implements SqlDatabase {
   readonly #direct: SqlExecutor;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    if (file !== ':memory:') createPrivately(file);
     this.#lock = lockFor(file);
     this.#db = new Database(file);
     // Switching a fresh file to WAL takes a lock SQLite does not wait for: retry briefly.
@@ -153,6 +153,19 @@ class SqliteExecutor implements SqlExecutor {
       this.#cache.set(sql, stmt);
     }
     return stmt;
+  }
+}
+
+/**
+ * Creates a missing database file readable by its owner only (0600): it holds password hashes
+ * and sealed secrets. SQLite gives its -wal and -shm files the database file's mode.
+ */
+function createPrivately(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
 }
 

@@ -56,7 +56,8 @@ const wildcardHosts = new Set(['0.0.0.0', '::']);
 export function readClusterLayout(options: LayoutOptions): ClusterLayout {
   const configFile = resolve(options.configFile);
   // env {}: the generated file must describe the files, whatever the caller's environment holds.
-  const { config } = loadConfig({ file: configFile, env: {} });
+  // Addresses only: the files the nodes need are checked by the nodes, on their own machines.
+  const { config } = loadConfig({ file: configFile, env: {}, checkFiles: false });
   const names = options.nodes ?? discoverNodes(configFile);
   if (names.length === 0) {
     throw new ConfigError([

@@ -80,3 +80,18 @@ export function applyPermissions(
   }
   return { mask: out };
 }
+
+/**
+ * The rights `mask` holds that `holder` does not, as `target:right` (`administration:w`); empty
+ * when `mask` is within `holder`. A user may only grant, or edit a user holding, what it holds
+ * itself, so no right can be reached from fewer rights.
+ */
+export function rightsBeyond(mask: number, holder: number): string[] {
+  const out: string[] = [];
+  for (const t of permissionTargets) {
+    for (const r of ['r', 'w', 'd'] as const) {
+      if (hasPermission(mask, t, r) && !hasPermission(holder, t, r)) out.push(`${t}:${r}`);
+    }
+  }
+  return out;
+}

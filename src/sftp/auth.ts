@@ -8,6 +8,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { GatewayContext } from '../gateway/context.js';
 import type { LocalAccount, Server } from '../model/entities.js';
 import { decoyHash, isPasswordHash } from '../crypto/passwords.js';
+import { rehashLater } from '../crypto/rehash.js';
 import { VerifiedPasswordCache } from '../crypto/verified-cache.js';
 import { ipAllowed } from './ip-allow.js';
 import type { AuthContext, ParsedKey, PublicKeyAuthContext } from './ssh2.js';
@@ -24,10 +25,25 @@ const reject: AuthOutcome = { kind: 'reject' };
 /** Process-wide: safe to share, see verified-cache.ts (keyed on the stored hash). */
 const verified = new VerifiedPasswordCache();
 
-async function passwordHashOf(ctx: GatewayContext, account: LocalAccount): Promise<string | undefined> {
-  if (account.passwordHash !== null && account.passwordHash !== '') return account.passwordHash;
+/** The account's stored password hash, and how to replace it (an upgrade after a login). */
+interface StoredPassword {
+  readonly hash: string;
+  readonly replace: (hash: string) => Promise<boolean>;
+}
+
+async function storedPassword(
+  ctx: GatewayContext,
+  account: LocalAccount,
+): Promise<StoredPassword | undefined> {
+  const own = account.passwordHash;
+  if (own !== null && own !== '') {
+    return { hash: own, replace: (h) => ctx.stores.localAccounts.replacePasswordHash(account.id, own, h) };
+  }
   const creds = await ctx.stores.credentials.list({ kind: 'localAccount', id: account.id }, 'password');
-  return creds.map((c) => c.value).find(isPasswordHash);
+  const cred = creds.find((c) => isPasswordHash(c.value));
+  return (
+    cred && { hash: cred.value, replace: (h) => ctx.stores.credentials.replaceValue(cred.id, cred.value, h) }
+  );
 }
 
 /** Decides one authentication attempt of `ip` on `server`. */
@@ -39,11 +55,16 @@ export async function authenticate(
 ): Promise<AuthOutcome> {
   if (auth.method === 'password') {
     const account = await ctx.stores.localAccounts.get(server.id, auth.username);
-    const hash = account === undefined ? undefined : await passwordHashOf(ctx, account);
+    const stored = account === undefined ? undefined : await storedPassword(ctx, account);
     // Always one scrypt, whatever the login: timing and answer never tell a login exists.
-    const ok = await verified.verify(auth.password, hash ?? (await decoyHash()));
-    if (!ok || hash === undefined || account === undefined) return reject;
-    return ipAllowed(ip, account.ipAddresses) ? { kind: 'accept', account } : reject;
+    const ok = await verified.verify(auth.password, stored?.hash ?? (await decoyHash()));
+    if (!ok || stored === undefined || account === undefined) return reject;
+    if (!ipAllowed(ip, account.ipAddresses)) return reject;
+    rehashLater(auth.password, stored.hash, stored.replace, ctx.log, {
+      server: server.name,
+      account: account.login,
+    });
+    return { kind: 'accept', account };
   }
   if (auth.method === 'publickey') return publicKey(ctx, server, ip, auth);
   return reject;

@@ -1,9 +1,12 @@
 /**
  * Real-path checks: a path inside a rule's directory must still be inside it once symbolic
- * links are followed, so a link planted in a directory cannot lead a partner elsewhere.
+ * links are followed, so a link planted in a directory cannot lead a partner elsewhere; and a
+ * directory holding the gateway's own files (key, database, configuration) is refused whole,
+ * whatever rule or server names it (src/config/gateway-files.ts).
  */
 import { lstat, mkdir, realpath } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
+import { exposedProtectedFile } from '../config/gateway-files.js';
 import { TransferError } from '../model/transfer-state.js';
 import { isInside, joinInside } from './paths.js';
 
@@ -15,7 +18,8 @@ function isNotFound(err: unknown): boolean {
 /**
  * The real location of `rel` inside `root`: every existing part of it resolved (links followed)
  * and checked to stay inside the real root; the missing tail is appended as is (it holds no
- * link yet). With `create`, a missing root is created first.
+ * link yet). With `create`, a missing root is created first. A root that holds one of the
+ * gateway's own files is refused (TeForbidden), so nothing in it can be listed, read or written.
  */
 export async function resolveInside(
   root: string,
@@ -29,6 +33,10 @@ export async function resolveInside(
     if (!isNotFound(err) || options.create !== true) throw err;
     await mkdir(root, { recursive: true, mode: options.mode });
     realRoot = await realpath(root);
+  }
+  // Not the file's name: the partner only learns that this directory is off limits.
+  if (exposedProtectedFile(realRoot) !== undefined) {
+    throw new TransferError('TeForbidden', "this directory holds the gateway's own files: refused");
   }
   const target = joinInside(realRoot, rel);
   let probe = target;

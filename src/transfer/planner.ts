@@ -4,9 +4,11 @@
  * client. The client-transfer engine of whichever node claims the row resolves the real paths.
  */
 import { basename } from 'node:path';
+import { clientPaths } from '../client/paths.js';
 import { UniqueViolationError } from '../db/sql.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/entities.js';
+import { TransferError } from '../model/transfer-state.js';
 
 /** A transfer cannot be planned as asked; `kind` says whether something named is missing. */
 export class PlanningError extends Error {
@@ -101,6 +103,14 @@ export async function planTransfer(ctx: GatewayContext, p: PlanRequest): Promise
   }
   const src = p.file;
   const dest = p.output ?? basename(p.file);
+  try {
+    // The checks the transfer would fail at run time, now: a path outside the rule's folder or
+    // one of the gateway's own files (key, database) is refused to whoever plans it.
+    clientPaths(ctx.config, p.rule, { id: 0, srcFilename: src, destFilename: dest });
+  } catch (err) {
+    if (err instanceof TransferError) throw badRequest(err.message);
+    throw err;
+  }
   const tries = p.nbOfAttempts ?? p.client.nbOfAttempts;
   return stores.transfers.create({
     ruleId: p.rule.id,

@@ -30,6 +30,18 @@ const isConsole = (path: string): boolean => path === '/webui' || path.startsWit
 const isPublic = (path: string): boolean =>
   path.startsWith('/webui/assets/') || path === '/webui/login' || path === '/webui/login/totp';
 
+/** A browser opening the listener's root (it asks for HTML by name; API clients do not). */
+const isBrowserAtRoot = (kctx: Koa.Context): boolean =>
+  kctx.path === '/' && kctx.method === 'GET' && kctx.get('Accept').includes('text/html');
+
+/**
+ * True when the console answers this request itself (its pages check their own session, so the
+ * API's Basic authentication must let it through). Nothing when the console is disabled.
+ */
+export function servesConsole(ctx: GatewayContext, kctx: Koa.Context): boolean {
+  return !ctx.config.admin.disableWebUI && (isConsole(kctx.path) || isBrowserAtRoot(kctx));
+}
+
 export function webConsole(ctx: GatewayContext, api: ApiRouter): Koa.Middleware {
   if (ctx.config.admin.disableWebUI) return (_c, next) => next();
   const log = ctx.log.child({ component: 'webui' });
@@ -57,7 +69,7 @@ export function webConsole(ctx: GatewayContext, api: ApiRouter): Koa.Middleware 
   const routes = router.routes();
   return async (kctx, next) => {
     // A browser opening the listener's root lands on the console.
-    if (kctx.path === '/' && kctx.method === 'GET' && kctx.accepts('html') === 'html') {
+    if (isBrowserAtRoot(kctx)) {
       kctx.redirect('/webui/');
       return;
     }

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { Metrics } from '../../src/cluster/metrics.js';
+import { protectGatewayFiles } from '../../src/config/gateway-files.js';
 import { emptyIndirection } from '../../src/config/indirection.js';
 import type { GatewayConfig } from '../../src/config/types.js';
 import { SecretBox } from '../../src/crypto/secret-box.js';
@@ -66,7 +67,14 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
     },
     cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
-    security: { maxLoginFailures: 0, failureWindowMs: 300_000, banDurationMs: 900_000 },
+    security: {
+      maxLoginFailures: 0,
+      failureWindowMs: 300_000,
+      banDurationMs: 900_000,
+      minPasswordLength: 12,
+      allowedPrograms: [],
+      allowedDirectories: [],
+    },
     indirection: emptyIndirection(),
   };
 }
@@ -77,6 +85,8 @@ export function testContext(
   nodeName: string,
   version = 'test',
 ): GatewayContext {
+  // As a node does when it starts (src/daemon/node.ts).
+  protectGatewayFiles(config);
   return {
     config,
     stores: createStores(db, config.global.gatewayName),

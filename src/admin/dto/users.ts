@@ -18,6 +18,9 @@ export const userShape = {
 };
 export const userRequired = ['username', 'password'] as const;
 
+/** `PUT /api/me/password`. */
+export const ownPasswordShape = { password: userShape.password };
+
 /** Applies permission edits to `mask`; 400 naming the bad target. */
 export function editPermissions(mask: number, edits: Record<string, string>): number {
   const res = applyPermissions(mask, edits);

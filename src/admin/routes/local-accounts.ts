@@ -1,7 +1,6 @@
 /** `/api/servers/:server/accounts`: logins partners use on our servers. */
 import { accountSortKeys } from '../../db/stores/accounts.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { hashPassword } from '../../crypto/passwords.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { localAccountOut, localAccountShape } from '../dto/accounts.js';
@@ -10,6 +9,7 @@ import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findLocalAccount, findServer } from '../lookup.js';
 import { checkParams, listOptions } from '../paging.js';
+import { newPasswordHash } from '../password-policy.js';
 import { parseObject } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
@@ -33,7 +33,8 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     const a = await accounts.create({
       serverId: s.id,
       login: body.login,
-      passwordHash: body.password === undefined ? null : await hashPassword(body.password),
+      passwordHash:
+        body.password === undefined ? null : await newPasswordHash(ctx, body.password, 'password'),
       ipAddresses: body.ipAddresses ?? [],
     });
     created(c, where(s.name, a.login), await localAccountOut(ctx, a));
@@ -57,7 +58,10 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
           : parseObject(json, localAccountShape, ['login']);
       const next = {
         login: body.login ?? old.login,
-        passwordHash: body.password === undefined ? old.passwordHash : await hashPassword(body.password),
+        passwordHash:
+          body.password === undefined
+            ? old.passwordHash
+            : await newPasswordHash(ctx, body.password, 'password'),
         ipAddresses: body.ipAddresses ?? (method === 'put' ? [] : old.ipAddresses),
       };
       await accounts.update(old.id, next);

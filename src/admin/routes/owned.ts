@@ -5,7 +5,6 @@
 import type { GatewayContext } from '../../gateway/context.js';
 import type { AccessTarget, LocalAccount } from '../../model/entities.js';
 import type { PermissionTarget } from '../../model/permissions.js';
-import { hashPassword } from '../../crypto/passwords.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import {
@@ -20,6 +19,7 @@ import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
+import { newPasswordHash } from '../password-policy.js';
 import { parseObject } from '../validate.js';
 
 /** The owner a request names, resolved from its path. */
@@ -57,7 +57,8 @@ export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec
     }
     if (owner.localAccount !== undefined && type === 'password') {
       const a = owner.localAccount;
-      await ctx.stores.localAccounts.update(a.id, { ...a, passwordHash: await hashPassword(body.value) });
+      const passwordHash = await newPasswordHash(ctx, body.value, 'value');
+      await ctx.stores.localAccounts.update(a.id, { ...a, passwordHash });
       created(c, where(owner, name), { name, type });
       return;
     }

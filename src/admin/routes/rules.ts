@@ -2,6 +2,7 @@
 import { ruleSortKeys } from '../../db/stores/rules.js';
 import type { RuleInput } from '../../db/stores/rules.js';
 import type { GatewayContext } from '../../gateway/context.js';
+import type { Rule } from '../../model/entities.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import {
@@ -14,11 +15,31 @@ import {
   ruleShape,
 } from '../dto/rules.js';
 import { deleting } from '../errors.js';
-import type { ApiRouter } from '../http.js';
+import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
 import { checkParams, listOptions } from '../paging.js';
+import { PrivilegeCheck } from '../privileged.js';
 import { parseObject } from '../validate.js';
+
+/**
+ * What the rule's writer needs beyond `rules:w` (src/admin/privileged.ts), for what it changes:
+ * its folders and tasks, compared with the rule as it was (`old`).
+ */
+function checkPrivileges(ctx: GatewayContext, c: ApiContext, next: RuleInput, old?: Rule): void {
+  const check = new PrivilegeCheck(ctx.config, c.state.user);
+  const home = ctx.config.paths.gatewayHome;
+  check.folders(
+    (['localDir', 'tmpLocalRcvDir'] as const)
+      .filter((field) => next[field] !== old?.[field])
+      .map((field) => ({ field, value: next[field], base: home })),
+  );
+  check.tasks({ preTasks: next.preTasks, postTasks: next.postTasks, errorTasks: next.errorTasks }, [
+    ...(old?.preTasks ?? []),
+    ...(old?.postTasks ?? []),
+    ...(old?.errorTasks ?? []),
+  ]);
+}
 
 export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { rules } = ctx.stores;
@@ -37,7 +58,9 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.post('/api/rules', need('rules', 'w'), async (c) => {
     const body = parseObject(await readJson(c), ruleShape, ruleRequired);
-    const r = await rules.create(await prepare(mergeRule(blankRule(), body)));
+    const next = mergeRule(blankRule(), body);
+    checkPrivileges(ctx, c, next);
+    const r = await rules.create(await prepare(next));
     created(c, where(r), await ruleOut(ctx, r));
   });
 
@@ -53,6 +76,7 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
         method === 'patch'
           ? mergeRule(old, parseObject(json, ruleShape))
           : mergeRule(blankRule(), parseObject(json, ruleShape, ruleRequired));
+      checkPrivileges(ctx, c, merged, old);
       const next = await prepare(merged, old.id);
       await rules.update(old.id, next);
       created(c, where(next), await ruleOut(ctx, await findRule(ctx, next.name, next.isSend)));

@@ -3,19 +3,41 @@
  * node's SFTP service reconciles its listeners from it, so an action through any node reaches
  * the whole cluster.
  */
+import { resolve } from 'node:path';
 import { serverSortKeys } from '../../db/stores/servers.js';
+import type { ServerInput } from '../../db/stores/servers.js';
 import type { GatewayContext } from '../../gateway/context.js';
+import type { Server } from '../../model/entities.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankServer, mergeServer, serverOut, serverRequired, serverShape } from '../dto/servers.js';
 import { deleting } from '../errors.js';
-import type { ApiRouter } from '../http.js';
+import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
 import { checkParams, listOptions, many } from '../paging.js';
+import { PrivilegeCheck } from '../privileged.js';
 import { parseObject } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
+
+/**
+ * A server's folders: the root outside GatewayHome needs `administration:w`, and none of the
+ * folders partners see may hold the gateway's own files (src/admin/privileged.ts). Only what
+ * changed is checked; the folders under a root move with it.
+ */
+function checkFolders(ctx: GatewayContext, c: ApiContext, next: ServerInput, old?: Server): void {
+  const home = ctx.config.paths.gatewayHome;
+  const root = next.rootDir === '' ? home : resolve(home, next.rootDir);
+  const rootChanged = next.rootDir !== old?.rootDir;
+  const leaves = (['receiveDir', 'sendDir', 'tmpReceiveDir'] as const)
+    .filter((field) => rootChanged || next[field] !== old?.[field])
+    .map((field) => ({ field, value: next[field], base: root, underRoot: next.rootDir !== '' }));
+  new PrivilegeCheck(ctx.config, c.state.user).folders([
+    ...(rootChanged ? [{ field: 'rootDir', value: next.rootDir, base: home, served: false }] : []),
+    ...leaves,
+  ]);
+}
 
 export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { servers } = ctx.stores;
@@ -31,7 +53,9 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.post('/api/servers', need('servers', 'w'), async (c) => {
     const body = parseObject(await readJson(c), serverShape, serverRequired);
-    const s = await servers.create(mergeServer(blankServer(), body));
+    const next = mergeServer(blankServer(), body);
+    checkFolders(ctx, c, next);
+    const s = await servers.create(next);
     created(c, location('servers', s.name), await serverOut(ctx, s));
   });
 
@@ -48,6 +72,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
         method === 'patch'
           ? mergeServer(old, parseObject(json, serverShape))
           : mergeServer(blankServer(old.enabled), parseObject(json, serverShape, serverRequired));
+      checkFolders(ctx, c, next, old);
       await servers.update(old.id, next);
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));
     });

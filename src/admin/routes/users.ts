@@ -1,22 +1,42 @@
 /**
- * `/api/users`: API users and their permissions. The last user able to manage users can be
- * neither deleted nor demoted, so the gateway never becomes unmanageable.
+ * `/api/users`: API users and their permissions. Rights cannot escalate: a user grants only
+ * rights it holds, and changes or deletes no user holding rights it lacks. The last user able
+ * to manage users can be neither deleted nor demoted, so the gateway never becomes
+ * unmanageable. `/api/me/password`: every user changes its own password, whatever its rights.
  */
 import { userSortKeys } from '../../db/stores/users.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { User } from '../../model/entities.js';
-import { hasPermission } from '../../model/permissions.js';
-import { hashPassword } from '../../crypto/passwords.js';
+import { hasPermission, rightsBeyond } from '../../model/permissions.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { editPermissions, userOut, userRequired, userShape } from '../dto/users.js';
-import { badRequest, notFound } from '../errors.js';
-import type { ApiRouter } from '../http.js';
+import { editPermissions, ownPasswordShape, userOut, userRequired, userShape } from '../dto/users.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
+import type { ApiContext, ApiRouter } from '../http.js';
+import { newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { checkParams, listOptions } from '../paging.js';
 import { parseObject } from '../validate.js';
 
 const lastManager = 'it is the last user with the "write" permission on "users"';
+
+/** 403 unless the caller holds every right `mask` has. */
+function mayGrant(c: ApiContext, mask: number): void {
+  const beyond = rightsBeyond(mask, c.state.user.permissions);
+  if (beyond.length > 0) {
+    throw forbidden(`you cannot grant rights you do not hold: ${beyond.join(', ')}`);
+  }
+}
+
+/** 403 unless the caller holds every right of `target` (so it can change or delete it). */
+function mayManage(c: ApiContext, target: User): void {
+  const beyond = rightsBeyond(target.permissions, c.state.user.permissions);
+  if (beyond.length > 0) {
+    throw forbidden(
+      `you cannot change user "${target.username}": it holds rights you do not (${beyond.join(', ')})`,
+    );
+  }
+}
 
 export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { users } = ctx.stores;
@@ -33,10 +53,12 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.post('/api/users', need('users', 'w'), async (c) => {
     const body = parseObject(await readJson(c), userShape, userRequired);
+    const permissions = editPermissions(0, body.perms ?? {});
+    mayGrant(c, permissions);
     const u = await users.create({
       username: body.username,
-      passwordHash: await hashPassword(body.password),
-      permissions: editPermissions(0, body.perms ?? {}),
+      passwordHash: await newPasswordHash(ctx, body.password, 'password'),
+      permissions,
     });
     created(c, location('users', u.username), userOut(u));
   });
@@ -49,10 +71,12 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['patch', 'put'] as const) {
     router[method]('/api/users/:user', need('users', 'w'), async (c) => {
       const old = await find(param(c, 'user'));
+      mayManage(c, old);
       const json = await readJson(c);
       const body =
         method === 'patch' ? parseObject(json, userShape) : parseObject(json, userShape, userRequired);
       const permissions = editPermissions(method === 'patch' ? old.permissions : 0, body.perms ?? {});
+      mayGrant(c, permissions);
       const demoted =
         hasPermission(old.permissions, 'users', 'w') && !hasPermission(permissions, 'users', 'w');
       if (demoted && (await users.countWith('users', 'w')) <= 1) {
@@ -62,7 +86,10 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
       }
       const next = {
         username: body.username ?? old.username,
-        passwordHash: body.password === undefined ? old.passwordHash : await hashPassword(body.password),
+        passwordHash:
+          body.password === undefined
+            ? old.passwordHash
+            : await newPasswordHash(ctx, body.password, 'password'),
         permissions,
       };
       await users.update(old.id, next);
@@ -72,9 +99,19 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.delete('/api/users/:user', need('users', 'd'), async (c) => {
     const u = await find(param(c, 'user'));
+    mayManage(c, u);
     if ((await users.delete(u.id)) === 'last-manager') {
       throw badRequest(`cannot delete user "${u.username}": ${lastManager}`);
     }
     noContent(c);
+  });
+
+  // No permission needed: the user is the one authenticated by this very request.
+  router.put('/api/me/password', async (c) => {
+    const body = parseObject(await readJson(c), ownPasswordShape, ['password']);
+    const me = c.state.user;
+    await users.setPasswordHash(me.id, await newPasswordHash(ctx, body.password, 'password'));
+    ctx.log.info({ user: me.username }, 'password changed by its user');
+    ok(c, { message: `the password of user "${me.username}" was changed` });
   });
 }

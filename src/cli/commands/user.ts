@@ -115,6 +115,18 @@ export const userCommand: Group = group({
       },
     }),
     leaf({
+      name: 'password',
+      summary: 'change your own password (the user of --address; no right needed)',
+      options: { password: { type: 'string', short: 'p', arg: 'PASSWORD', doc: 'the new password' } },
+      run: async (inv) => {
+        const password = need(inv.values, 'password');
+        const r = await inv
+          .client()
+          .request<{ message: string }>('PUT', '/api/me/password', { body: { password } });
+        done(inv.out, r.body, 'Your password was changed: use the new one in --address from now on.');
+      },
+    }),
+    leaf({
       name: 'delete',
       summary: 'delete a user',
       args: ['name'],

@@ -60,6 +60,15 @@ export class LocalAccountStore {
     );
   }
 
+  /** Replaces the password hash while it is still `expected` (a rehash); true if changed. */
+  async replacePasswordHash(id: number, expected: string, hash: string): Promise<boolean> {
+    const res = await this.db.run(
+      'UPDATE local_accounts SET password_hash = ? WHERE id = ? AND password_hash = ?',
+      [hash, id, expected],
+    );
+    return res.changes === 1;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM local_accounts WHERE id = ?', [id]);
   }

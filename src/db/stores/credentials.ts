@@ -77,4 +77,34 @@ export class CredentialStore {
   async delete(id: number): Promise<void> {
     await this.db.run('DELETE FROM credentials WHERE id = ?', [id]);
   }
+
+  /** Replaces a credential's value while it is still `expected` (a rehash); true if changed. */
+  async replaceValue(id: number, expected: string, value: string): Promise<boolean> {
+    const res = await this.db.run('UPDATE credentials SET value = ? WHERE id = ? AND value = ?', [
+      value,
+      id,
+      expected,
+    ]);
+    return res.changes === 1;
+  }
+
+  /**
+   * Up to `limit` values starting with `prefix` (sealed secrets) among the credentials of the
+   * servers, partners and accounts of gateway `owner`.
+   */
+  async valuesLike(owner: string, prefix: string, limit: number): Promise<string[]> {
+    const rows = await this.db.all<{ value: string }>(
+      `SELECT c.value AS value FROM credentials c
+        LEFT JOIN local_agents s ON s.id = c.local_agent_id
+        LEFT JOIN local_accounts la ON la.id = c.local_account_id
+        LEFT JOIN local_agents las ON las.id = la.local_agent_id
+        LEFT JOIN remote_agents p ON p.id = c.remote_agent_id
+        LEFT JOIN remote_accounts ra ON ra.id = c.remote_account_id
+        LEFT JOIN remote_agents rap ON rap.id = ra.remote_agent_id
+        WHERE c.value LIKE ? AND COALESCE(s.owner, las.owner, p.owner, rap.owner) = ?
+        ORDER BY c.id LIMIT ${Math.max(1, Math.floor(limit))}`,
+      [`${prefix}%`, owner],
+    );
+    return rows.map((r) => str(r.value));
+  }
 }

@@ -16,6 +16,15 @@ export class SettingStore {
     return r?.value;
   }
 
+  /** The values of this gateway's settings that start with `prefix` (sealed secrets). */
+  async valuesLike(prefix: string): Promise<string[]> {
+    const rows = await this.db.all<{ value: string }>(
+      'SELECT value FROM settings WHERE owner = ? AND value LIKE ?',
+      [this.owner, `${prefix}%`],
+    );
+    return rows.map((r) => r.value);
+  }
+
   /**
    * Stores `value` unless the setting exists, and returns the stored one: when several
    * nodes race, all of them end up with the first writer's value.

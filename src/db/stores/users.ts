@@ -67,6 +67,27 @@ export class UserStore {
     return (await this.db.run('DELETE FROM users WHERE owner = ?', [this.owner])).changes;
   }
 
+  /** Replaces the password hash alone (a user changing its own password). */
+  async setPasswordHash(id: number, hash: string): Promise<void> {
+    await this.db.run('UPDATE users SET password_hash = ? WHERE id = ? AND owner = ?', [
+      hash,
+      id,
+      this.owner,
+    ]);
+  }
+
+  /**
+   * Replaces the password hash while it is still `expected`: a background rehash must never undo
+   * a password change made meanwhile. True if changed.
+   */
+  async replacePasswordHash(id: number, expected: string, hash: string): Promise<boolean> {
+    const res = await this.db.run(
+      'UPDATE users SET password_hash = ? WHERE id = ? AND owner = ? AND password_hash = ?',
+      [hash, id, this.owner, expected],
+    );
+    return res.changes === 1;
+  }
+
   /**
    * Deletes a user unless it is the last one able to manage users (checked and deleted in
    * one transaction, so two concurrent deletes cannot remove both managers).

@@ -1,12 +1,18 @@
 /**
- * EXEC: runs `path` with `args` (split like a shell would, quotes honoured, no shell run).
+ * EXEC: runs `path` with `args`. The argument string is split first (like a shell would:
+ * quotes honoured, no shell run), then each argument is substituted on its own, so a value (a
+ * partner's file name) is always exactly one argument, whatever it holds. A shell runs only if
+ * the rule names one (`/bin/sh -c '…'`); its script then gets every value single-quoted.
+ *
  * Exit 0 is success, 1 a warning (the chain continues), anything else a failure. `delay` is a
  * timeout in ms (0 or absent: none): SIGINT to the program's process group, then SIGKILL.
- * The substitution values are exported as environment variables, plus WAARP_CONFIG_FILE/DIR.
+ * The program gets a minimal environment: PATH, HOME, locale and time zone, the substitution
+ * values as variables, WAARP_CONFIG_FILE/DIR; nothing else of the daemon's (no
+ * WAARP_GATEWAY_* variable, no secret).
  */
 import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
-import type { TaskRunner } from './types.js';
+import { basename, dirname } from 'node:path';
+import type { TaskEnv, TaskRunner } from './types.js';
 import { requireArg, TaskFailure } from './types.js';
 
 const killGraceMs = 2000;
@@ -44,21 +50,55 @@ export function splitArgs(text: string): string[] {
   return out;
 }
 
+/** Programs that read a script argument as shell code. */
+const shells = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'mksh', 'zsh']);
+
+/** `'…'` for a shell, any character allowed (a `'` becomes `'\''`). */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * The program's arguments: split, then substituted one by one. For a shell, the argument after
+ * `-c` (or `-ec`, `-xc`…) is a script: its values are quoted.
+ */
+export function execArguments(program: string, text: string, env: Pick<TaskEnv, 'substitute'>): string[] {
+  const template = splitArgs(text);
+  const script = shells.has(basename(program))
+    ? template.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a)) + 1
+    : 0;
+  return template.map((arg, i) =>
+    i > 0 && i === script ? env.substitute(arg, shellQuote) : env.substitute(arg),
+  );
+}
+
+/** Variables of the daemon a program may see: none of its secrets. */
+const inheritedVariables = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'];
+
+function programEnvironment(values: Readonly<Record<string, string>>, configFile: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { PATH: '/usr/local/bin:/usr/bin:/bin' };
+  for (const name of inheritedVariables) {
+    const v = process.env[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return { ...out, ...values, WAARP_CONFIG_FILE: configFile, WAARP_CONFIG_DIR: dirname(configFile) };
+}
+
 export const execTask: TaskRunner = (args, state, env) => {
   const program = requireArg(args, 'path', 'EXEC');
-  const argv = splitArgs(args.args ?? '');
+  let argv: string[];
+  try {
+    argv = execArguments(program, args.args ?? '', env);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
   const delay = Number(args.delay ?? '0');
   if (!Number.isFinite(delay) || delay < 0) {
     return Promise.reject(new TaskFailure(`EXEC: delay "${args.delay}" is not a number of milliseconds`));
   }
   return new Promise((resolve, reject) => {
     const child = spawn(program, argv, {
-      env: {
-        ...process.env,
-        ...env.values,
-        WAARP_CONFIG_FILE: state.configFile,
-        WAARP_CONFIG_DIR: dirname(state.configFile),
-      },
+      env: programEnvironment(env.values, state.configFile),
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a timeout stops the program and whatever it started.
       detached: true,

@@ -1,10 +1,20 @@
 /** File moves and copies shared by the file tasks. */
 import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { protectedFileAt } from '../../config/gateway-files.js';
+import { TaskFailure } from './types.js';
 
-/** A task's path argument: relative paths are taken from the gateway home. */
+/**
+ * A task's path argument: relative paths are taken from the gateway home. A path that is, or
+ * holds, one of the gateway's own files (key, database, configuration) fails the task: a file
+ * task never overwrites them, copies into their folder, or hands them to the transfer.
+ */
 export function taskPath(arg: string, home: string): string {
-  return isAbsolute(arg) ? resolve(arg) : resolve(home, arg);
+  const path = isAbsolute(arg) ? resolve(arg) : resolve(home, arg);
+  if (protectedFileAt(path) !== undefined) {
+    throw new TaskFailure(`"${path}" is, or holds, one of the gateway's own files`, 'TeForbidden');
+  }
+  return path;
 }
 
 /** Copies `from` to `to`, creating `to`'s folder. */

@@ -20,6 +20,12 @@ export const taskTypes: Readonly<Record<string, TaskRunner>> = {
   EXEC: execTask,
 };
 
+/**
+ * Arguments a task type substitutes itself rather than receiving substituted: EXEC splits its
+ * argument string first, so that a value (a partner's file name) is always one argument.
+ */
+export const verbatimArgs: Readonly<Record<string, readonly string[]>> = { EXEC: ['args'] };
+
 /** Every task type, including those that need the gateway itself (TRANSFER plans a transfer). */
 export function taskTypesFor(ctx: GatewayContext): Readonly<Record<string, TaskRunner>> {
   return { ...taskTypes, TRANSFER: createTransferTask(ctx) };

@@ -9,8 +9,8 @@ import type { Logger } from '../../log.js';
 import type { TaskChain, TaskSpec } from '../../model/entities.js';
 import type { TransferErrorCode } from '../../model/transfer-state.js';
 import { TransferError } from '../../model/transfer-state.js';
-import { taskTypes } from './index.js';
-import { substituteArgs, substitutionValues } from './substitutions.js';
+import { taskTypes, verbatimArgs } from './index.js';
+import { substitute, substituteArgs, substitutionValues } from './substitutions.js';
 import type { TaskRunner, TaskState } from './types.js';
 import { TaskFailure } from './types.js';
 
@@ -61,10 +61,15 @@ export async function runTaskChain(
     }
     const now = new Date(hooks.now());
     const values = substitutionValues(state, now);
-    const args = substituteArgs(task.args, values, now);
+    const args = substituteArgs(task.args, values, now, verbatimArgs[task.type.toUpperCase()]);
     const started = Date.now();
     try {
-      const outcome = await run(args, state, { log: hooks.log, values, now: () => hooks.now() });
+      const outcome = await run(args, state, {
+        log: hooks.log,
+        values,
+        substitute: (text, wrap) => substitute(text, values, now, wrap),
+        now: () => hooks.now(),
+      });
       if (outcome.warning !== undefined) {
         warnings.push(outcome.warning);
         state.errorCode = 'TeWarning';

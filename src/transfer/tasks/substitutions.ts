@@ -74,23 +74,35 @@ export function substitutionValues(state: TaskState, now: Date): Record<string, 
   return values;
 }
 
-/** Replaces every known `#NAME#`, `#TI_key#` and `#TIMESTAMP(format)#` in `text`. */
-export function substitute(text: string, values: Readonly<Record<string, string>>, now: Date): string {
+/**
+ * Replaces every known `#NAME#`, `#TI_key#` and `#TIMESTAMP(format)#` in `text`. `wrap` turns each
+ * value into what is written (a shell script quotes it).
+ */
+export function substitute(
+  text: string,
+  values: Readonly<Record<string, string>>,
+  now: Date,
+  wrap: (value: string) => string = (v) => v,
+): string {
   return text.replace(/#([A-Za-z0-9_]+(?:\([^#)]*\))?)#/g, (whole, name: string) => {
     const ts = /^TIMESTAMP(?:\(([^)]*)\))?$/.exec(name);
-    if (ts !== null) return formatTimestamp(now, ts[1] === undefined || ts[1] === '' ? undefined : ts[1]);
-    return Object.hasOwn(values, name) ? (values[name] ?? '') : whole;
+    if (ts !== null)
+      return wrap(formatTimestamp(now, ts[1] === undefined || ts[1] === '' ? undefined : ts[1]));
+    return Object.hasOwn(values, name) ? wrap(values[name] ?? '') : whole;
   });
 }
 
-/** Substitutes every argument value of a task. */
+/** Substitutes every argument value of a task, except the `verbatim` ones (the task does it). */
 export function substituteArgs(
   args: Readonly<Record<string, string>>,
   values: Readonly<Record<string, string>>,
   now: Date,
+  verbatim: readonly string[] = [],
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(args))
-    out[k] = substitute(typeof v === 'string' ? v : JSON.stringify(v), values, now);
+  for (const [k, v] of Object.entries(args)) {
+    const text = typeof v === 'string' ? v : JSON.stringify(v);
+    out[k] = verbatim.includes(k) ? text : substitute(text, values, now);
+  }
   return out;
 }

@@ -44,6 +44,11 @@ export interface TaskEnv {
   readonly log: Logger;
   /** Substitution values (`TRUEFULLPATH` → …), exported to EXEC programs as variables. */
   readonly values: Readonly<Record<string, string>>;
+  /**
+   * Substitutes `#NAME#`s in one piece of text, for the arguments a task substitutes itself
+   * (`verbatimArgs`); `wrap` turns each value into what is written.
+   */
+  substitute(text: string, wrap?: (value: string) => string): string;
   /** Clock for `#DATE#`-like values and timeouts. */
   now(): number;
 }

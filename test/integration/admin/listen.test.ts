@@ -62,7 +62,7 @@ describe('admin listener', () => {
     await server.close();
   });
 
-  it('fails to start, with the address in the error, when the port is taken', async () => {
+  it('fails to start, naming the setting and the address, when the port is taken', async () => {
     const first = await startAdminServer(ctx);
     const base = ctx.config;
     const taken = makeContext(
@@ -76,7 +76,13 @@ describe('admin listener', () => {
       db,
       'node2',
     );
-    await assert.rejects(startAdminServer(taken), new RegExp(`EADDRINUSE.*127\\.0\\.0\\.1:${first.port}`));
-    await first.close();
+    try {
+      await assert.rejects(
+        startAdminServer(taken),
+        new RegExp(`\\[admin\\] Port: cannot listen on 127\\.0\\.0\\.1:${first.port}.*already in use`),
+      );
+    } finally {
+      await first.close();
+    }
   });
 });

@@ -240,7 +240,7 @@ describe('servers and local accounts', () => {
     it('creates an account with a hashed password and an IP allow-list', async () => {
       const r = await h.call<AccountOut>('POST', '/api/servers/sftp1/accounts', {
         login: 'bob',
-        password: 'bob-pw',
+        password: 'bob-password',
         ipAddresses: ['10.0.0.1', '192.168.0.0/16'],
       });
       assert.equal(r.status, 201);
@@ -253,7 +253,7 @@ describe('servers and local accounts', () => {
       });
       const server = (await h.ctx.stores.servers.get('sftp1'))!;
       const a = (await h.ctx.stores.localAccounts.get(server.id, 'bob'))!;
-      assert.ok(await verifyPassword('bob-pw', a.passwordHash!));
+      assert.ok(await verifyPassword('bob-password', a.passwordHash!));
     });
 
     it('refuses a bad IP, a duplicate login and an unknown server', async () => {
@@ -295,7 +295,7 @@ describe('servers and local accounts', () => {
       assert.equal(key.body.value, userKey.public.split(' ').slice(0, 2).join(' '));
       const pw = await h.call('POST', '/api/servers/sftp1/accounts/amy/credentials', {
         type: 'password',
-        value: 'amy-pw',
+        value: 'amy-password',
       });
       assert.equal(pw.status, 201);
       assert.equal(pw.headers.get('location'), '/api/servers/sftp1/accounts/amy/credentials/password');
@@ -303,7 +303,7 @@ describe('servers and local accounts', () => {
       assert.deepEqual(amy.body.credentials, ['password', 'laptop']);
       const server = (await h.ctx.stores.servers.get('sftp1'))!;
       const a = (await h.ctx.stores.localAccounts.get(server.id, 'amy'))!;
-      assert.ok(await verifyPassword('amy-pw', a.passwordHash!));
+      assert.ok(await verifyPassword('amy-password', a.passwordHash!));
       const bad = await h.call<Err>('POST', '/api/servers/sftp1/accounts/amy/credentials', {
         name: 'k',
         type: 'ssh_public_key',

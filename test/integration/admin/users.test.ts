@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { AdminHarness } from './harness.js';
+import { allPermissions, maskToPermissions } from '../../../src/model/permissions.js';
 import { basic, startHarness } from './harness.js';
 
 type Err = { error: { code: string; message: string } };
@@ -36,7 +37,7 @@ describe('users', () => {
   it('creates a user (201 + Location), who can then log in', async () => {
     const r = await h.call<UserOut>('POST', '/api/users', {
       username: 'alice',
-      password: 'alice-pw',
+      password: 'alice-password',
       perms: { transfers: 'rw-', servers: 'r--' },
     });
     assert.equal(r.status, 201);
@@ -44,7 +45,7 @@ describe('users', () => {
     assert.equal(r.body.perms.transfers, 'rw-');
     assert.equal(r.body.perms.users, '---');
     assert.ok(!('password' in r.body));
-    const me = await h.call('GET', '/api/servers', undefined, { auth: basic('alice', 'alice-pw') });
+    const me = await h.call('GET', '/api/servers', undefined, { auth: basic('alice', 'alice-password') });
     assert.equal(me.status, 200);
   });
 
@@ -56,7 +57,7 @@ describe('users', () => {
   });
 
   it('refuses a duplicate username with 409', async () => {
-    const r = await h.call<Err>('POST', '/api/users', { username: 'alice', password: 'x' });
+    const r = await h.call<Err>('POST', '/api/users', { username: 'alice', password: 'another-password' });
     assert.equal(r.status, 409);
     assert.equal(r.body.error.code, 'E_CONFLICT');
   });
@@ -90,7 +91,7 @@ describe('users', () => {
     assert.equal((await h.call('GET', '/api/users/alice')).status, 404);
     // The password was kept.
     assert.equal(
-      (await h.call('GET', '/api/servers', undefined, { auth: basic('alice2', 'alice-pw') })).status,
+      (await h.call('GET', '/api/servers', undefined, { auth: basic('alice2', 'alice-password') })).status,
       200,
     );
   });
@@ -101,24 +102,24 @@ describe('users', () => {
     assert.match(missing.body.error.message, /missing required field "password"/);
     const r = await h.call<UserOut>('PUT', '/api/users/alice2', {
       username: 'alice2',
-      password: 'new-pw',
+      password: 'new-password-2',
       perms: { rules: 'r--' },
     });
     assert.equal(r.status, 201);
     assert.equal(r.body.perms.transfers, '---');
     assert.equal(r.body.perms.rules, 'r--');
     assert.equal(
-      (await h.call('GET', '/api/rules', undefined, { auth: basic('alice2', 'new-pw') })).status,
+      (await h.call('GET', '/api/rules', undefined, { auth: basic('alice2', 'new-password-2') })).status,
       200,
     );
     assert.equal(
-      (await h.call('GET', '/api/rules', undefined, { auth: basic('alice2', 'alice-pw') })).status,
+      (await h.call('GET', '/api/rules', undefined, { auth: basic('alice2', 'alice-password') })).status,
       401,
     );
   });
 
   it('answers 403 with a clear message when a permission is missing', async () => {
-    const auth = basic('alice2', 'new-pw');
+    const auth = basic('alice2', 'new-password-2');
     const r = await h.call<Err>('GET', '/api/users', undefined, { auth });
     assert.equal(r.status, 403);
     assert.equal(r.body.error.code, 'E_FORBIDDEN');
@@ -129,20 +130,24 @@ describe('users', () => {
   });
 
   it('checks the body before anything: unknown field, wrong type, missing field', async () => {
-    const unknown = await h.call<Err>('POST', '/api/users', { username: 'b', password: 'p', admin: true });
+    const unknown = await h.call<Err>('POST', '/api/users', {
+      username: 'b',
+      password: 'p-long-password',
+      admin: true,
+    });
     assert.equal(unknown.status, 400);
     assert.match(unknown.body.error.message, /unknown field "admin"/);
-    const wrong = await h.call<Err>('POST', '/api/users', { username: 42, password: 'p' });
+    const wrong = await h.call<Err>('POST', '/api/users', { username: 42, password: 'p-long-password' });
     assert.equal(wrong.status, 400);
     assert.match(wrong.body.error.message, /field "username" must be a string, got a number/);
-    const missing = await h.call<Err>('POST', '/api/users', { password: 'p' });
+    const missing = await h.call<Err>('POST', '/api/users', { password: 'p-long-password' });
     assert.equal(missing.status, 400);
     assert.match(missing.body.error.message, /missing required field "username"/);
   });
 
   it('pages and sorts, and refuses bad paging parameters', async () => {
-    await h.call('POST', '/api/users', { username: 'zed', password: 'p' });
-    await h.call('POST', '/api/users', { username: 'bob', password: 'p' });
+    await h.call('POST', '/api/users', { username: 'zed', password: 'p-long-password' });
+    await h.call('POST', '/api/users', { username: 'bob', password: 'p-long-password' });
     const desc = await h.call<{ users: UserOut[] }>('GET', '/api/users?sort=username-&limit=2');
     assert.deepEqual(
       desc.body.users.map((u) => u.username),
@@ -185,8 +190,13 @@ describe('users', () => {
   });
 
   it('deletes a manager once another one exists (204), then refuses the last one', async () => {
-    await h.call('POST', '/api/users', { username: 'boss', password: 'boss-pw', perms: { users: 'rwd' } });
-    const boss = basic('boss', 'boss-pw');
+    // Deleting the admin needs every right it holds (a user edits no user above it).
+    await h.call('POST', '/api/users', {
+      username: 'boss',
+      password: 'boss-password',
+      perms: maskToPermissions(allPermissions),
+    });
+    const boss = basic('boss', 'boss-password');
     const r = await h.call('DELETE', '/api/users/admin', undefined, { auth: boss });
     assert.equal(r.status, 204);
     assert.equal((await h.call('GET', '/api/users/admin', undefined, { auth: boss })).status, 404);
@@ -196,7 +206,9 @@ describe('users', () => {
   });
 
   it('answers 404 for an unknown user', async () => {
-    const r = await h.call<Err>('DELETE', '/api/users/nobody', undefined, { auth: basic('boss', 'boss-pw') });
+    const r = await h.call<Err>('DELETE', '/api/users/nobody', undefined, {
+      auth: basic('boss', 'boss-password'),
+    });
     assert.equal(r.status, 404);
     assert.match(r.body.error.message, /user "nobody" not found/);
   });

@@ -208,7 +208,7 @@ describe('waarp-gateway CLI', () => {
         '-l',
         'bob',
         '-p',
-        'pw',
+        'bob-password-1',
         '-i',
         '10.0.0.1',
         '-i',
@@ -407,7 +407,7 @@ describe('waarp-gateway CLI', () => {
 
     it('user add/get/update/delete with rights', async () => {
       assert.equal(
-        (await cli('user', 'add', '-u', 'ops', '-p', 'ops-pw', '-r', 'T=rw-,S=r--,rules=r')).code,
+        (await cli('user', 'add', '-u', 'ops', '-p', 'ops-password', '-r', 'T=rw-,S=r--,rules=r')).code,
         0,
       );
       const u = json<{ perms: Record<string, string> }>(await cli('--format', 'json', 'user', 'get', 'ops'));
@@ -422,10 +422,16 @@ describe('waarp-gateway CLI', () => {
       assert.equal((await cli('user', 'update', 'ops', '-r', 'T-w,U+r')).code, 0);
       const v = json<{ perms: Record<string, string> }>(await cli('--format', 'json', 'user', 'get', 'ops'));
       assert.deepEqual([v.perms.transfers, v.perms.users], ['r--', 'r--']);
-      const asOps = await runCli(['user', 'list'], {
-        WAARP_GATEWAY_ADDRESS: withCredentials(h.url, 'ops', 'ops-pw'),
-      });
-      assert.equal(asOps.code, 0, asOps.stderr);
+      // Credentials in the environment, never on the command line.
+      const asOps = (password: string, ...args: string[]) =>
+        runCli(args, { WAARP_GATEWAY_ADDRESS: withCredentials(h.url, 'ops', password) });
+      const list = await asOps('ops-password', 'user', 'list');
+      assert.equal(list.code, 0, list.stderr);
+      // Every user changes its own password, whatever its rights.
+      const changed = await asOps('ops-password', 'user', 'password', '-p', 'ops-new-password');
+      assert.equal(changed.code, 0, changed.stderr);
+      const relisted = await asOps('ops-new-password', 'user', 'list');
+      assert.equal(relisted.code, 0, relisted.stderr);
       assert.equal((await cli('user', 'add', '-u', 'x', '-p', 'y', '-r', 'Q=rw')).code, 2);
       assert.equal((await cli('user', 'delete', 'ops')).code, 0);
       const last = await cli('user', 'delete', 'admin');

@@ -33,7 +33,7 @@ async function gatewayDir(): Promise<{ dir: string; config: string; db: string }
   const config = join(dir, 'gatewayd.ini');
   writeFileSync(
     config,
-    `[paths]\nGatewayHome = ${dir}\n[admin]\nPort = 0\n[database]\nAddress = ${db}\n[log]\nLevel = INFO\n`,
+    `[paths]\nGatewayHome = ${dir}\n[admin]\nPort = 0\n[database]\nType = sqlite\nAddress = ${db}\n[log]\nLevel = INFO\n`,
   );
   return { dir, config, db };
 }

@@ -9,8 +9,8 @@ import { schema } from '../../../src/config/schema.js';
 import { FatalError } from '../../../src/errors.js';
 import { tempDir } from './helpers.js';
 
-void test('the default file loads back to exactly the defaults of an empty file', () => {
-  const dir = tempDir({ 'empty/gatewayd.ini': '' });
+void test('the default file loads back to exactly the defaults of a file that only chooses the database', () => {
+  const dir = tempDir({ 'empty/gatewayd.ini': '[database]\nType = sqlite\n' });
   const written = writeDefaultConfig(join(dir, 'gatewayd.ini'));
   assert.deepEqual(written, [join(dir, 'gatewayd.ini')]);
   const fromDefaults = loadConfig({ file: join(dir, 'gatewayd.ini'), env: {} });

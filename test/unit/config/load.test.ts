@@ -1,17 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/load.js';
 import { ExitCode } from '../../../src/errors.js';
 import { configError, tempDir } from './helpers.js';
 
-/** Loads `text` as `gatewayd.ini` in a fresh folder, with no environment. */
+/**
+ * Loads `text` as `gatewayd.ini` in a fresh folder, with no environment, checking values only
+ * (the files it names are checked in check-files.test.ts). A text without `[database]` gets one
+ * at its end that chooses the embedded database (required: tested below), so lines keep their numbers.
+ */
 function load(text: string, env: NodeJS.ProcessEnv = {}, instance?: string) {
-  const dir = tempDir({ 'gatewayd.ini': text });
-  return { dir, ...loadConfig({ file: join(dir, 'gatewayd.ini'), env, instance }) };
+  const full = /^\s*\[database\]/im.test(text) ? text : `${text}\n[database]\nType = sqlite\n`;
+  const dir = tempDir({ 'gatewayd.ini': full });
+  return { dir, ...loadConfig({ file: join(dir, 'gatewayd.ini'), env, instance, checkFiles: false }) };
 }
 
-void test('an empty file gives the documented defaults, resolved against the config folder', () => {
+void test('a file that only chooses the embedded database gives the documented defaults', () => {
   const { dir, config, warnings } = load('');
   assert.deepEqual(warnings, []);
   assert.equal(config.configFile, join(dir, 'gatewayd.ini'));
@@ -33,6 +39,9 @@ void test('an empty file gives the documented defaults, resolved against the con
     tlsCert: undefined,
     tlsKey: undefined,
     trustedProxies: [],
+    disableWebUI: false,
+    webUISessionIdleMs: 15 * 60_000,
+    webUISessionLifetimeMs: 8 * 3600_000,
   });
   assert.deepEqual(config.database, {
     type: 'sqlite',
@@ -114,6 +123,7 @@ DefaultInDir = inbox
 DefaultOutDir = /srv/out
 [database]
 AESPassphrase = keys/aes.key
+Type = sqlite
 `);
   assert.equal(config.paths.gatewayHome, join(dir, 'data'));
   assert.equal(config.paths.defaultInDir, join(dir, 'data', 'inbox'));
@@ -151,7 +161,7 @@ void test('keys of the reference we do not support: ignored with a warning, or a
   const { warnings } = load('[log]\nSyslogFacility = local0\n[admin]\nTLSPassphrase =\n');
   assert.equal(warnings.length, 2);
   assert.match(warnings[0] ?? '', /:2: \[log\] SyslogFacility: ignored: syslog is not supported/);
-  const err = configError(() => load('[database]\nTLSCert = client.pem\n'));
+  const err = configError(() => load('[database]\nTLSCert = client.pem\nType = sqlite\n'));
   assert.match(err.message, /gatewayd\.ini:2: \[database\] TLSCert: "client\.pem" is not supported/);
 });
 
@@ -343,7 +353,10 @@ void test('a _FILE variable reads the value from a file (Docker and Kubernetes s
 });
 
 void test('the instance comes from -i, else WAARP_GATEWAY_NODE_ID, and must be a plain name', () => {
-  const files = { 'gatewayd.ini': '', 'n1.ini': '[Address Indirection]\nIndirectAddress = a -> b\n' };
+  const files = {
+    'gatewayd.ini': '[database]\nType = sqlite\n',
+    'n1.ini': '[Address Indirection]\nIndirectAddress = a -> b\n',
+  };
   const dir = tempDir(files);
   const file = join(dir, 'gatewayd.ini');
   const fromEnv = loadConfig({ file, env: { WAARP_GATEWAY_NODE_ID: 'n1' } });
@@ -369,11 +382,61 @@ void test('a missing override file is a warning, not an error', () => {
 
 void test('problems of the override file are reported with those of the main file', () => {
   const dir = tempDir({
-    'gatewayd.ini': '[admin]\nPort = x\n',
+    'gatewayd.ini': '[admin]\nPort = x\n[database]\nType = sqlite\n',
     'n1.ini': '[Address Indirection]\nIndirectAddress = a:1 -> b\n',
   });
   const err = configError(() => loadConfig({ file: join(dir, 'gatewayd.ini'), instance: 'n1', env: {} }));
   assert.equal(err.problems.length, 2);
   assert.match(err.message, /gatewayd\.ini:2: \[admin\] Port/);
   assert.match(err.message, /n1\.ini:2: \[Address Indirection\] IndirectAddress: target "a:1" has a port/);
+});
+
+void test('the database must be chosen: an empty file, or one without [database] Type, is an error', () => {
+  for (const text of ['', '[global]\nGatewayName = gw\n', '[database]\nAddress = gw.db\n']) {
+    const dir = tempDir({ 'gatewayd.ini': text });
+    const err = configError(() => loadConfig({ file: join(dir, 'gatewayd.ini'), env: {} }));
+    assert.equal(err.problems.length, 1, err.message);
+    assert.match(err.message, /gatewayd\.ini: \[database\] Type: missing: .*"Type = sqlite"/);
+  }
+  const dir = tempDir({ 'gatewayd.ini': '' });
+  const { config } = loadConfig({
+    file: join(dir, 'gatewayd.ini'),
+    env: { WAARP_GATEWAY_DB_TYPE: 'sqlite' },
+  });
+  assert.equal(config.database.type, 'sqlite', 'the environment may choose it');
+});
+
+void test('bytes that are not UTF-8 are an error naming their line', () => {
+  const dir = tempDir();
+  writeFileSync(
+    join(dir, 'gatewayd.ini'),
+    Buffer.from('[database]\nType = sqlite\n[global]\nGatewayName = caf\xe9\n', 'latin1'),
+  );
+  const err = configError(() => loadConfig({ file: join(dir, 'gatewayd.ini'), env: {} }));
+  assert.equal(err.exitCode, ExitCode.badConfigFile);
+  assert.match(err.message, /gatewayd\.ini:4: this line is not valid UTF-8 text/);
+});
+
+void test('a file of junk lists its first problems and counts the others', () => {
+  const junk = Array.from({ length: 5000 }, (_, i) => `junk ${i}`).join('\n');
+  const err = configError(() => load(`[global]\n${junk}\n`));
+  assert.equal(err.problems.length, 5000);
+  const lines = err.message.split('\n');
+  assert.equal(lines.length, 51);
+  assert.match(lines[0] ?? '', /gatewayd\.ini:2: \[global\]: cannot parse "junk 0"/);
+  assert.equal(lines[50], '… and 4950 more problems (5000 in all)');
+});
+
+void test('the policy settings: password length, and the allow-lists of absolute paths', () => {
+  const { config } = load(
+    '[security]\nMinPasswordLength = 16\nAllowedPrograms = /opt/mft/bin/notify\nAllowedDirectories = /srv/a, /srv/b/\n',
+  );
+  assert.equal(config.security.minPasswordLength, 16);
+  assert.deepEqual(config.security.allowedPrograms, ['/opt/mft/bin/notify']);
+  assert.deepEqual(config.security.allowedDirectories, ['/srv/a', '/srv/b']);
+  rejects(
+    '[security]\nAllowedDirectories = srv/a\n',
+    /:2: \[security\] AllowedDirectories: "srv\/a" is not an absolute path/,
+  );
+  assert.equal(load('').config.security.minPasswordLength, 12);
 });

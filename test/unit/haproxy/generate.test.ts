@@ -153,7 +153,7 @@ describe('HAProxy generator: the committed files', () => {
 });
 
 describe('HAProxy generator: rules', () => {
-  const main = '[admin]\nHost = 10.0.0.1\nPort = 8080\n';
+  const main = '[database]\nType = mysql\nName = gw\n[admin]\nHost = 10.0.0.1\nPort = 8080\n';
 
   it('sends PROXY v2 to SFTP nodes only when asked, and the result is valid', () => {
     const dir = cluster({

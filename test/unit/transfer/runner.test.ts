@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/log.js';
 import type { TaskSpec } from '../../../src/model/entities.js';
-import { splitArgs } from '../../../src/transfer/tasks/exec.js';
+import { execArguments, shellQuote, splitArgs } from '../../../src/transfer/tasks/exec.js';
 import { runTaskChain, TaskChainError } from '../../../src/transfer/tasks/runner.js';
 import type { TaskState } from '../../../src/transfer/tasks/types.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
@@ -182,6 +182,29 @@ describe('runTaskChain', () => {
       assert.deepEqual(splitArgs(''), []);
       assert.deepEqual(splitArgs(`""`), ['']);
       assert.throws(() => splitArgs(`"open`), /unbalanced/);
+    });
+
+    it('substitutes each argument after splitting, quoting values only in a shell script', () => {
+      const values: Record<string, string> = { TRUEFILENAME: `it's a "file"; rm -rf ~` };
+      const env = {
+        substitute: (text: string, wrap: (v: string) => string = (v) => v) =>
+          text.replace(/#(\w+)#/g, (whole, name: string) =>
+            name in values ? wrap(values[name] ?? '') : whole,
+          ),
+      };
+      const name = values.TRUEFILENAME ?? '';
+      assert.deepEqual(execArguments('/usr/bin/notify', '--file #TRUEFILENAME# "x #TRUEFILENAME#"', env), [
+        '--file',
+        name,
+        `x ${name}`,
+      ]);
+      assert.deepEqual(execArguments('/bin/sh', `-ec 'echo #TRUEFILENAME#' arg0 #TRUEFILENAME#`, env), [
+        '-ec',
+        `echo ${shellQuote(name)}`,
+        'arg0',
+        name,
+      ]);
+      assert.equal(shellQuote(`a'b`), `'a'\\''b'`);
     });
   });
 

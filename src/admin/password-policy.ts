@@ -1,0 +1,20 @@
+/**
+ * The password policy of passwords the gateway checks (API users, local accounts): at least
+ * `[security] MinPasswordLength` characters. Partner passwords we present (remote accounts) are
+ * the partner's choice and are not held to it.
+ */
+import type { GatewayContext } from '../gateway/context.js';
+import { hashPassword } from '../crypto/passwords.js';
+import { badRequest } from './errors.js';
+
+/** The stored hash of a new password; 400 naming `field` when it is too short. */
+export async function newPasswordHash(ctx: GatewayContext, password: string, field: string): Promise<string> {
+  const min = ctx.config.security.minPasswordLength;
+  // Characters as a person counts them (code points), not UTF-16 units.
+  if ([...password].length < min) {
+    throw badRequest(
+      `field "${field}" must be at least ${min} characters long ([security] MinPasswordLength)`,
+    );
+  }
+  return hashPassword(password);
+}
