@@ -117,7 +117,7 @@ function labelOf(key: string): string {
   return labels[key] ?? key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
 }
 
-const fieldId = (formId: string, name: string): string => `${formId}-${name.replace(/[^A-Za-z0-9]+/g, '-')}`;
+const fieldId = (formId: string, name: string): string => `${formId}-${name.replace(/[^A-Za-z0-9_]+/g, '-')}`;
 
 function textOf(v: unknown): string {
   if (v === undefined || v === null) return '';
