@@ -12,10 +12,11 @@ export function percent(progress: number, size: number): string {
 }
 
 export function progressBar(id: number, progress: number, size: number): Html {
-  const max = size > 0 ? size : Math.max(progress, 1);
+  // An upload's size is unknown until it ends: an indeterminate bar, not a full one.
+  if (size <= 0) return html`<progress aria-label="Progress of transfer ${id}"></progress>`;
   return html`<progress
-    value="${Math.min(progress, max)}"
-    max="${max}"
+    value="${Math.min(progress, size)}"
+    max="${size}"
     aria-label="Progress of transfer ${id}"
   >
     ${percent(progress, size)}
