@@ -18,7 +18,9 @@ import type { StartedBrowser } from '../support/browser.js';
 import { launchBrowser } from '../support/browser.js';
 import type { StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
-import { repoRoot } from '../support/compose.js';
+import { eventually, repoRoot } from '../support/compose.js';
+import { startSshd } from '../support/sshd.js';
+import { clusterStores, plannedPush, setupPartner } from '../nodes/helpers.js';
 import { writeRandomFile } from '../support/files.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import type { StartedHaproxy } from './haproxy.js';
@@ -304,6 +306,47 @@ describe('web console in chromium, through HAProxy, on two nodes', { timeout: 30
       assert.equal(still?.status(), 200);
     } finally {
       await evil.close();
+    }
+  });
+
+  it('pauses and resumes a client transfer from a page served by the node NOT running it', async () => {
+    const sshd = await startSshd();
+    const stores = clusterStores(cluster);
+    try {
+      const inbox = join(sshd.root, 'in');
+      mkdirSync(inbox);
+      const partner = await setupPartner(cluster, stores, sshd, inbox);
+      mkdirSync(join(cluster.home, 'out'), { recursive: true });
+      await writeRandomFile(join(cluster.home, 'out', 'big.bin'), 768 * MiB);
+      const t = await stores.transfers.create(plannedPush(partner, 'big.bin'));
+      const running = await eventually(
+        30_000,
+        async () => {
+          const r = await stores.transfers.get(t.id);
+          if (r?.status !== 'RUNNING' || r.node === null) throw new Error(`not running yet: ${r?.status}`);
+          return r;
+        },
+        50,
+      );
+      const other = cluster.nodes.find((n) => n.name !== running.node);
+      assert.ok(other);
+      // The session cookie is the host's: the same browser is logged in on the other node's port.
+      const res = await page.goto(`${other.adminUrl}/webui/transfers`);
+      assert.equal(res?.headers()['x-gateway-node'], other.name);
+      const row = page.locator(`#transfer-${t.id}`);
+      await row.getByRole('button', { name: `Pause transfer ${t.id}` }).click();
+      await page.waitForSelector(`#transfer-${t.id}[data-status="PAUSED"]`, { timeout: 15_000 });
+      const paused = await stores.transfers.get(t.id);
+      assert.equal(paused?.status, 'PAUSED');
+      await shot(page, 'paused');
+      await row.getByRole('button', { name: `Resume transfer ${t.id}` }).click();
+      await page.waitForSelector(`#transfer-${t.id}[data-status="DONE"]`, { timeout: 90_000 });
+      const done = await stores.transfers.getHistory(t.id);
+      assert.equal(done?.status, 'DONE');
+      assert.ok((paused?.progress ?? 0) > 0, 'it had moved before the pause');
+    } finally {
+      await stores.db.close();
+      await sshd.stop();
     }
   });
 
