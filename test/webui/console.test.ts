@@ -153,6 +153,17 @@ describe('web console in chromium, through HAProxy, on two nodes', { timeout: 30
     }
     await page.goto(`${base}/webui/`);
     await shot(page, 'cluster');
+    // Readable on a phone: at 375 px nothing is wider than the screen (tables scroll in their box).
+    await page.setViewportSize({ width: 375, height: 800 });
+    try {
+      for (const path of ['/webui/', '/webui/transfers', '/webui/servers', '/webui/history']) {
+        await page.goto(base + path);
+        assert.ok((await page.evaluate<number>('document.documentElement.scrollWidth')) <= 375, path);
+      }
+      await shot(page, 'narrow');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 
   it('creates a server, a local account and a rule through the forms', async () => {
