@@ -38,7 +38,7 @@ try {
     const marks: string[] = [];
     for (let i = from; i < Math.min(records, from + batch); i++) {
       const start = t0 + Math.floor((i * 30 * day) / records);
-      marks.push('(?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)');
+      marks.push(`(?, ?, ?, 1, 0, ${Array(15).fill('?').join(', ')}, 0, ?, ?, ?, ?)`);
       rows.push(
         i + 1,
         'cluster-gw',
