@@ -13,7 +13,17 @@
  * every figure is printed with the load average at the time. Options: see `--help`.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,6 +38,9 @@ import type { OpenSshServer } from './lib/openssh-server.js';
 import { startOpenSsh } from './lib/openssh-server.js';
 import type { SftpCliOptions, SftpTarget } from './lib/sftp-cli.js';
 import { sftpTimed } from './lib/sftp-cli.js';
+import { countSyncs, statementsOf, writeSmallFiles } from './lib/small-files.js';
+import type { SqliteNode } from './lib/sqlite-node.js';
+import { startSqliteNode } from './lib/sqlite-node.js';
 import type { Credentials } from './lib/ssh-client.js';
 import {
   connect,
@@ -39,7 +52,7 @@ import {
   sessionRate,
 } from './lib/ssh-client.js';
 
-const sections = ['single', 'parallel', 'sessions', 'idle', 'flood', 'rest', 'partner'] as const;
+const sections = ['single', 'parallel', 'sessions', 'idle', 'flood', 'rest', 'partner', 'small'] as const;
 type Section = (typeof sections)[number];
 
 const { values: opts } = parseArgs({
@@ -57,6 +70,12 @@ const { values: opts } = parseArgs({
     'flood-connections': { type: 'string', default: '8' },
     'flood-mib': { type: 'string', default: '512' },
     'partner-mib': { type: 'string', default: '256' },
+    'small-files': { type: 'string', default: '400' },
+    'small-kib': { type: 'string', default: '4' },
+    'small-list': { type: 'string', default: '10000' },
+    'small-sessions': { type: 'string', default: '16' },
+    'small-session-files': { type: 'string', default: '200' },
+    'small-fsyncs': { type: 'string', default: 'yes' },
     cipher: { type: 'string', default: '' },
     'node-flags': { type: 'string', default: '' },
     only: { type: 'string', default: sections.join(',') },
@@ -68,6 +87,8 @@ if (opts.help) {
   console.log(`Usage: npm run bench -- [--runs 3] [--size-mib 1024] [--parallel 16] [--parallel-mib 64]
   [--session-clients 8] [--session-seconds 20] [--idle 100] [--rest-rate 200] [--rest-seconds 20]
   [--flood-connections 8] [--flood-mib 512] [--partner-mib 256] [--cipher NAME]
+  [--small-files 400] [--small-kib 4] [--small-list 10000] [--small-sessions 16 (0: skip)]
+  [--small-session-files 200] [--small-fsyncs yes|no (the strace counts)]
   [--node-flags "--initial-old-space-size=128"]
   [--only ${sections.join(',')}]`);
   process.exit(0);
@@ -188,6 +209,7 @@ async function main(): Promise<void> {
     if (only.has('flood')) await flood(node1.sftpPort, { username: gw.user, privateKey }, node1Pid(), gw);
     if (only.has('rest')) await rest(gw);
     if (only.has('partner')) await partner(node1.sftpPort, { username: gw.user, privateKey }, local, gw);
+    if (only.has('small')) await small({ work, cli, local, sshd, gw, publicKey, nodeFlags });
     report();
   } finally {
     await gw?.stop().catch((err: unknown) => console.error('cluster stop:', err));
@@ -534,6 +556,264 @@ async function partner(port: number, creds: Credentials, local: string, gw: Gate
   });
   check('partner request size > 32 KiB (bytes)', '> 32768', Math.min(sizes.read, sizes.write), 32769);
   rmSync(source, { force: true });
+}
+
+// ---- small files ----------------------------------------------------------------------------
+
+/** A server of the small-file figures: where a remote name lands on this machine, how to count. */
+interface SmallTarget extends SftpTarget {
+  readonly name: string;
+  /** Remote path of `rel` in the upload / download area, and the same file on this machine. */
+  remoteIn(rel: string): string;
+  localIn(rel: string): string;
+  remoteOut(rel: string): string;
+  localOut(rel: string): string;
+  /** The server process (OpenSSH: the listener, whose children serve the sessions). */
+  readonly pid: number;
+  /** Statements the node sent to its database so far (gateway nodes only). */
+  statements?(): Promise<number>;
+}
+
+interface SmallSetup {
+  work: string;
+  cli: SftpCliOptions;
+  local: string;
+  sshd: OpenSshServer;
+  gw: GatewayEnv;
+  publicKey: string;
+  nodeFlags: string[];
+}
+
+/**
+ * One OpenSSH `sftp` session moving many small files, `put -r` then `get -r`, against OpenSSH,
+ * a node on SQLite and a node on MariaDB (node1 of the cluster); `ls -l` of a big folder;
+ * statements and fsyncs per file; and many sessions at once through HAProxy.
+ */
+async function small(o: SmallSetup): Promise<void> {
+  const n = num('small-files');
+  const size = num('small-kib') * 1024;
+  const listed = num('small-list');
+  let sqlite: SqliteNode | undefined;
+  try {
+    sqlite = await startSqliteNode(join(o.work, 'sqlite'), o.publicKey, o.nodeFlags);
+    const node1 = o.gw.nodes[0];
+    if (node1 === undefined) throw new Error('no node');
+    const sq = sqlite;
+    const ssh = o.sshd.files;
+    const targets: SmallTarget[] = [
+      {
+        name: 'openssh',
+        port: o.sshd.port,
+        user: o.sshd.user,
+        remoteIn: (rel) => join(ssh, 'in', rel),
+        localIn: (rel) => join(ssh, 'in', rel),
+        remoteOut: (rel) => join(ssh, 'out', rel),
+        localOut: (rel) => join(ssh, 'out', rel),
+        pid: o.sshd.pid,
+      },
+      {
+        name: 'sqlite',
+        port: sq.node.sftpPort,
+        user: sq.user,
+        remoteIn: (rel) => `/in/${rel}`,
+        localIn: (rel) => join(sq.inDir, rel),
+        remoteOut: (rel) => `/out/${rel}`,
+        localOut: (rel) => join(sq.outDir, rel),
+        pid: sq.node.process()?.pid ?? 0,
+        statements: () => statementsOf((path) => sq.node.api(path)),
+      },
+      {
+        name: 'mariadb',
+        port: node1.sftpPort,
+        user: o.gw.user,
+        remoteIn: (rel) => `/in/${rel}`,
+        localIn: (rel) => join(o.gw.inDir, rel),
+        remoteOut: (rel) => `/out/${rel}`,
+        localOut: (rel) => join(o.gw.outDir, rel),
+        pid: node1.process()?.pid ?? 0,
+        statements: () => statementsOf((path) => node1.api(path)),
+      },
+    ];
+    const source = join(o.local, 'small');
+    writeSmallFiles(source, n, size);
+    const bigSource = join(o.local, 'big');
+    writeSmallFiles(bigSource, listed, 0);
+    for (const t of targets) {
+      mkdirSync(t.localIn(''), { recursive: true });
+      cpSync(source, t.localOut('small'), { recursive: true });
+      cpSync(bigSource, t.localOut('big'), { recursive: true });
+    }
+    log(`small: ${n} files of ${size} B, a folder of ${listed} files; SQLite node ${sq.node.sftpPort}`);
+
+    type Figures = { up: number[]; down: number[]; list: number[]; stmUp: number[]; stmDown: number[] };
+    const fig = new Map<string, Figures>(
+      targets.map((t) => [t.name, { up: [], down: [], list: [], stmUp: [], stmDown: [] }]),
+    );
+    const got = join(o.local, 'small-got');
+    const statements = async (t: SmallTarget): Promise<number> => (await t.statements?.()) ?? NaN;
+    for (let i = 0; i < runs; i++) {
+      for (const t of targets) {
+        const f = fig.get(t.name);
+        if (f === undefined) continue;
+        const dir = `small-${i}`;
+        let s0 = await statements(t);
+        const up = await sftpTimed(t, o.cli, [`put -r ${source} ${t.remoteIn(dir)}`]);
+        f.stmUp.push(((await statements(t)) - s0) / n);
+        const landed = readdirSync(t.localIn(dir)).length;
+        if (landed !== n) throw new Error(`${t.name}: ${landed} files uploaded, not ${n}`);
+        rmSync(got, { recursive: true, force: true });
+        s0 = await statements(t);
+        const down = await sftpTimed(t, o.cli, [`get -r ${t.remoteOut('small')} ${got}`]);
+        f.stmDown.push(((await statements(t)) - s0) / n);
+        if (readdirSync(got).length !== n) throw new Error(`${t.name}: the download is incomplete`);
+        const list = await sftpTimed(t, o.cli, [`ls -l ${t.remoteOut('big')}`]);
+        f.up.push(n / up);
+        f.down.push(n / down);
+        f.list.push(list);
+        rmSync(t.localIn(dir), { recursive: true, force: true });
+        log(
+          `small run ${i + 1} ${t.name}: put -r ${(n / up).toFixed(0)} files/s, get -r ${(n / down).toFixed(0)} files/s, ` +
+            `ls -l ${listed} files ${list.toFixed(2)} s` +
+            (t.statements === undefined
+              ? ''
+              : `; statements per file: up ${f.stmUp.at(-1)?.toFixed(1)}, down ${f.stmDown.at(-1)?.toFixed(1)}`),
+        );
+      }
+    }
+    // fsyncs, in one more run under strace (slowed: counted, not timed); MariaDB's own from its status.
+    const syncs = new Map<string, { up: string; down: string }>();
+    const innodb = async (): Promise<number> => {
+      const rows = await o.gw.stores.db.all<{ Value: string }>(
+        "SHOW GLOBAL STATUS WHERE Variable_name IN ('Innodb_os_log_fsyncs', 'Innodb_data_fsyncs')",
+      );
+      return rows.reduce((a, r) => a + Number(r.Value), 0);
+    };
+    let mariadbSyncs = { up: NaN, down: NaN };
+    for (const t of opts['small-fsyncs'] === 'no' ? [] : targets) {
+      const out = join(o.work, `strace-${t.name}.txt`);
+      let i0 = await innodb();
+      const up = await countSyncs(t.pid, out, () =>
+        sftpTimed(t, o.cli, [`put -r ${source} ${t.remoteIn('small-strace')}`]),
+      );
+      const iUp = (await innodb()) - i0;
+      rmSync(got, { recursive: true, force: true });
+      i0 = await innodb();
+      const down = await countSyncs(t.pid, out, () =>
+        sftpTimed(t, o.cli, [`get -r ${t.remoteOut('small')} ${got}`]),
+      );
+      const iDown = (await innodb()) - i0;
+      if (t.name === 'mariadb') mariadbSyncs = { up: iUp / n, down: iDown / n };
+      rmSync(t.localIn('small-strace'), { recursive: true, force: true });
+      const per = (c: { fsync: number; fdatasync: number }): string =>
+        `${((c.fsync + c.fdatasync) / n).toFixed(2)} (fsync ${c.fsync}, fdatasync ${c.fdatasync})`;
+      syncs.set(t.name, { up: per(up), down: per(down) });
+      log(`small fsyncs ${t.name}: per upload ${per(up)}, per download ${per(down)}`);
+    }
+    rmSync(got, { recursive: true, force: true });
+
+    const m = (name: string, k: keyof Figures): number => median(fig.get(name)?.[k] ?? []);
+    const l = load();
+    for (const db of ['sqlite', 'mariadb']) {
+      const label = db === 'sqlite' ? 'SQLite node' : 'MariaDB node (cluster node1)';
+      rows.push({
+        section: 'small',
+        figure: `${n} x ${size / 1024} KiB put -r, 1 session, ${label}`,
+        openssh: m('openssh', 'up'),
+        node: m(db, 'up'),
+        unit: 'files/s',
+        load: l,
+        note: `${m(db, 'stmUp').toFixed(1)} statements and ${syncs.get(db)?.up ?? '?'} fsyncs of the node per file${db === 'mariadb' ? `, MariaDB's own ${mariadbSyncs.up.toFixed(2)}` : ''}; OpenSSH ${syncs.get('openssh')?.up ?? '?'}`,
+      });
+      rows.push({
+        section: 'small',
+        figure: `${n} x ${size / 1024} KiB get -r, 1 session, ${label}`,
+        openssh: m('openssh', 'down'),
+        node: m(db, 'down'),
+        unit: 'files/s',
+        load: l,
+        note: `${m(db, 'stmDown').toFixed(1)} statements and ${syncs.get(db)?.down ?? '?'} fsyncs of the node per file${db === 'mariadb' ? `, MariaDB's own ${mariadbSyncs.down.toFixed(2)}` : ''}; OpenSSH ${syncs.get('openssh')?.down ?? '?'}`,
+      });
+      rows.push({
+        section: 'small',
+        figure: `ls -l of ${listed} files, ${label}`,
+        openssh: m('openssh', 'list'),
+        node: m(db, 'list'),
+        unit: 's',
+        load: l,
+      });
+      check(`small put -r (${db}): node / OpenSSH`, '>= 0.6', m(db, 'up') / m('openssh', 'up'), 0.6);
+      check(`small get -r (${db}): node / OpenSSH`, '>= 0.9', m(db, 'down') / m('openssh', 'down'), 0.9);
+      check(
+        `ls -l ${listed} (${db}): node / OpenSSH time`,
+        '<= 1.5',
+        m(db, 'list') / m('openssh', 'list'),
+        1.5,
+        false,
+      );
+    }
+    for (const t of targets) {
+      rmSync(t.localOut('small'), { recursive: true, force: true });
+      rmSync(t.localOut('big'), { recursive: true, force: true });
+    }
+    rmSync(bigSource, { recursive: true, force: true });
+    rmSync(source, { recursive: true, force: true });
+    if (num('small-sessions') > 0) await smallSessions(o, ssh, size);
+  } finally {
+    await sqlite?.stop().catch((err: unknown) => console.error('SQLite node stop:', err));
+  }
+}
+
+/** Many `sftp` sessions at once, each `put -r` of its own folder of small files: aggregate files/s. */
+async function smallSessions(o: SmallSetup, sshFiles: string, size: number): Promise<void> {
+  const sessions = num('small-sessions');
+  const files = num('small-session-files');
+  const source = join(o.local, 'small-sessions');
+  writeSmallFiles(source, files, size);
+  const targets = [
+    {
+      name: 'openssh',
+      port: o.sshd.port,
+      user: o.sshd.user,
+      remote: join(sshFiles, 'in'),
+      local: join(sshFiles, 'in'),
+    },
+    { name: 'haproxy', port: o.gw.haproxySftpPort, user: o.gw.user, remote: '/in', local: o.gw.inDir },
+  ];
+  const rates = new Map<string, number[]>();
+  for (let i = 0; i < runs; i++) {
+    for (const t of targets) {
+      const started = process.hrtime.bigint();
+      await Promise.all(
+        Array.from({ length: sessions }, (_, k) =>
+          sftpTimed(t, o.cli, [`put -r ${source} ${t.remote}/ms-${k}`]),
+        ),
+      );
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      for (let k = 0; k < sessions; k++) {
+        const landed = readdirSync(join(t.local, `ms-${k}`)).length;
+        if (landed !== files)
+          throw new Error(`${t.name}: session ${k} uploaded ${landed} files, not ${files}`);
+        rmSync(join(t.local, `ms-${k}`), { recursive: true, force: true });
+      }
+      const rate = (sessions * files) / seconds;
+      (rates.get(t.name) ?? rates.set(t.name, []).get(t.name))?.push(rate);
+      log(
+        `small sessions run ${i + 1} ${t.name}: ${sessions} x ${files} files in ${seconds.toFixed(1)} s = ${rate.toFixed(0)} files/s`,
+      );
+    }
+  }
+  rmSync(source, { recursive: true, force: true });
+  const m = (name: string): number => median(rates.get(name) ?? []);
+  rows.push({
+    section: 'small',
+    figure: `${sessions} sessions x ${files} x ${size / 1024} KiB put -r, aggregate (MariaDB, 3 nodes)`,
+    openssh: m('openssh'),
+    haproxy: m('haproxy'),
+    unit: 'files/s',
+    load: load(),
+    note: `HAProxy / OpenSSH ${(m('haproxy') / m('openssh')).toFixed(2)}`,
+  });
+  check(`${sessions} sessions small put: HAProxy / OpenSSH`, '>= 1.0', m('haproxy') / m('openssh'), 1.0);
 }
 
 // ---- report -------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ import { cryptoBindingAvailable } from '../src/sftp/ssh2.js';
 import { sha256File, writeRandomFile } from '../test/support/files.js';
 import { startGateway } from '../test/support/gateway.js';
 import { freePort } from '../test/support/sshd.js';
-import { declareBenchServer } from './lib/declare.js';
+import { declareSftpServer } from '../test/support/declare.js';
 import { sshBanner } from './lib/cluster-env.js';
 import { childrenCpuOf, load, MB, median, MiB, sleep } from './lib/measure.js';
 import { startOpenSsh } from './lib/openssh-server.js';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       cleanups.push(() => gw.stop());
       const stores = gw.node.ctx.stores;
       const port = await freePort();
-      await declareBenchServer(stores, {
+      await declareSftpServer(stores, {
         name: 'bench',
         address: `127.0.0.1:${port}`,
         login: 'bench',

@@ -16,7 +16,7 @@ import type { ClusterNode, StartedCluster } from '../../test/support/cluster.js'
 import { startCluster } from '../../test/support/cluster.js';
 import { freePort } from '../../test/support/sshd.js';
 import { clusterStores } from '../../test/nodes/helpers.js';
-import { declareBenchServer } from './declare.js';
+import { declareSftpServer } from '../../test/support/declare.js';
 import { sleep } from './measure.js';
 
 export interface GatewayEnv {
@@ -39,16 +39,21 @@ export interface GatewayEnv {
 
 export const gatewayUser = 'bench';
 
-/** `nodeFlags`: options for node itself in the gateway processes (e.g. `--cpu-prof`). */
+/**
+ * `nodeFlags`: options for node itself in the gateway processes (e.g. `--cpu-prof`);
+ * `privateDatabase`: a MariaDB of its own, which the caller may kill (the soak).
+ */
 export async function startGatewayEnv(
   work: string,
   clientPublicKey: string,
   nodeFlags: string[] = [],
+  options: { privateDatabase?: boolean } = {},
 ): Promise<GatewayEnv> {
   // Production timings ([cluster] and [controller] defaults), not the tests' fast ones.
   const cluster = await startCluster({
     nodes: 3,
     nodeArgs: nodeFlags,
+    privateDatabase: options.privateDatabase ?? false,
     ini: {
       // A log file in GatewayHome, as a packaged install writes: node output piped into this
       // (busy) benchmark process would block the nodes on a full pipe.
@@ -62,7 +67,7 @@ export async function startGatewayEnv(
   try {
     stores = clusterStores(cluster);
     const password = 'bench-password-1';
-    await declareBenchServer(stores, {
+    await declareSftpServer(stores, {
       name: 'sftp',
       address: cluster.publicSftp,
       login: gatewayUser,

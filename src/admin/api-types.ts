@@ -85,6 +85,12 @@ export interface RuleOut {
   localDir: string;
   remoteDir: string;
   tmpLocalRcvDir: string;
+  /** Every account of the rule sees every file of its receive folder (false: each its own). */
+  sharedFolder: boolean;
+  /** What partners may change in its folder; null: the direction's default. */
+  partnerChanges: string[] | null;
+  /** What partners may change, in effect. */
+  allowedChanges: string[];
   preTasks: TaskOut[];
   postTasks: TaskOut[];
   errorTasks: TaskOut[];
@@ -155,4 +161,34 @@ export interface NodeOut {
   host: string;
   adminAddress: string;
   runningTransfers: number;
+  /** The node's clock minus the database's at its last heartbeat (ms); null: not measured yet. */
+  clockOffsetMs: number | null;
+}
+
+export interface BanOut {
+  address: string;
+  /** The protocol the address is banned from (failures are counted per protocol). */
+  protocol: 'sftp' | 'rest';
+  failures: number;
+  bannedUntil: string;
+}
+
+/** One entry of the audit trail of partners' changes (`GET /api/audit`). */
+export interface AuditEntryOut {
+  id: number;
+  time: string;
+  node: string;
+  protocol: string;
+  server: string;
+  account: string;
+  remoteAddress: string;
+  rule: string;
+  isSend: boolean;
+  operation: string;
+  path: string;
+  target: string;
+  localPath: string;
+  result: 'done' | 'refused' | 'failed';
+  reason: string;
+  details: Record<string, unknown>;
 }

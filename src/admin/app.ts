@@ -12,6 +12,7 @@ import type { ApiRouter } from './http.js';
 import { openApiDocument } from './openapi.js';
 import { boundRoutes } from './request-bounds.js';
 import { aboutRoutes } from './routes/about.js';
+import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { healthRoutes } from './routes/health.js';
@@ -48,6 +49,7 @@ export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   ruleRoutes(router, ctx);
   transferRoutes(router, ctx);
   historyRoutes(router, ctx);
+  auditRoutes(router, ctx);
   overrideRoutes(router, ctx);
   clusterRoutes(router, ctx);
   securityRoutes(router, ctx);

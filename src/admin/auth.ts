@@ -10,6 +10,7 @@ import { decoyHash } from '../crypto/passwords.js';
 import { rehashLater } from '../crypto/rehash.js';
 import { VerifiedPasswordCache } from '../crypto/verified-cache.js';
 import type { GatewayContext } from '../gateway/context.js';
+import { bannedMessage, LoginBans } from '../security/login-bans.js';
 import { clientAddress } from './client-address.js';
 import type { ApiState } from './errors.js';
 import { ApiError } from './errors.js';
@@ -49,12 +50,7 @@ export function parseBasic(header: string): { login: string; password: string } 
  */
 export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
   const verified = new VerifiedPasswordCache();
-  const { security } = ctx.config;
-  const policy = {
-    maxFailures: security.maxLoginFailures,
-    windowMs: security.failureWindowMs,
-    banMs: security.banDurationMs,
-  };
+  const bans = new LoginBans(ctx);
   return async (kctx, next) => {
     const source = clientAddress(
       kctx.req.socket.remoteAddress,
@@ -65,21 +61,21 @@ export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
     const creds = parseBasic(kctx.get('Authorization'));
     // Both reads at once (one database round trip of latency instead of two); the ban still
     // decides first, before any password is checked.
-    const [until, user] = await Promise.all([
-      policy.maxFailures > 0 ? ctx.stores.bans.bannedUntil(source, ctx.now()) : undefined,
+    const [standing, user] = await Promise.all([
+      bans.standing(source, 'rest'),
       creds === undefined ? undefined : ctx.stores.users.get(creds.login),
     ]);
-    if (until !== undefined) throw banned(until, ctx.now());
+    if (standing.bannedUntil !== undefined) throw banned(standing.bannedUntil, ctx.now());
     if (creds === undefined) throw unauthorized('authentication required (HTTP Basic)');
     // An unknown login costs the same as a wrong password, so logins cannot be probed.
     const ok = await verified.verify(creds.password, user?.passwordHash ?? (await decoyHash()));
     if (user === undefined || !ok) {
-      ctx.metrics.loginFailures++;
-      const until = await ctx.stores.bans.recordFailure(source, 'rest', ctx.now(), policy);
+      const until = await bans.failed(source, 'rest');
       ctx.log.warn({ source, login: creds.login, banned: until !== undefined }, 'admin API login failed');
       if (until !== undefined) throw banned(until, ctx.now());
       throw unauthorized('invalid username or password');
     }
+    await bans.succeeded(source, 'rest', standing.failures > 0);
     kctx.state.user = user;
     const stored = user.passwordHash;
     rehashLater(
@@ -97,9 +93,7 @@ export function authenticate(ctx: GatewayContext): Koa.Middleware<AuthState> {
 
 function banned(until: number, now: number): ApiError {
   const seconds = Math.max(1, Math.ceil((until - now) / 1000));
-  return new ApiError('E_BANNED', `too many failed logins from this address: banned for ${seconds} s`, {
-    'Retry-After': String(seconds),
-  });
+  return new ApiError('E_BANNED', bannedMessage(until, now), { 'Retry-After': String(seconds) });
 }
 
 const rightNames: Record<PermissionRight, string> = { r: 'read', w: 'write', d: 'delete' };

@@ -4,7 +4,8 @@
  * first hop that is not itself trusted: a client cannot pick its own address by sending the
  * header.
  */
-import { ipAllowed, normalizeIp } from '../sftp/ip-allow.js';
+import { isTrustedProxy } from '../model/proxy-trust.js';
+import { normalizeIp } from '../util/ip.js';
 
 export function clientAddress(
   socketAddress: string | undefined,
@@ -12,15 +13,14 @@ export function clientAddress(
   trustedProxies: readonly string[],
 ): string {
   const peer = normalizeIp(socketAddress ?? '');
-  if (trustedProxies.length === 0 || forwardedFor === undefined || !ipAllowed(peer, trustedProxies))
-    return peer;
+  if (forwardedFor === undefined || !isTrustedProxy(peer, trustedProxies)) return peer;
   const hops = forwardedFor
     .split(',')
     .map((h) => normalizeIp(h.trim()))
     .filter((h) => h !== '');
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = hops[i] ?? '';
-    if (!ipAllowed(hop, trustedProxies)) return hop;
+    if (!isTrustedProxy(hop, trustedProxies)) return hop;
   }
   return hops[0] ?? peer;
 }

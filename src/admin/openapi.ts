@@ -2,7 +2,9 @@
  * The OpenAPI 3 description of the admin API, served at `GET /api/openapi.json`. A test checks
  * that every route of the router is here and nothing else, and validates the document.
  */
+import { auditResults, auditSortKeys } from '../db/stores/audit.js';
 import { transferSortKeys } from '../db/stores/transfers.js';
+import { treeChanges } from '../model/tree-changes.js';
 import { allStatuses, errorCodes, transferSteps } from '../model/transfer-state.js';
 import { permissionTargets } from '../model/permissions.js';
 import { maxLimit, defaultLimit } from './paging.js';
@@ -323,9 +325,21 @@ const ruleFields = {
   isSend: bool(),
   comment: str(),
   path: str('Empty or "/" means the rule name; may not nest in or contain another rule\'s path'),
-  localDir: str(),
+  localDir: str(
+    '`#ACCOUNT#` in it stands for the login of the partner using the rule: one folder per account',
+  ),
   remoteDir: str(),
   tmpLocalRcvDir: str(),
+  sharedFolder: bool(
+    'Every account of the rule sees and may change every file of its receive folder; false (the default for a new rule): each account only what it delivered',
+  ),
+  partnerChanges: {
+    type: 'array',
+    nullable: true,
+    items: { type: 'string', enum: [...treeChanges] },
+    description:
+      'What partners may change in the folder besides transferring; null: the default of the direction (receive: all, on their own files; send: none)',
+  },
   preTasks: arr(ref('Task')),
   postTasks: arr(ref('Task')),
   errorTasks: arr(ref('Task')),
@@ -468,7 +482,8 @@ const paths: Record<string, Obj> = {
   '/metrics': {
     get: op({
       tag: 'cluster',
-      summary: "This node's metrics, Prometheus text format",
+      summary:
+        "This node's metrics, Prometheus text format (transfers, bytes, sessions, heartbeat, clock offset)",
       perm: 'administration:r',
       ok: [200, { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }],
     }),
@@ -476,7 +491,7 @@ const paths: Record<string, Obj> = {
   '/api/bans': {
     get: op({
       tag: 'cluster',
-      summary: 'Addresses banned after too many failed logins (on every node)',
+      summary: 'Addresses banned after too many failed logins, per protocol (on every node)',
       perm: 'administration:r',
       ok: [200, reply('Bans', listOf('bans', 'Ban'))],
       errs: [400],
@@ -485,10 +500,17 @@ const paths: Record<string, Obj> = {
   '/api/bans/{address}': {
     delete: op({
       tag: 'cluster',
-      summary: 'Lift a ban (and forget the failures) on every node',
+      summary: 'Lift the bans of an address (and forget its failures) on every node',
       perm: 'administration:d',
+      query: [
+        queryParam(
+          'protocol',
+          { type: 'string', enum: ['sftp', 'rest'] },
+          'Only the ban on this protocol (default: both).',
+        ),
+      ],
       ok: [204, reply('Lifted')],
-      errs: [404],
+      errs: [400, 404],
     }),
   },
   '/api/cluster/nodes': {
@@ -720,6 +742,27 @@ const paths: Record<string, Obj> = {
       errs: [400, 404],
     }),
   },
+  '/api/audit': {
+    get: op({
+      tag: 'audit',
+      summary:
+        'What partners changed in their folders (remove, rename, mkdir, rmdir, setstat), done or refused; newest first by default',
+      perm: 'transfers:r',
+      query: [
+        ...paging(Object.keys(auditSortKeys)),
+        queryParam('account', { type: 'string' }, 'Account logins (repeatable).', true),
+        queryParam('server', { type: 'string' }, 'Server names (repeatable).', true),
+        queryParam('rule', { type: 'string' }, 'Rule names (repeatable).', true),
+        queryParam('operation', { type: 'string', enum: [...treeChanges] }, 'Operations (repeatable).', true),
+        queryParam('result', { type: 'string', enum: [...auditResults] }, 'Results (repeatable).', true),
+        queryParam('node', { type: 'string' }, 'Nodes (repeatable).', true),
+        queryParam('start', { type: 'string', format: 'date-time' }, 'At or after.'),
+        queryParam('stop', { type: 'string', format: 'date-time' }, 'At or before.'),
+      ],
+      ok: [200, reply('One page', listOf('audit', 'AuditEntry'))],
+      errs: [400],
+    }),
+  },
   '/api/override/addresses': {
     get: op({
       tag: 'override',
@@ -792,6 +835,7 @@ export function openApiDocument(version: string): Obj {
       'rules',
       'transfers',
       'history',
+      'audit',
       'override',
     ].map((name) => ({ name })),
     paths,
@@ -897,6 +941,7 @@ export function openApiDocument(version: string): Obj {
         Rule: object(
           {
             ...ruleFields,
+            allowedChanges: arr({ type: 'string', enum: [...treeChanges] }),
             authorized: object({
               servers: arr(str()),
               partners: arr(str()),
@@ -927,25 +972,57 @@ export function openApiDocument(version: string): Obj {
           {
             name: str(),
             state: { type: 'string', enum: ['starting', 'running', 'draining', 'stopped'] },
-            alive: bool('Heartbeat younger than the node timeout'),
+            alive: bool('Heartbeat younger than the node timeout, on the database clock'),
             lastHeartbeat: dateTime('Last heartbeat'),
             startedAt: dateTime('Process start'),
             version: str(),
             host: str(),
             adminAddress: str(),
             runningTransfers: int(),
+            clockOffsetMs: {
+              type: 'integer',
+              nullable: true,
+              description:
+                "The node's clock minus the database's (the cluster clock) at its last heartbeat, in ms; " +
+                'null until measured',
+            },
           },
           ['name', 'state', 'alive'],
         ),
         Readiness: object({ status: str(), node: str(), reasons: arr(str()) }, ['status']),
+        AuditEntry: object(
+          {
+            id: int(),
+            time: dateTime('When'),
+            node: str('The node that served the request'),
+            protocol: str(),
+            server: str(),
+            account: str('Account login'),
+            remoteAddress: str("The partner's address"),
+            rule: str(),
+            isSend: bool('Direction of the rule'),
+            operation: { type: 'string', enum: [...treeChanges] },
+            path: str('The path as the partner named it'),
+            target: str('Rename: the new path'),
+            localPath: str('The real path, when the partner path led to one'),
+            result: { type: 'string', enum: [...auditResults] },
+            reason: str('Why it was refused or failed'),
+            details: freeObject,
+          },
+          ['id', 'time', 'account', 'rule', 'operation', 'path', 'result'],
+        ),
         Ban: object(
           {
             address: str(),
+            protocol: {
+              type: 'string',
+              enum: ['sftp', 'rest'],
+              description: 'The protocol it is banned from',
+            },
             failures: int('Failed logins in the current window'),
             bannedUntil: dateTime('End of the ban'),
-            lastProtocol: { type: 'string', enum: ['sftp', 'rest'] },
           },
-          ['address', 'bannedUntil'],
+          ['address', 'protocol', 'bannedUntil'],
         ),
       },
     },

@@ -8,6 +8,8 @@
 import type { ApiClient } from './client.js';
 import { createClient, parseAddress } from './client.js';
 import { accountCommand } from './commands/account.js';
+import { auditCommand } from './commands/audit.js';
+import { banCommand } from './commands/ban.js';
 import { clientCommand } from './commands/client.js';
 import { clusterCommand, overrideCommand, statusCommand, versionCommand } from './commands/misc.js';
 import { partnerCommand } from './commands/partner.js';
@@ -43,9 +45,11 @@ export const root: Group = group({
     ruleCommand,
     transferCommand,
     historyCommand,
+    auditCommand,
     userCommand,
     overrideCommand,
     clusterCommand,
+    banCommand,
     versionCommand,
   ],
 });

@@ -49,10 +49,12 @@ export function askHidden(
   input: NodeJS.ReadStream = process.stdin,
   output: NodeJS.WritableStream = process.stderr,
 ): Promise<string> {
-  output.write(question);
+  // Echo goes off before the prompt shows: a password typed or pasted as soon as the prompt
+  // appears must never reach the screen (it did on a busy machine).
   input.setRawMode(true);
   input.setEncoding('utf8');
   input.resume();
+  output.write(question);
   return new Promise((resolve, reject) => {
     let value = '';
     const finish = (): void => {

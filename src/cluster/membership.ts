@@ -1,8 +1,9 @@
 /**
  * Cluster membership and leases. Each node registers under its name, then on every beat:
- * renews its row, renews the leases of every transfer it runs (one statement), and reaps the
- * transfers of nodes whose leases lapsed (any survivor does it; the UPDATE is idempotent).
- * There is no node-to-node protocol: the database is the only shared state.
+ * measures its clock against the database's, renews its row, renews the leases of every
+ * transfer it runs (one statement), and reaps the transfers of nodes whose leases lapsed (any
+ * survivor does it; the UPDATE is idempotent). There is no node-to-node protocol: the database
+ * is the only shared state, and its clock the only one that decides leases and liveness.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -10,18 +11,31 @@ import { FatalError, ExitCode } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { NodeState } from '../model/entities.js';
 import { Ticker } from '../util/timers.js';
+import { ClockWatch, measureClock } from './clock.js';
 
 export class Membership {
   readonly incarnation = randomUUID();
   #state: NodeState = 'starting';
   #ticker: Ticker | undefined;
-  #lastBeat = 0;
+  readonly #clock: ClockWatch;
+  /** Fires when no beat has renewed our leases for too long: we stop our transfers first. */
+  #fence: NodeJS.Timeout | undefined;
+  /** This node's clock minus the database's, as last measured. */
+  #offsetMs: number | undefined;
 
   constructor(
     private readonly ctx: GatewayContext,
     private readonly adminAddress: () => string,
     private readonly schemaVersion: number,
-  ) {}
+  ) {
+    const { cluster } = ctx.config;
+    this.#clock = new ClockWatch(
+      { warningMs: cluster.clockSkewWarningMs, maxMs: cluster.maxClockSkewMs },
+      ctx.health,
+      ctx.metrics,
+      ctx.log,
+    );
+  }
 
   get state(): NodeState {
     return this.#state;
@@ -30,7 +44,10 @@ export class Membership {
   /** Registers this process; refuses when a live process already holds the name. */
   async register(): Promise<void> {
     const { ctx } = this;
-    const now = ctx.now();
+    const startedAt = performance.now();
+    const { clock } = await measureClock(async () => ({ clusterNow: await ctx.stores.nodes.clusterNow() }));
+    this.#clock.observe(clock);
+    this.#offsetMs = clock.offsetMs;
     const holder = await ctx.stores.nodes.register(
       {
         name: ctx.nodeName,
@@ -41,22 +58,20 @@ export class Membership {
         pid: process.pid,
         incarnation: this.incarnation,
         adminAddress: this.adminAddress(),
-        startedAt: now,
-        heartbeatAt: now,
+        clockOffsetMs: clock.offsetMs,
       },
-      now,
       ctx.config.cluster.nodeTimeoutMs,
     );
     if (holder !== undefined) {
       throw new FatalError(
         `node name "${ctx.nodeName}" is already used by a live process (pid ${holder.pid} on ${holder.host}, ` +
-          `last heartbeat ${now - holder.heartbeatAt} ms ago): give each node its own -i NAME`,
+          `last heartbeat ${holder.silentMs} ms ago): give each node its own -i NAME`,
         ExitCode.alreadyRunning,
       );
     }
-    this.#lastBeat = now;
+    this.#armFence(startedAt);
     // Transfers this node ran in a previous life cannot be running now.
-    const interrupted = await ctx.stores.transfers.interruptAllOf(ctx.nodeName, now);
+    const interrupted = await ctx.stores.transfers.interruptAllOf(ctx.nodeName);
     if (interrupted > 0)
       ctx.log.warn({ count: interrupted }, 'marked transfers of a previous run INTERRUPTED');
   }
@@ -68,6 +83,8 @@ export class Membership {
       (err) => {
         this.ctx.log.error({ err }, 'heartbeat failed');
       },
+      // Leases are renewed every HeartbeatInterval even when the database is slow to answer.
+      true,
     );
     this.#ticker.start(false);
   }
@@ -76,54 +93,83 @@ export class Membership {
     this.#state = state;
   }
 
-  /** One heartbeat: node row, leases, reaping. Also the database health probe. */
+  /**
+   * One heartbeat, three statements: the leases of what this process runs (first, so that a slow
+   * database delays them least), the node row, and the search for lapsed leases, which also
+   * reads the database's clock to measure ours (the offset recorded in the node row is the one
+   * measured by the beat before). Also the database health probe.
+   */
   async beat(): Promise<void> {
     const { ctx } = this;
-    const now = ctx.now();
+    const startedAt = performance.now();
     try {
-      const mine = await ctx.stores.nodes.heartbeat(
+      // The database starts the new leases after this moment, on its own clock. Renewing before
+      // the node row is checked is harmless: if a successor took the name over, the rows it
+      // claimed under that name are its own, and a renewal only extends them.
+      await ctx.stores.transfers.renewLeases(
         ctx.nodeName,
-        this.incarnation,
-        now,
-        this.#state,
-        this.adminAddress(),
+        ctx.config.cluster.nodeTimeoutMs,
+        ctx.running.list().map((t) => t.id),
       );
+      const mine = await ctx.stores.nodes.heartbeat(ctx.nodeName, this.incarnation, this.#state, {
+        clockOffsetMs: this.#offsetMs,
+        adminAddress: this.adminAddress(),
+      });
       if (!mine) {
         ctx.log.error('another process took over this node name; stopping all transfers');
         ctx.health.databaseUp = false;
         await this.#abandonTransfers();
         return;
       }
-      await ctx.stores.transfers.renewLeases(
-        ctx.nodeName,
-        now + ctx.config.cluster.nodeTimeoutMs,
-        ctx.running.list().map((t) => t.id),
-      );
-      const reaped = await ctx.stores.transfers.expireLeases(now);
-      if (reaped.length > 0)
-        ctx.log.warn({ ids: reaped }, 'took back transfers of a node that stopped answering');
-      this.#lastBeat = now;
-      ctx.metrics.lastHeartbeatAt = now;
+      this.#armFence(startedAt);
+      const { result: lapsed, clock } = await measureClock(() => ctx.stores.transfers.lapsedLeases());
+      this.#clock.observe(clock);
+      this.#offsetMs = clock.offsetMs;
+      if ((await ctx.stores.transfers.expireLeases(lapsed.ids)) > 0)
+        ctx.log.warn({ ids: lapsed.ids }, 'took back transfers of a node that stopped answering');
+      ctx.metrics.lastHeartbeatAt = ctx.now();
+      const tookMs = Math.round(performance.now() - startedAt);
+      // Half the lease gone in one heartbeat: the database is too slow for this NodeTimeout.
+      if (tookMs > ctx.config.cluster.nodeTimeoutMs / 2)
+        ctx.log.warn({ tookMs }, 'slow heartbeat: the database answers slowly, leases come close to lapsing');
       if (!ctx.health.databaseUp) ctx.log.info('database reachable again');
       ctx.health.databaseUp = true;
     } catch (err) {
       if (ctx.health.databaseUp)
         ctx.log.error({ err }, 'database unreachable: not ready, taking no new work');
       ctx.health.databaseUp = false;
-      // Our leases lapse after nodeTimeout; past that, other nodes may resume our transfers,
-      // so we must stop writing to them (every write is fenced anyway).
-      if (now - this.#lastBeat > ctx.config.cluster.nodeTimeoutMs) await this.#abandonTransfers();
     }
   }
 
   async stop(): Promise<void> {
     await this.#ticker?.stop();
+    clearTimeout(this.#fence);
     this.#state = 'stopped';
     try {
-      await this.ctx.stores.nodes.heartbeat(this.ctx.nodeName, this.incarnation, this.ctx.now(), 'stopped');
+      await this.ctx.stores.nodes.heartbeat(this.ctx.nodeName, this.incarnation, 'stopped');
     } catch (err) {
       this.ctx.log.warn({ err }, 'could not record the node as stopped');
     }
+  }
+
+  /**
+   * Our leases lapse NodeTimeout after the database ran the renewal, on its clock; other nodes may
+   * then resume our transfers on the shared files. The renewal ran after `renewing` (this
+   * process's monotonic clock, which no clock change moves), so when no later renewal came within
+   * NodeTimeout of it, we stop writing: no later than the leases lapse, before any survivor can
+   * reap them. A beat that hangs (a silent network) cannot delay this.
+   */
+  #armFence(renewing: number): void {
+    const delay = renewing + this.ctx.config.cluster.nodeTimeoutMs - performance.now();
+    clearTimeout(this.#fence);
+    this.#fence = setTimeout(
+      () => {
+        this.ctx.health.databaseUp = false;
+        void this.#abandonTransfers();
+      },
+      Math.max(0, delay),
+    );
+    this.#fence.unref();
   }
 
   async #abandonTransfers(): Promise<void> {

@@ -14,6 +14,8 @@ export class Metrics {
   dbLatencyMs = -1;
   /** When this node last wrote its heartbeat (epoch ms). */
   lastHeartbeatAt = 0;
+  /** This node's clock minus the database's at the last heartbeat (ms); undefined: not measured. */
+  clockOffsetMs: number | undefined;
   /** Open SFTP sessions, set by the SFTP service. */
   sessions: () => number = () => 0;
 }
@@ -22,6 +24,8 @@ export interface MetricsSnapshot {
   node: string;
   transfersByStatus: Record<string, number>;
   runningHere: { server: number; client: number };
+  /** Statements sent to the database by this node so far (before this scrape's own). */
+  dbStatements: number;
   now: number;
 }
 
@@ -61,9 +65,17 @@ export function renderMetrics(m: Metrics, s: MetricsSnapshot): string {
       node,
       m.lastHeartbeatAt === 0 ? -1 : (s.now - m.lastHeartbeatAt) / 1000,
     ),
+    "# HELP waarp_clock_offset_seconds This node's clock minus the database's (the cluster clock), at the last heartbeat.",
+    '# TYPE waarp_clock_offset_seconds gauge',
+    ...(m.clockOffsetMs === undefined
+      ? []
+      : [line('waarp_clock_offset_seconds', node, m.clockOffsetMs / 1000)]),
     '# HELP waarp_db_latency_seconds Duration of the last database round trip (-1: failed).',
     '# TYPE waarp_db_latency_seconds gauge',
     line('waarp_db_latency_seconds', node, m.dbLatencyMs < 0 ? -1 : m.dbLatencyMs / 1000),
+    '# HELP waarp_db_statements_total Statements this node sent to the database (BEGIN and COMMIT included).',
+    '# TYPE waarp_db_statements_total counter',
+    line('waarp_db_statements_total', node, s.dbStatements),
   ];
   return out.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@
  * 16-bit length, then the addresses (and TLVs, ignored).
  */
 import type { Socket } from 'node:net';
+import { canonicalIp } from '../util/ip.js';
 
 const signature = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a]);
 const headerFixedLength = 16;
@@ -140,18 +141,14 @@ function ipv4(b: Buffer): string {
   return [...b].join('.');
 }
 
+/**
+ * Written as Node writes a socket's own remoteAddress, so a client has the same key for bans and
+ * allow-lists whether it comes directly or through the proxy.
+ */
 function ipv6(b: Buffer): string {
   const groups: string[] = [];
   for (let i = 0; i < 16; i += 2) groups.push(b.readUInt16BE(i).toString(16));
-  const text = groups.join(':');
-  // IPv4-mapped addresses are shown as IPv4, as the allow-lists expect.
-  const mapped = /^0:0:0:0:0:ffff:([0-9a-f]+):([0-9a-f]+)$/.exec(text);
-  if (mapped?.[1] !== undefined && mapped[2] !== undefined) {
-    const hi = parseInt(mapped[1], 16);
-    const lo = parseInt(mapped[2], 16);
-    return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
-  }
-  return text.replace(/(^|:)0(:0)+(:|$)/, '::');
+  return canonicalIp(groups.join(':'));
 }
 
 function ipv6Bytes(address: string): Buffer {

@@ -121,11 +121,14 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       maxTransferIn: num('controller.maxTransferIn'),
       maxTransferOut: num('controller.maxTransferOut'),
       uploadBufferBytes: num('controller.uploadBufferMiB') * 1024 * 1024,
+      downloadResumeTimeoutMs: num('controller.downloadResumeTimeout'),
     },
     cluster: {
       heartbeatIntervalMs: heartbeat,
       nodeTimeoutMs: nodeTimeout,
       drainGraceMs: num('cluster.drainGrace'),
+      clockSkewWarningMs: num('cluster.clockSkewWarning'),
+      maxClockSkewMs: num('cluster.maxClockSkew'),
     },
     security: {
       maxLoginFailures: num('security.maxLoginFailures'),
@@ -138,7 +141,14 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       allowedDirectories: Object.freeze([
         ...((raw('security.allowedDirectories') as readonly string[] | undefined) ?? []),
       ]),
+      exemptAddresses: Object.freeze([
+        ...((raw('security.exemptAddresses') as readonly string[] | undefined) ?? []),
+      ]),
+      loginGraceMs: num('security.loginGraceTime'),
+      perSourceMaxStartups: num('security.perSourceMaxStartups'),
+      maxStartups: num('security.maxStartups'),
     },
+    audit: { retentionMs: num('audit.retention') },
     indirection: input.indirection,
   };
   return deepFreeze(config);

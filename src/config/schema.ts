@@ -64,8 +64,9 @@ export const sections: readonly SectionDef[] = [
   { name: 'cluster', doc: 'Cluster membership (not in the reference).' },
   {
     name: 'security',
-    doc: 'Defence against password guessing, the password policy, and what needs administration:w (not in the reference).',
+    doc: 'Defence against password guessing and connection floods, the password policy, and what needs administration:w (not in the reference).',
   },
+  { name: 'audit', doc: "The audit trail of partners' changes to their folders (not in the reference)." },
 ];
 
 const nonEmpty = (v: string): string | undefined => (v === '' ? 'must not be empty' : undefined);
@@ -365,6 +366,17 @@ export const schema = [
     env: 'UPLOAD_BUFFER',
   },
   {
+    id: 'controller.downloadResumeTimeout',
+    section: 'controller',
+    key: 'DownloadResumeTimeout',
+    type: { kind: 'duration', minMs: 1000 },
+    default: '1h',
+    doc:
+      'How long a partner download cut off before its end (SFTP server side) stays INTERRUPTED, ' +
+      'continued by a resume (reget, curl -C -); past it the record is CANCELLED.',
+    env: 'DOWNLOAD_RESUME_TIMEOUT',
+  },
+  {
     id: 'cluster.heartbeatInterval',
     section: 'cluster',
     key: 'HeartbeatInterval',
@@ -392,12 +404,34 @@ export const schema = [
     env: 'DRAIN_GRACE',
   },
   {
+    id: 'cluster.clockSkewWarning',
+    section: 'cluster',
+    key: 'ClockSkewWarning',
+    type: { kind: 'duration', minMs: 0 },
+    default: '1s',
+    doc:
+      "Offset between this node's clock and the database's above which the node warns (log, " +
+      '/api/cluster/nodes, /metrics); 0 = never. Leases do not depend on it; recorded times do.',
+    env: 'CLOCK_SKEW_WARNING',
+  },
+  {
+    id: 'cluster.maxClockSkew',
+    section: 'cluster',
+    key: 'MaxClockSkew',
+    type: { kind: 'duration', minMs: 0 },
+    default: '10s',
+    doc:
+      "Offset between this node's clock and the database's above which the node is not ready and " +
+      'takes no new work, rather than write wrong times into records; 0 = no limit.',
+    env: 'MAX_CLOCK_SKEW',
+  },
+  {
     id: 'security.maxLoginFailures',
     section: 'security',
     key: 'MaxLoginFailures',
     type: count,
     default: '10',
-    doc: 'Failed SFTP or REST logins from one address, within FailureWindow, that ban it on every node; 0 = off.',
+    doc: 'Failed logins from one address on one protocol (SFTP or REST), within FailureWindow, that ban it from that protocol on every node; 0 = off.',
     env: 'MAX_LOGIN_FAILURES',
   },
   {
@@ -445,6 +479,52 @@ export const schema = [
     default: '',
     doc: 'Comma-separated absolute folders outside GatewayHome that users without administration:w may use.',
     env: 'ALLOWED_DIRECTORIES',
+  },
+  // Issue #14: bans an operator can live with, connections bounded as OpenSSH bounds them.
+  {
+    id: 'security.exemptAddresses',
+    section: 'security',
+    key: 'ExemptAddresses',
+    type: { kind: 'cidrs' },
+    default: '127.0.0.0/8, ::1',
+    doc: "Comma-separated CIDRs never counted nor banned (the operators' own hosts); empty: none.",
+    env: 'BAN_EXEMPT',
+  },
+  {
+    id: 'security.loginGraceTime',
+    section: 'security',
+    key: 'LoginGraceTime',
+    type: { kind: 'duration', minMs: 0 },
+    default: '2m',
+    doc: "Time an SFTP connection has to log in before it is closed (OpenSSH's LoginGraceTime); 0 = no limit.",
+    env: 'LOGIN_GRACE_TIME',
+  },
+  {
+    id: 'security.perSourceMaxStartups',
+    section: 'security',
+    key: 'PerSourceMaxStartups',
+    type: count,
+    default: '10',
+    doc: 'SFTP connections not logged in yet from one address on a node (ExemptAddresses aside); more are refused; 0 = no cap.',
+    env: 'PER_SOURCE_MAX_STARTUPS',
+  },
+  {
+    id: 'security.maxStartups',
+    section: 'security',
+    key: 'MaxStartups',
+    type: count,
+    default: '100',
+    doc: 'SFTP connections not logged in yet on a node, from all addresses; more are refused; 0 = no cap.',
+    env: 'MAX_STARTUPS',
+  },
+  {
+    id: 'audit.retention',
+    section: 'audit',
+    key: 'Retention',
+    type: { kind: 'duration', minMs: 60_000 },
+    default: '90d',
+    doc: 'How long the audit trail (remove, rename, mkdir, rmdir, setstat by partners) is kept.',
+    env: 'AUDIT_RETENTION',
   },
 ] as const satisfies readonly KeyDef[];
 

@@ -57,6 +57,8 @@ export interface GatewayConfig {
     readonly maxTransferOut: number;
     /** Upload bytes waiting for the disk, all SFTP connections of the node together. */
     readonly uploadBufferBytes: number;
+    /** How long a cut-off partner download may be resumed before it is CANCELLED. */
+    readonly downloadResumeTimeoutMs: number;
   };
   readonly cluster: {
     readonly heartbeatIntervalMs: number;
@@ -64,8 +66,16 @@ export interface GatewayConfig {
     readonly nodeTimeoutMs: number;
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
+    /** Clock offset to the database above which the node warns; 0 = never. */
+    readonly clockSkewWarningMs: number;
+    /** Clock offset to the database above which the node is not ready; 0 = no limit. */
+    readonly maxClockSkewMs: number;
   };
-  /** Failed logins per source address (counted in the database for the whole cluster), and the policy. */
+  /**
+   * Failed logins per source address and protocol, counted in the database for the whole cluster,
+   * the bounds on SFTP connections that have not logged in yet (per node), the password policy
+   * and what needs administration:w.
+   */
   readonly security: {
     /** 0 disables the defence. */
     readonly maxLoginFailures: number;
@@ -78,6 +88,18 @@ export interface GatewayConfig {
     readonly allowedPrograms: readonly string[];
     /** Folders outside GatewayHome users without administration:w may use (absolute). */
     readonly allowedDirectories: readonly string[];
+    /** CIDRs never counted nor banned. */
+    readonly exemptAddresses: readonly string[];
+    /** Time an SFTP connection has to log in; 0 = no limit. */
+    readonly loginGraceMs: number;
+    /** Unauthenticated SFTP connections per address on a node; 0 = no cap. */
+    readonly perSourceMaxStartups: number;
+    /** Unauthenticated SFTP connections on a node; 0 = no cap. */
+    readonly maxStartups: number;
+  };
+  readonly audit: {
+    /** How long audit entries are kept. */
+    readonly retentionMs: number;
   };
   /** Address indirections of this node (`[Address Indirection]` of `<instance>.ini`). */
   readonly indirection: AddressIndirection;

@@ -28,10 +28,10 @@ const ok = (value: ConfigValue): ParseResult => ({ ok: true, value });
 const fail = (message: string): ParseResult => ({ ok: false, message });
 const q = (s: string): string => JSON.stringify(s);
 
-const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-const durationPart = /(\d+(?:\.\d+)?)(ms|s|m|h)/y;
+const unitMs: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const durationPart = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
 
-/** `5s`, `500ms`, `2m`, `1h30m`, `1.5s` or `0` → milliseconds (rounded); undefined if malformed. */
+/** `5s`, `500ms`, `2m`, `1h30m`, `1.5s`, `90d` or `0` → milliseconds (rounded); undefined if malformed. */
 export function parseDuration(text: string): number | undefined {
   if (text === '0') return 0;
   if (text === '') return undefined;

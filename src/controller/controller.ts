@@ -48,12 +48,10 @@ export class Controller {
     const free = this.capacity - ctx.running.count('client');
     const limit = Math.min(free, claimBatch);
     if (limit <= 0) return [];
-    const now = ctx.now();
     const claimed = await ctx.stores.transfers.claimDue(
       ctx.nodeName,
-      now,
       limit,
-      now + ctx.config.cluster.nodeTimeoutMs,
+      ctx.config.cluster.nodeTimeoutMs,
     );
     for (const t of claimed) startClientTransfer(ctx, t);
     if (claimed.length > 0) ctx.log.debug({ ids: claimed.map((t) => t.id) }, 'claimed client transfers');

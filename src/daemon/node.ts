@@ -9,6 +9,7 @@ import { ensureAdminUser } from '../admin/bootstrap.js';
 import { ActionPoller } from '../cluster/actions.js';
 import { Membership } from '../cluster/membership.js';
 import { Metrics } from '../cluster/metrics.js';
+import { SharedVolume } from '../cluster/volume.js';
 import { Controller } from '../controller/controller.js';
 import { protectGatewayFiles } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
@@ -23,6 +24,7 @@ import type { GatewayContext } from '../gateway/context.js';
 import { NodeHealth, ServiceRegistry } from '../gateway/context.js';
 import type { Logger } from '../log.js';
 import { createSftpService } from '../sftp/service.js';
+import { Housekeeping } from '../transfer/housekeeping.js';
 import { RunningTransfers } from '../transfer/registry.js';
 import { sleep } from '../util/timers.js';
 import { version } from '../version.js';
@@ -70,6 +72,7 @@ export async function startNode(
     throw err;
   }
 
+  let volume: SharedVolume | undefined;
   const ctx: GatewayContext = {
     config,
     stores,
@@ -82,6 +85,9 @@ export async function startNode(
     running: new RunningTransfers(),
     metrics: new Metrics(),
     now: () => Date.now(),
+    get volume() {
+      return volume;
+    },
   };
 
   let adminAddress = '';
@@ -89,6 +95,8 @@ export async function startNode(
   try {
     await membership.register();
     await ensureAdminUser(ctx);
+    volume = new SharedVolume(ctx);
+    await volume.start();
   } catch (err) {
     // An open pool would keep the process alive after the error: exit instead, so that a
     // supervisor (systemd, Docker) restarts it.
@@ -110,10 +118,12 @@ export async function startNode(
   await sftp.start();
   const actions = new ActionPoller(ctx);
   const controller = new Controller(ctx);
+  const housekeeping = new Housekeeping(ctx);
 
   membership.setState('running');
   membership.start();
   actions.start();
+  housekeeping.start();
   ctx.health.started = true;
   controller.start();
   log.info({ node: nodeName, admin: adminAddress, sftp: sftp.listeners() }, 'gateway node started');
@@ -141,6 +151,8 @@ export async function startNode(
     }
     await sftp.closeAllSessions();
     await actions.stop();
+    await housekeeping.stop();
+    await volume?.stop();
     await membership.stop();
     await admin.close();
     await db.close();

@@ -39,6 +39,7 @@ export function lockedDatabase(tx: SqlExecutor): SqlDatabase {
     get: <T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> =>
       tx.get<T>(sql, params),
     run: (sql: string, params?: readonly SqlValue[]): Promise<RunResult> => tx.run(sql, params),
+    write: (sql: string, params: readonly SqlValue[]): Promise<RunResult> => tx.run(sql, params),
     transaction: <T>(fn: (t: SqlExecutor) => Promise<T>): Promise<T> => fn(tx),
     withExclusiveLock: <T>(_n: string, _t: number, fn: (t: SqlExecutor) => Promise<T>): Promise<T> => fn(tx),
     ping: async (): Promise<void> => {

@@ -289,6 +289,82 @@ export const migrations: readonly Migration[] = [
     ],
   },
   {
+    id: 3,
+    name: 'partner isolation, what partners may change, audit of tree changes',
+    additive: true,
+    up: [
+      // Rules that existed before keep the old behaviour: every account of the rule sees every
+      // file of its receive folder. New rules isolate accounts (the column's default).
+      `ALTER TABLE rules ADD COLUMN shared_folder {bool} NOT NULL DEFAULT 0`,
+      `UPDATE rules SET shared_folder = 1`,
+      // NULL: the direction's default (see model/tree-changes.ts).
+      `ALTER TABLE rules ADD COLUMN partner_changes {text}`,
+      // Who owns what in an isolated receive folder, keyed by the SHA-256 of the real path
+      // (a path is too long for an index on MySQL).
+      `CREATE TABLE partner_files (
+        owner {name} NOT NULL,
+        path_key {name} NOT NULL,
+        dir_key {name} NOT NULL,
+        name {text} NOT NULL,
+        local_account_id {int} NOT NULL,
+        is_dir {bool} NOT NULL,
+        transfer_id {int},
+        created_at {int} NOT NULL,
+        PRIMARY KEY (owner, path_key),
+        FOREIGN KEY (local_account_id) REFERENCES local_accounts (id) ON DELETE CASCADE
+      ){table}`,
+      `CREATE INDEX partner_files_dir ON partner_files (owner, dir_key)`,
+      `CREATE TABLE audit_log (
+        id {pk},
+        owner {name} NOT NULL,
+        at {int} NOT NULL,
+        node {name} NOT NULL,
+        protocol {name} NOT NULL,
+        server {name} NOT NULL,
+        account {name} NOT NULL,
+        remote_address {name} NOT NULL,
+        rule {name} NOT NULL,
+        is_send {bool} NOT NULL,
+        operation {name} NOT NULL,
+        path {text} NOT NULL,
+        target {text} NOT NULL,
+        local_path {text} NOT NULL,
+        result {name} NOT NULL,
+        reason {text} NOT NULL,
+        details {text} NOT NULL
+      ){table}`,
+      `CREATE INDEX audit_owner_at ON audit_log (owner, at)`,
+    ],
+  },
+  {
+    id: 4,
+    // login_failures (2) counted SFTP and REST together: guessing on one banned the other. It
+    // stays for nodes of the previous version during a rolling upgrade; nothing reads it now.
+    name: 'login failures counted per address and protocol',
+    additive: true,
+    up: [
+      `CREATE TABLE login_failures_by_protocol (
+        owner {name} NOT NULL,
+        source {name} NOT NULL,
+        protocol {name} NOT NULL,
+        failures {int} NOT NULL,
+        window_start {int} NOT NULL,
+        banned_until {int},
+        PRIMARY KEY (owner, source, protocol)
+      ){table}`,
+      // Bans in force keep their end, under the protocol that caused them.
+      `INSERT INTO login_failures_by_protocol (owner, source, protocol, failures, window_start, banned_until)
+        SELECT owner, source, last_protocol, failures, window_start, banned_until
+        FROM login_failures WHERE banned_until IS NOT NULL`,
+    ],
+  },
+  {
+    id: 5,
+    name: 'clock offset of each node against the database (issue #20)',
+    additive: true,
+    up: [`ALTER TABLE nodes ADD COLUMN clock_offset_ms {int}`],
+  },
+  {
     id: 6,
     name: 'web console: sessions, TOTP secrets, node history of transfers',
     additive: true,

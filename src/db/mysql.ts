@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
-import { bindable, ForeignKeyViolationError, UniqueViolationError } from './sql.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from './sql.js';
+import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 export interface MysqlOptions {
   /** host[:port] */
@@ -50,11 +50,16 @@ export class MysqlDatabase implements SqlDatabase {
     return this.#direct.run(sql, params);
   }
 
+  /** As `run`: the server decides the durability of every commit (WriteOptions). */
+  write(sql: string, params: readonly SqlValue[], _options: WriteOptions): Promise<RunResult> {
+    return this.#direct.run(sql, params);
+  }
+
   /**
    * InnoDB may pick a transaction as a deadlock victim (e.g. several nodes registering at once
    * take gap locks on the same empty range): it is rolled back whole, so it is run again.
    */
-  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, _options?: WriteOptions): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#transactionOnce(fn);
@@ -70,12 +75,15 @@ export class MysqlDatabase implements SqlDatabase {
     // A connection whose rollback failed is in an unknown state: never give it back to the pool.
     let healthy = true;
     try {
+      sqlStatements.count++;
       await conn.beginTransaction();
       try {
         const result = await fn(new MysqlExecutor(conn));
+        sqlStatements.count++;
         await conn.commit();
         return result;
       } catch (err) {
+        sqlStatements.count++;
         await conn.rollback().catch(() => (healthy = false));
         throw err;
       }
@@ -94,6 +102,7 @@ export class MysqlDatabase implements SqlDatabase {
     const conn = await this.#pool.getConnection();
     let healthy = true;
     try {
+      sqlStatements.count++;
       const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT GET_LOCK(?, ?) AS got', [
         name,
         Math.ceil(timeoutMs / 1000),
@@ -103,6 +112,7 @@ export class MysqlDatabase implements SqlDatabase {
         return await fn(new MysqlExecutor(conn));
       } finally {
         // A connection that may still hold the lock must not go back to the pool.
+        sqlStatements.count++;
         await conn.query('SELECT RELEASE_LOCK(?)', [name]).catch(() => (healthy = false));
       }
     } finally {
@@ -126,6 +136,7 @@ class MysqlExecutor implements SqlExecutor {
   constructor(private readonly conn: Queryable) {}
 
   async all<T = Row>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    sqlStatements.count++;
     try {
       const [rows] = await this.conn.query<mysql.RowDataPacket[]>(sql, bindable(params));
       return rows as T[];
@@ -140,6 +151,7 @@ class MysqlExecutor implements SqlExecutor {
   }
 
   async run(sql: string, params: readonly SqlValue[] = []): Promise<RunResult> {
+    sqlStatements.count++;
     try {
       const [result] = await this.conn.query<mysql.ResultSetHeader>(sql, bindable(params));
       return { changes: result.affectedRows ?? 0, lastInsertId: Number(result.insertId ?? 0) };

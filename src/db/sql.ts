@@ -23,13 +23,27 @@ export interface SqlExecutor {
   run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
 }
 
+/**
+ * `durable: false` is for writes that a crash of this process (kill -9) must not lose but a
+ * power loss may, until the next durable commit (a heartbeat, within a second): the records of
+ * downloads, the row of an upload not yet acknowledged. SQLite commits them with
+ * `synchronous = NORMAL` (in the OS's hands at once, no fsync of the WAL; the next durable
+ * commit's fsync covers them); MySQL as any write (the server's innodb_flush_log_at_trx_commit
+ * decides).
+ */
+export interface WriteOptions {
+  readonly durable?: boolean;
+}
+
 export interface SqlDatabase extends SqlExecutor {
   /**
    * Runs `fn` in one transaction, committed when it resolves, rolled back when it throws.
    * SQLite: BEGIN IMMEDIATE, and other callers of this process wait for it.
    * MySQL: one pooled connection for the whole transaction.
    */
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: WriteOptions): Promise<T>;
+  /** Runs one write (autocommitted, as `run`) with `options` (see WriteOptions). */
+  write(sql: string, params: readonly SqlValue[], options: WriteOptions): Promise<RunResult>;
   /**
    * Runs `fn` while holding the cluster-wide named lock `name` (MySQL GET_LOCK; SQLite: an
    * exclusive transaction, the file lock being cluster-wide for its processes).
@@ -40,9 +54,30 @@ export interface SqlDatabase extends SqlExecutor {
   close(): Promise<void>;
 }
 
+/**
+ * Statements this process sent to its database, BEGIN and COMMIT included (what MariaDB's
+ * `Questions` counts): `waarp_db_statements_total` in `/metrics`, and the benchmark's
+ * statements per file.
+ */
+export const sqlStatements = { count: 0 };
+
 /** Coerces JS values to what both drivers bind (booleans as 0/1). */
 export function bindable(params: readonly SqlValue[]): (string | number | bigint | null | Buffer)[] {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
+}
+
+/**
+ * The database's clock in epoch milliseconds, as an SQL expression: the one clock that decides
+ * leases, heartbeats and liveness in a cluster, whatever the clocks of the nodes say
+ * (docs/cluster-runtime.md). MySQL/MariaDB count UTC_TIMESTAMP(6) from the epoch, which involves
+ * no time zone (`UNIX_TIMESTAMP(NOW(6))` goes through the session's zone and is ambiguous in the
+ * hour a DST change repeats). SQLite is one machine: its clock is the local one. Both evaluate it
+ * once per statement.
+ */
+export function clusterNowSql(dialect: Dialect): string {
+  return dialect === 'mysql'
+    ? "(TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', UTC_TIMESTAMP(6)) DIV 1000)"
+    : "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)";
 }
 
 /** `(?, ?, ?)` for an IN list of n values; n must be > 0. */

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Mutex } from '../util/mutex.js';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from './sql.js';
-import { bindable, ForeignKeyViolationError, UniqueViolationError } from './sql.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from './sql.js';
+import { bindable, ForeignKeyViolationError, sqlStatements, UniqueViolationError } from './sql.js';
 
 /**
  * One mutex per database file for the whole process. better-sqlite3 is synchronous: if a
@@ -43,7 +43,8 @@ export class SqliteDatabase implements SqlDatabase {
     retryBusySync(() => this.#db.pragma('journal_mode = WAL'), 10_000);
     this.#db.pragma('foreign_keys = ON');
     this.#db.pragma('busy_timeout = 10000');
-    // FULL: a transfer state written is a transfer state kept, even on power loss.
+    // FULL: a transfer state written is a transfer state kept, even on power loss; the writes
+    // that need not be (WriteOptions) switch to NORMAL for their commit.
     this.#db.pragma('synchronous = FULL');
     this.#direct = new SqliteExecutor(this.#db);
   }
@@ -60,8 +61,23 @@ export class SqliteDatabase implements SqlDatabase {
     return this.#lock.run(() => this.#direct.run(sql, params));
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#lock.run(() => this.#inTransaction('BEGIN IMMEDIATE', fn));
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    return this.#lock.run(() => this.#synchronous(options, () => this.#inTransaction('BEGIN IMMEDIATE', fn)));
+  }
+
+  write(sql: string, params: readonly SqlValue[], options: WriteOptions): Promise<RunResult> {
+    return this.#lock.run(() => this.#synchronous(options, () => this.#direct.run(sql, params)));
+  }
+
+  /** Runs `fn` (holding the lock) with the commit durability `options` ask for. */
+  async #synchronous<T>(options: WriteOptions, fn: () => Promise<T>): Promise<T> {
+    if (options.durable !== false) return fn();
+    this.#db.pragma('synchronous = NORMAL');
+    try {
+      return await fn();
+    } finally {
+      this.#db.pragma('synchronous = FULL');
+    }
   }
 
   withExclusiveLock<T>(_name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {
@@ -73,6 +89,7 @@ export class SqliteDatabase implements SqlDatabase {
       try {
         for (;;) {
           try {
+            sqlStatements.count++;
             this.#db.exec('BEGIN EXCLUSIVE');
             break;
           } catch (err) {
@@ -99,6 +116,7 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   #inTransaction<T>(begin: string, fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    sqlStatements.count++;
     this.#db.exec(begin);
     return this.#body(fn);
   }
@@ -108,10 +126,14 @@ export class SqliteDatabase implements SqlDatabase {
   async #body<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     try {
       const result = await fn(this.#direct);
+      sqlStatements.count++;
       this.#db.exec('COMMIT');
       return result;
     } catch (err) {
-      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      if (this.#db.inTransaction) {
+        sqlStatements.count++;
+        this.#db.exec('ROLLBACK');
+      }
       throw err;
     }
   }
@@ -146,6 +168,7 @@ class SqliteExecutor implements SqlExecutor {
   }
 
   #prepare(sql: string): Database.Statement {
+    sqlStatements.count++;
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
       stmt = this.db.prepare(sql);

@@ -7,6 +7,7 @@ import type { GatewayConfig } from '../config/types.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Stores } from '../db/stores/index.js';
 import type { Metrics } from '../cluster/metrics.js';
+import type { SharedVolume } from '../cluster/volume.js';
 import type { Logger } from '../log.js';
 import type { RunningTransfers } from '../transfer/registry.js';
 
@@ -43,9 +44,24 @@ export class NodeHealth {
   databaseUp = true;
   /** Started and registered. */
   started = false;
+  /** Why this node's clock is too far from the database's to record times (MaxClockSkew). */
+  clockProblem: string | undefined;
+  /** Why this node cannot use the shared volume (GatewayHome unmounted, read-only). */
+  volumeProblem: string | undefined;
 
   get ready(): boolean {
-    return this.started && this.databaseUp && !this.draining;
+    return (
+      this.started &&
+      this.databaseUp &&
+      !this.draining &&
+      this.clockProblem === undefined &&
+      this.volumeProblem === undefined
+    );
+  }
+
+  /** Why new transfers must go to another node, if they must (besides draining). */
+  get refusesWork(): string | undefined {
+    return this.clockProblem ?? this.volumeProblem;
   }
 }
 
@@ -63,6 +79,11 @@ export interface GatewayContext {
   readonly running: RunningTransfers;
   /** Counters for GET /metrics. */
   readonly metrics: Metrics;
-  /** The clock every lease and retry time is read from (tests can move it). */
+  /** The shared volume check (the daemon's; absent in tests that run no cluster loops). */
+  readonly volume?: SharedVolume;
+  /**
+   * This node's clock, for the times it records (start, stop, retries). Leases, heartbeats and
+   * liveness never use it: they are on the database's clock (src/cluster/clock.ts).
+   */
   now(): number;
 }

@@ -63,9 +63,10 @@ export interface Preset {
 }
 
 /**
- * send-proxy-v2 is off in both until the nodes accept PROXY v2 from [admin] TrustedProxies: a
- * node that does not would take the header for a broken SSH identification and drop every
- * session. Turn `sendProxy` on here (then regenerate) once they do; see docs/cluster.md.
+ * The compose bundle sends PROXY v2 to its nodes (they trust HAProxy's fixed address and its
+ * SFTP server expects the header, see compose.yaml and deploy/compose/demo.json). The seed's
+ * one-machine layout does not: there HAProxy's address is 127.0.0.1, which every local process
+ * has too. See docs/cluster.md.
  */
 export const presets: readonly Preset[] = [
   {
@@ -73,7 +74,7 @@ export const presets: readonly Preset[] = [
     configFile: 'deploy/compose/gatewayd.ini',
     outputFile: 'haproxy/haproxy.cfg',
     target: 'docker',
-    sendProxy: false,
+    sendProxy: true,
   },
   {
     // One replicated service: its tasks are found through swarm's DNS (tasks.gateway resolves

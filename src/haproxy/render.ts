@@ -24,9 +24,10 @@ export interface RenderOptions {
   /** With `swarm`: the service's DNS name and slot count. */
   readonly tasks?: TaskTemplate | undefined;
   /**
-   * Prepend a PROXY v2 header to every SFTP connection (and check) so nodes see the client's
-   * address. Only for nodes that accept PROXY from the LB: a node that does not would read the
-   * header as a broken SSH identification.
+   * Prepend a PROXY v2 header to every SFTP connection so nodes see the client's address (the
+   * banner check carries one too; the `/lbz` checks on the admin port do not). Only for nodes
+   * whose server expects it (`protoConfig.proxyProtocol`) and that trust the LB's address: a
+   * node that does not would read the header as a broken SSH identification.
    */
   readonly sendProxy: boolean;
   /** Header lines saying where the file comes from (already relative, for stable output). */

@@ -4,6 +4,7 @@
  * Times are epoch milliseconds; "none" is null, never a zero date.
  */
 import type { TransferErrorCode, TransferStatus, TransferStep } from './transfer-state.js';
+import type { TreeChange } from './tree-changes.js';
 
 export type Id = number;
 
@@ -90,6 +91,14 @@ export interface Rule {
   localDir: string;
   remoteDir: string;
   tmpLocalRcvDir: string;
+  /**
+   * Every account of the rule sees and may change every file of its receive folder (the
+   * behaviour of rules created before isolation existed). False: each account sees only what
+   * it delivered there.
+   */
+  sharedFolder: boolean;
+  /** What partners may change in the rule's folder; null: the direction's default. */
+  partnerChanges: TreeChange[] | null;
   preTasks: TaskSpec[];
   postTasks: TaskSpec[];
   errorTasks: TaskSpec[];
@@ -203,6 +212,9 @@ export interface ClusterNode {
   /** Unique per process start, so a second process with the same name is detected. */
   incarnation: string;
   adminAddress: string;
+  /** Both on the database's clock (the cluster's). */
   startedAt: number;
   heartbeatAt: number;
+  /** This node's clock minus the database's at its last heartbeat (ms); null: not measured. */
+  clockOffsetMs: number | null;
 }

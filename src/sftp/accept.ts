@@ -1,6 +1,7 @@
 /**
  * What happens to a TCP connection before SSH sees it: the PROXY protocol v2 header when the
- * server expects one from a trusted load balancer, and the cluster-wide login ban.
+ * server expects one from a trusted load balancer, and the cluster-wide login ban (a banned
+ * client is told so by an SSH disconnect message, see refuse.ts).
  *
  * PROXY (`protoConfig.proxyProtocol: true`): a connection from `[admin] TrustedProxies` must
  * start with a v2 header, whose source address becomes the client's (logs, allow-lists, bans,
@@ -9,33 +10,44 @@
  * must never choose its own address.
  */
 import type { Socket } from 'node:net';
-import { ProxyProtocolError, readProxyHeader } from '../cluster/proxy-protocol.js';
+import { readProxyHeader } from '../cluster/proxy-protocol.js';
 import type { GatewayContext } from '../gateway/context.js';
+import type { LoginStanding } from '../db/stores/bans.js';
 import type { Server } from '../model/entities.js';
-import { ipAllowed, normalizeIp } from './ip-allow.js';
+import { isTrustedProxy, proxyProtocolEnabled } from '../model/proxy-trust.js';
+import type { LoginBans } from '../security/login-bans.js';
+import { bannedMessage } from '../security/login-bans.js';
+import { normalizeIp } from '../util/ip.js';
+import { disconnectReason } from './refuse.js';
 
 const headerTimeoutMs = 5000;
 /** How long to wait for an untrusted client's first bytes before handing it to SSH anyway. */
 const peekMs = 300;
 
-export function proxyProtocolEnabled(server: Server): boolean {
-  return server.protoConfig.proxyProtocol === true;
-}
+/** What to do with a new connection. */
+export type Admission =
+  /** Hand it to SSH; `standing` is what the client's address has against it on SFTP. */
+  | { kind: 'accept'; client: string; standing: LoginStanding }
+  /** Close it without a word (already logged): a forger or a broken proxy learns nothing. */
+  | { kind: 'drop' }
+  /** Turn the SSH client away with a message it shows (already logged). */
+  | { kind: 'refuse'; client: string; reason: number; message: string };
 
 /**
- * Resolves to the client's address, with the socket ready for SSH (unread bytes put back), or
- * to undefined when the connection must be dropped (already logged).
+ * Finds the client's address (the socket left ready for SSH, unread bytes put back) and whether
+ * it may try to log in.
  */
 export async function acceptConnection(
   ctx: GatewayContext,
   server: Server,
   socket: Socket,
-): Promise<string | undefined> {
+  bans: LoginBans,
+): Promise<Admission> {
   const peer = normalizeIp(socket.remoteAddress ?? '');
   const log = ctx.log.child({ component: 'sftp', server: server.name, peer });
   let client = peer;
-  if (proxyProtocolEnabled(server)) {
-    if (ipAllowed(peer, ctx.config.admin.trustedProxies)) {
+  if (proxyProtocolEnabled(server.protoConfig)) {
+    if (isTrustedProxy(peer, ctx.config.admin.trustedProxies)) {
       try {
         const header = await readProxyHeader(socket, headerTimeoutMs);
         if (header.command === 'proxy' && header.source !== undefined)
@@ -45,24 +57,23 @@ export async function acceptConnection(
           { err: (err as Error).message },
           'dropped: bad or missing PROXY header from a trusted proxy',
         );
-        return undefined;
+        return { kind: 'drop' };
       }
     } else if (await startsWithProxySignature(socket)) {
       log.warn('dropped: PROXY header from a source that is not a trusted proxy');
-      return undefined;
+      return { kind: 'drop' };
     }
   }
-  if (ctx.config.security.maxLoginFailures > 0) {
-    const until = await ctx.stores.bans.bannedUntil(client, ctx.now());
-    if (until !== undefined) {
-      log.info(
-        { client, until: new Date(until).toISOString() },
-        'dropped: address banned after failed logins',
-      );
-      return undefined;
-    }
+  const standing = await bans.standing(client, 'sftp');
+  if (standing.bannedUntil !== undefined) {
+    log.info(
+      { client, until: new Date(standing.bannedUntil).toISOString() },
+      'refused: address banned after failed logins',
+    );
+    const message = bannedMessage(standing.bannedUntil, ctx.now());
+    return { kind: 'refuse', client, reason: disconnectReason.hostNotAllowed, message };
   }
-  return client;
+  return { kind: 'accept', client, standing };
 }
 
 /** Peeks at the first bytes (put back afterwards): 0x0D 0x0A is how a v2 header starts. */
@@ -81,5 +92,3 @@ function startsWithProxySignature(socket: Socket): Promise<boolean> {
     socket.resume();
   });
 }
-
-export { ProxyProtocolError };

@@ -1,6 +1,7 @@
 /** SFTP attributes and `ls -l` style long names. Owners are not disclosed (always 0). */
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
+import type { AttrChange } from '../transfer/attributes.js';
 import type { Attributes } from './ssh2.js';
 
 const seconds = (ms: number): number => Math.floor(ms / 1000);
@@ -60,4 +61,15 @@ export function longName(name: string, a: Attributes, nowMs: number): string {
     : String(d.getFullYear()).padStart(5, ' ');
   const date = `${months[d.getMonth()] ?? '???'} ${String(d.getDate()).padStart(2, ' ')} ${when}`;
   return `${typeChar(a.mode)}${permString(a.mode)}    1 ${'0'.padEnd(8)} ${'0'.padEnd(8)} ${String(a.size).padStart(8)} ${date} ${name}`;
+}
+
+/** What a SETSTAT or FSETSTAT asks to change (ssh2 leaves the fields not sent undefined). */
+export function changeOf(attrs: Partial<Attributes> | undefined): AttrChange {
+  const out: AttrChange = {};
+  if (attrs === undefined) return out;
+  for (const k of ['mode', 'atime', 'mtime', 'size', 'uid', 'gid'] as const) {
+    const v = attrs[k];
+    if (typeof v === 'number') out[k] = v;
+  }
+  return out;
 }

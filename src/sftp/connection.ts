@@ -6,13 +6,24 @@
 import type { GatewayContext } from '../gateway/context.js';
 import type { Logger } from '../log.js';
 import type { LocalAccount, Server } from '../model/entities.js';
+import type { LoginBans } from '../security/login-bans.js';
+import type { Startup } from './startup-limits.js';
 import type { ServerTransfers } from '../transfer/server-transfers.js';
 import { authenticate } from './auth.js';
 import { Flow } from './flow.js';
-import { normalizeIp } from './ip-allow.js';
+import { normalizeIp } from '../util/ip.js';
 import { SftpSession } from './session.js';
 import type { AuthContext, ClientInfo, Connection, SFTPWrapper } from './ssh2.js';
 import { socketOf } from './ssh2.js';
+
+/** What the listener learnt about the client before SSH started. */
+export interface Admitted {
+  readonly bans: LoginBans;
+  /** Failed SFTP logins already counted against the client's address. */
+  readonly priorFailures: number;
+  /** Its place among the connections waiting to log in (left once logged in). */
+  readonly startup: Startup;
+}
 
 /** Failed attempts before the connection is dropped (OpenSSH's MaxAuthTries is 6). */
 const maxAuthFailures = 6;
@@ -27,6 +38,8 @@ export class SftpConnection {
   readonly #ip: string;
   #account: LocalAccount | undefined;
   #failures = 0;
+  /** The last failure being counted; a success forgets the failures once it is written. */
+  #counting: Promise<unknown> | undefined;
   #done!: () => void;
 
   constructor(
@@ -35,6 +48,7 @@ export class SftpConnection {
     private readonly transfers: ServerTransfers,
     private readonly conn: Connection,
     info: ClientInfo,
+    private readonly admitted: Admitted,
   ) {
     this.serverId = server.id;
     this.#ip = normalizeIp(info.ip);
@@ -47,7 +61,7 @@ export class SftpConnection {
     this.#flow.corkOnInput();
     conn.on('error', (err: Error) => this.#log.debug({ err }, 'connection error'));
     conn.on('authentication', (auth: AuthContext) => this.#authenticate(auth));
-    conn.on('ready', () => this.#log.info({ user: this.#account?.login }, 'partner logged in'));
+    conn.on('ready', () => this.#loggedIn());
     conn.on('session', (accept: () => unknown) => this.#session(accept));
     conn.on('close', () => {
       this.#flow.close();
@@ -96,15 +110,7 @@ export class SftpConnection {
   }
 
   #countFailure(): void {
-    const { security } = this.ctx.config;
-    this.ctx.metrics.loginFailures++;
-    if (security.maxLoginFailures <= 0) return;
-    const policy = {
-      maxFailures: security.maxLoginFailures,
-      windowMs: security.failureWindowMs,
-      banMs: security.banDurationMs,
-    };
-    this.ctx.stores.bans.recordFailure(this.#ip, 'sftp', this.ctx.now(), policy).then(
+    this.#counting = this.admitted.bans.failed(this.#ip, 'sftp').then(
       (until) => {
         if (until === undefined) return;
         this.#log.warn({ until: new Date(until).toISOString() }, 'address banned after failed logins');
@@ -112,6 +118,15 @@ export class SftpConnection {
       },
       (err: unknown) => this.#log.warn({ err }, 'could not count a failed login'),
     );
+  }
+
+  #loggedIn(): void {
+    this.admitted.startup.end();
+    this.#log.info({ user: this.#account?.login }, 'partner logged in');
+    const hadFailures = this.admitted.priorFailures > 0 || this.#counting !== undefined;
+    void (this.#counting ?? Promise.resolve())
+      .then(() => this.admitted.bans.succeeded(this.#ip, 'sftp', hadFailures))
+      .catch((err: unknown) => this.#log.warn({ err }, 'could not forget the failed logins'));
   }
 
   #session(accept: () => unknown): void {

@@ -1,5 +1,6 @@
 /**
- * The `limits@openssh.com` SFTP extension, which ssh2's server does not offer.
+ * The `limits@openssh.com` SFTP extension, which ssh2's server does not offer, and the raw
+ * VERSION and EXTENDED_REPLY packets every extension needs.
  *
  * Clients size their READ and WRITE requests from it: without it the OpenSSH `sftp` client
  * and ssh2's client (our own partner transfers) stay at about 32 KiB per request, eight times
@@ -25,6 +26,19 @@ export const maxOpenHandles = 1024;
 
 export const limitsExtension = 'limits@openssh.com';
 
+/**
+ * The extensions announced in VERSION (name and version, as OpenSSH's server announces them):
+ * clients use them only when announced (`df` needs statvfs, `put -f` fsync, paramiko's
+ * `posix_rename`...). Requests are answered in extensions.ts.
+ */
+export const serverExtensions: readonly (readonly [string, string])[] = [
+  [limitsExtension, '1'],
+  ['posix-rename@openssh.com', '1'],
+  ['statvfs@openssh.com', '2'],
+  ['fstatvfs@openssh.com', '2'],
+  ['fsync@openssh.com', '1'],
+];
+
 const SSH_FXP_INIT = 1;
 const SSH_FXP_VERSION = 2;
 const SSH_FXP_EXTENDED_REPLY = 201;
@@ -47,33 +61,46 @@ export function acceptInit(inner: SftpInternals, packet: Buffer): boolean {
   return true;
 }
 
-/** Sends the EXTENDED_REPLY to a `limits@openssh.com` request; false if it could not be sent. */
-export function answerLimits(sftp: SFTPWrapper, id: number): boolean {
+/** The body of the EXTENDED_REPLY to a `limits@openssh.com` request. */
+export function limitsReply(): Buffer {
+  return uint64s([maxPacketLength, maxReadLength, maxWriteLength, maxOpenHandles]);
+}
+
+/** `values` as consecutive uint64 (the body of most OpenSSH extension replies). */
+export function uint64s(values: readonly number[]): Buffer {
+  const b = Buffer.allocUnsafe(8 * values.length);
+  values.forEach((v, i) => b.writeBigUInt64BE(BigInt(Math.max(0, Math.floor(v))), 8 * i));
+  return b;
+}
+
+/** Sends an EXTENDED_REPLY with `body` (ssh2's server has no method for it); false if it could not. */
+export function answerExtended(sftp: SFTPWrapper, id: number, body: Buffer): boolean {
   const inner = sftpInternals(sftp);
   if (inner === undefined) return false;
-  const p = Buffer.allocUnsafe(4 + 1 + 4 + 4 * 8);
+  const p = Buffer.allocUnsafe(4 + 1 + 4 + body.length);
   p.writeUInt32BE(p.length - 4, 0);
   p[4] = SSH_FXP_EXTENDED_REPLY;
   p.writeUInt32BE(id >>> 0, 5);
-  p.writeBigUInt64BE(BigInt(maxPacketLength), 9);
-  p.writeBigUInt64BE(BigInt(maxReadLength), 17);
-  p.writeBigUInt64BE(BigInt(maxWriteLength), 25);
-  p.writeBigUInt64BE(BigInt(maxOpenHandles), 33);
+  body.copy(p, 9);
   return sendPacket(inner, p);
 }
 
 function versionPacket(): Buffer {
-  const name = Buffer.from(limitsExtension);
-  const value = Buffer.from('1');
-  const p = Buffer.allocUnsafe(4 + 1 + 4 + 4 + name.length + 4 + value.length);
-  p.writeUInt32BE(p.length - 4, 0);
-  p[4] = SSH_FXP_VERSION;
-  p.writeUInt32BE(3, 5);
-  p.writeUInt32BE(name.length, 9);
-  name.copy(p, 13);
-  p.writeUInt32BE(value.length, 13 + name.length);
-  value.copy(p, 17 + name.length);
-  return p;
+  const parts: Buffer[] = [];
+  for (const [name, value] of serverExtensions) {
+    for (const s of [name, value]) {
+      const b = Buffer.from(s);
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32BE(b.length, 0);
+      parts.push(len, b);
+    }
+  }
+  const head = Buffer.allocUnsafe(9);
+  const body = Buffer.concat(parts);
+  head.writeUInt32BE(5 + body.length, 0);
+  head[4] = SSH_FXP_VERSION;
+  head.writeUInt32BE(3, 5);
+  return Buffer.concat([head, body]);
 }
 
 /** `uint32 version` then `string name, string data` pairs; undefined if malformed. */

@@ -10,6 +10,7 @@ import { ServerTransfers } from '../transfer/server-transfers.js';
 import type { SftpConnection } from './connection.js';
 import type { ListenerInfo } from './listener.js';
 import { SftpListener } from './listener.js';
+import { StartupLimits } from './startup-limits.js';
 import { cryptoBindingAvailable } from './ssh2.js';
 
 export interface SftpService {
@@ -44,6 +45,8 @@ class Service implements SftpService {
   /** Names this service reported in ctx.services, by server id. */
   readonly #reported = new Map<number, string>();
   readonly #transfers: ServerTransfers;
+  /** One set of bounds for every listener of the node, as OpenSSH's per sshd. */
+  readonly #startups: StartupLimits;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
@@ -53,6 +56,16 @@ class Service implements SftpService {
     private readonly pollMs: number,
   ) {
     this.#transfers = new ServerTransfers(ctx);
+    const { security } = ctx.config;
+    this.#startups = new StartupLimits(
+      {
+        graceMs: security.loginGraceMs,
+        perSource: security.perSourceMaxStartups,
+        total: security.maxStartups,
+        exempt: security.exemptAddresses,
+      },
+      ctx.log.child({ component: 'sftp' }),
+    );
     ctx.metrics.sessions = () => this.#connections.size;
   }
 
@@ -146,7 +159,7 @@ class Service implements SftpService {
   async #startListener(s: Server): Promise<void> {
     const attempt = `${s.revision}|${this.#bind(s)}`;
     try {
-      const l = await SftpListener.start(this.ctx, s, this.#transfers, (c) => {
+      const l = await SftpListener.start(this.ctx, s, this.#transfers, this.#startups, (c) => {
         this.#connections.add(c);
         void c.closed.then(() => this.#connections.delete(c));
       });

@@ -4,7 +4,7 @@
  * a generic message and the caller logs the real one.
  */
 import { TransferError } from '../model/transfer-state.js';
-import { BadPathError } from '../transfer/paths.js';
+import { BadPathError, normalizeVirtual } from '../transfer/paths.js';
 import { STATUS_CODE } from './ssh2.js';
 
 export class SftpError extends Error {
@@ -43,6 +43,23 @@ const errnoStatus: Record<string, [number, string]> = {
   EDQUOT: [STATUS_CODE.FAILURE, 'quota exceeded'],
   ENAMETOOLONG: [STATUS_CODE.FAILURE, 'file name too long'],
 };
+
+/**
+ * A file-system error as a status whose message names the path it is about (`/in/x: directory
+ * not empty`); other errors unchanged.
+ */
+export function withPath(err: unknown, path: string): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  const known = code === undefined ? undefined : errnoStatus[code];
+  if (known === undefined || err instanceof SftpError) return err;
+  let v = path;
+  try {
+    v = normalizeVirtual(path);
+  } catch {
+    // A path with a NUL byte: named as given.
+  }
+  return new SftpError(known[0], `${v}: ${known[1]}`);
+}
 
 export function statusOf(err: unknown): MappedStatus {
   if (err instanceof SftpError) return { code: err.status, message: err.message, internal: false };

@@ -28,6 +28,17 @@ export class ContiguousRange {
     return this.#pending.length > 0;
   }
 
+  /** The intervals beyond the mark (not reached by it yet), in order. */
+  pending(): [number, number][] {
+    return this.#pending.map(([a, b]) => [a, b]);
+  }
+
+  /** Adds everything `other` covers. */
+  addAll(other: ContiguousRange): void {
+    this.add(0, other.mark);
+    for (const [a, b] of other.pending()) this.add(a, b);
+  }
+
   /** Records that bytes [start, end) are written. */
   add(start: number, end: number): void {
     if (end <= start) return;

@@ -83,27 +83,152 @@ export function serverReceiveDir(rule: RuleDirs, server: ServerDirs, d: DefaultD
   ]);
 }
 
-/** Server side, partner uploads: where the bytes land until the file is complete. */
+/**
+ * Server side, partner uploads: where the bytes land until the file is complete. Never the
+ * rule's own folder or the server's receive folder, which partners list: the rule's tmp folder,
+ * else the server's, else the gateway's (`chooseTmpDir` checks it against every listed folder).
+ */
 export function serverTmpDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
   const s = effectiveServerDirs(server);
   return resolveChain([
     leaf(rule.tmpLocalRcvDir),
-    leaf(rule.localDir),
     leaf(s.tmpReceiveDir),
-    leaf(s.receiveDir),
     branch(s.rootDir),
     leaf(d.defaultTmpDir),
-    leaf(d.defaultInDir),
     branch(d.gatewayHome),
   ]);
 }
 
 /**
- * The temporary file of an upload: predictable from the row alone (destination name and id),
- * so any node can find it again; unique per transfer, so two uploads never share bytes.
+ * The first of `candidates` outside every folder partners list (`listed`), so that a partial
+ * file is never listed, downloaded or renamed into place; undefined when none is.
  */
-export function tmpFileName(destFilename: string, transferId: number): string {
-  return `${destFilename}.${transferId}.part`;
+export function chooseTmpDir(candidates: readonly string[], listed: readonly string[]): string | undefined {
+  return candidates.find((c) => !listed.some((dir) => isInside(dir, c)));
+}
+
+// ---- folders per account ------------------------------------------------------------------
+
+/** In a rule's folder, stands for the login of the account using it: one folder per account. */
+export const accountPlaceholder = '#ACCOUNT#';
+
+/** A login that can name a folder: one path segment, nothing that climbs or hides. */
+export function isFolderSafe(login: string): boolean {
+  return login !== '' && login !== '.' && login !== '..' && !/[/\\\0]/.test(login);
+}
+
+/** The rule's folders as one account sees them: `#ACCOUNT#` replaced by its login. */
+export function ruleForAccount<R extends RuleDirs>(rule: R, login: string): R {
+  if (!rule.localDir.includes(accountPlaceholder) && !rule.tmpLocalRcvDir.includes(accountPlaceholder))
+    return rule;
+  if (!isFolderSafe(login))
+    throw new BadPathError(`the login "${login}" cannot name a folder (${accountPlaceholder})`);
+  return {
+    ...rule,
+    localDir: rule.localDir.split(accountPlaceholder).join(login),
+    tmpLocalRcvDir: rule.tmpLocalRcvDir.split(accountPlaceholder).join(login),
+  };
+}
+
+/**
+ * What a rule's folder covers for everyone: the folder itself, or (with `#ACCOUNT#`) the
+ * folder holding one sub-folder per account.
+ */
+export interface FolderScope {
+  readonly dir: string;
+  readonly perAccount: boolean;
+}
+
+function scopeRule<R extends RuleDirs>(rule: R): { rule: R; perAccount: boolean } {
+  const at = rule.localDir.indexOf(accountPlaceholder);
+  if (at < 0) return { rule, perAccount: false };
+  const parent = rule.localDir.slice(0, at).replace(/\/+$/, '');
+  return { rule: { ...rule, localDir: parent === '' ? '.' : parent }, perAccount: true };
+}
+
+export function sendScope(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): FolderScope {
+  const s = scopeRule(rule);
+  return { dir: serverSendDir(s.rule, server, d), perAccount: s.perAccount };
+}
+
+export function receiveScope(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): FolderScope {
+  const s = scopeRule(rule);
+  return { dir: serverReceiveDir(s.rule, server, d), perAccount: s.perAccount };
+}
+
+/**
+ * A part of the file system an account must not reach through any rule: a whole folder, or
+ * (`accounts`) the sub-folders of a per-account folder except its own (`own`). An `offered`
+ * area (what a send rule offers to other accounts) is hidden from what the account reads
+ * through rules that show a folder's whole content; an isolated receive folder shows only the
+ * account's own files anyway, so the account may still deliver there.
+ */
+export interface HiddenArea {
+  readonly dir: string;
+  readonly accounts: boolean;
+  readonly own?: string;
+  readonly offered?: boolean;
+}
+
+/**
+ * The areas hidden from one account: the folders of the send rules it may not use (what is
+ * offered to others, even when another rule shares or contains that folder), the other
+ * accounts' folders of per-account rules, and every rule's tmp folder (unless it is a listed
+ * folder itself: a broken configuration, refused when an upload starts).
+ */
+export function hiddenAreas(
+  rules: readonly Rule[],
+  usable: ReadonlySet<number>,
+  login: string,
+  server: ServerDirs,
+  d: DefaultDirs,
+): HiddenArea[] {
+  const listed = listedFolders(rules, server, d);
+  const out: HiddenArea[] = [];
+  const tmp = (dir: string): void => {
+    if (!listed.some((l) => isInside(dir, l))) out.push({ dir, accounts: false });
+  };
+  tmp(d.defaultTmpDir);
+  for (const rule of rules) {
+    const allowed = usable.has(rule.id);
+    const scope = rule.isSend ? sendScope(rule, server, d) : receiveScope(rule, server, d);
+    if (scope.perAccount) out.push({ dir: scope.dir, accounts: true, ...(allowed ? { own: login } : {}) });
+    else if (rule.isSend && !allowed) out.push({ dir: scope.dir, accounts: false, offered: true });
+    if (!rule.isSend && isFolderSafe(login)) tmp(serverTmpDir(ruleForAccount(rule, login), server, d));
+  }
+  return out;
+}
+
+/**
+ * Whether `path` (a directory when `isDir`) lies in one of `areas`; `owned`: the account sees
+ * only its own files there (offered areas do not apply).
+ */
+export function isHidden(path: string, isDir: boolean, areas: readonly HiddenArea[], owned = false): boolean {
+  for (const a of areas) {
+    if ((owned && a.offered === true) || !isInside(a.dir, path)) continue;
+    if (!a.accounts) return true;
+    const below = path
+      .slice(a.dir.length)
+      .split(sep)
+      .filter((s) => s !== '');
+    if (below.length === 0 || below[0] === a.own) continue;
+    if (below.length >= 2 || isDir) return true;
+  }
+  return false;
+}
+
+/** Every folder partners of a server list: no partial file may ever lie inside one. */
+export function listedFolders(rules: readonly Rule[], server: ServerDirs, d: DefaultDirs): string[] {
+  return rules.map((r) => (r.isSend ? sendScope(r, server, d) : receiveScope(r, server, d)).dir);
+}
+
+/**
+ * The temporary file of an upload: predictable from the row alone (destination name and its
+ * `remoteTransferId`, known before the row is written, so the row names its tmp file from its
+ * first write), so any node can find it again; unique per transfer, so two uploads never share bytes.
+ */
+export function tmpFileName(destFilename: string, key: string | number): string {
+  return `${destFilename}.${key}.part`;
 }
 
 // ---- the virtual tree -------------------------------------------------------------------

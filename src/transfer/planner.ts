@@ -131,7 +131,6 @@ export async function planTransfer(ctx: GatewayContext, p: PlanRequest): Promise
     retryIncrementFactor: p.retryIncrementFactor ?? p.client.retryIncrementFactor,
     nextRetry: p.start,
     node: null,
-    leaseExpiresAt: null,
     info: p.info,
   });
 }

@@ -54,6 +54,8 @@ export abstract class ServerTransfer implements RunningTransfer {
   #halt: TransferError | undefined;
   #pendingStop: HaltKind | undefined;
   #lastFlush = 0;
+  /** Progress as the database has it (what a resume elsewhere would start from). */
+  #savedProgress: number;
   /** The progress write in flight, if any: later writes wait for it (they must land last). */
   #flushing: Promise<void> | undefined;
 
@@ -65,6 +67,7 @@ export abstract class ServerTransfer implements RunningTransfer {
     state: TaskState,
   ) {
     this.#row = row;
+    this.#savedProgress = row.progress;
     this.state = state;
     this.log = ctx.log.child({ component: 'transfer', transferId: row.id });
     this.finished = new Promise((resolve) => (this.#end = resolve));
@@ -112,35 +115,66 @@ export abstract class ServerTransfer implements RunningTransfer {
       this.#pendingStop ??= kind;
       return this.finished;
     }
+    const h = haltErrors[kind];
+    return this.stopWith(
+      kind === 'cancel' ? 'CANCELLED' : kind === 'pause' ? 'PAUSED' : 'INTERRUPTED',
+      new TransferError(h.code, `transfer ${this.id} ${h.text}`),
+      kind,
+    );
+  }
+
+  /**
+   * Stops the data phase and records the stop: INTERRUPTED or PAUSED (resumable, lease
+   * released) or CANCELLED (to history). `over`: what else the final checkpoint says.
+   */
+  protected async stopWith(
+    to: 'INTERRUPTED' | 'PAUSED' | 'CANCELLED',
+    why: TransferError,
+    reason: string,
+    over: Partial<Checkpoint> = {},
+  ): Promise<void> {
     if (this.phase !== 'data') return this.finished;
     this.phase = 'ended';
-    const h = haltErrors[kind];
-    this.#halt = new TransferError(h.code, `transfer ${this.id} ${h.text}`);
+    this.#halt = why;
     try {
       await this.releaseData();
       await this.settleFlush();
-      const cp = this.checkpointNow();
+      const cp = this.checkpointNow(over);
       const now = this.ctx.now();
       const store = this.ctx.stores.transfers;
       let ok: boolean;
-      if (kind === 'cancel') {
+      if (to === 'CANCELLED') {
         ok = await store.cancelRunning(this.id, this.ctx.nodeName, now, cp);
         if (ok) await this.onCancelled();
       } else {
-        const to = kind === 'pause' ? 'PAUSED' : 'INTERRUPTED';
         ok = await store.stopRunning(
           this.id,
           this.ctx.nodeName,
           now,
           to,
-          { code: h.code, details: h.text },
+          { code: why.code, details: why.message },
           cp,
         );
       }
-      if (ok) this.log.info({ reason: kind, progress: cp.progress }, 'transfer stopped');
-      else this.log.warn({ reason: kind }, 'transfer stopped but this node no longer owned it');
+      if (ok) this.log.info({ reason, progress: cp.progress }, 'transfer stopped');
+      else this.log.warn({ reason }, 'transfer stopped but this node no longer owned it');
     } catch (err) {
-      this.log.error({ err, reason: kind }, 'could not record the stop of the transfer');
+      this.log.error({ err, reason }, 'could not record the stop of the transfer');
+    } finally {
+      this.#end();
+    }
+  }
+
+  /**
+   * Ends the transfer without any record left: it was nothing of its own (an upload that wrote
+   * nothing into an existing file, a part of a download merged into another record).
+   */
+  protected async discardRecord(): Promise<void> {
+    this.phase = 'ended';
+    try {
+      await this.releaseData();
+      await this.settleFlush();
+      await this.ctx.stores.transfers.discard(this.id, this.ctx.nodeName);
     } finally {
       this.#end();
     }
@@ -168,6 +202,18 @@ export abstract class ServerTransfer implements RunningTransfer {
     const ok = await this.ctx.stores.transfers.checkpoint(this.id, this.ctx.nodeName, cp);
     if (!ok) throw new TransferLostError(this.id);
     this.#applied(cp);
+    this.#savedProgress = cp.progress;
+  }
+
+  /**
+   * The checkpoint before the post-tasks (the data is all there). With no post-task and no
+   * progress ever saved (a small file), it is left to complete(), whose transaction writes the
+   * same checkpoint with the move to history: one write and one commit less per file. A crash
+   * in between leaves the row resumable from 0, as it was.
+   */
+  protected async saveBeforePost(over: Partial<Checkpoint>): Promise<void> {
+    if (this.rule.postTasks.length > 0 || this.#savedProgress !== 0) await this.save(over);
+    else this.#applied(this.checkpointNow(over));
   }
 
   #applied(cp: Checkpoint): void {
@@ -245,8 +291,12 @@ export abstract class ServerTransfer implements RunningTransfer {
    * Ends setup (`over`: what else the row must say by then, in the same write); the data phase
    * starts unless a stop came meanwhile (then it throws why).
    */
-  protected async enterData(over: Partial<Checkpoint> = {}): Promise<void> {
-    await this.save({ ...over, step: 'StepData', taskNumber: 0 });
+  protected async enterData(over: Partial<Checkpoint> = {}, saveNow = true): Promise<void> {
+    const cp = { ...over, step: 'StepData' as const, taskNumber: 0 };
+    // A row this open made at StepData, with no progress saved, needs nothing more to be
+    // resumable (from 0, its tmp name following from its id): the next write carries this one.
+    if (saveNow || this.#row.step !== 'StepData' || this.#savedProgress !== 0) await this.save(cp);
+    else this.#applied(this.checkpointNow(cp));
     // The first progress write comes a full interval later: a small file never needs one.
     this.#lastFlush = Date.now();
     this.phase = 'data';
@@ -317,7 +367,11 @@ export abstract class ServerTransfer implements RunningTransfer {
       taskNumber: 0,
       localPath: this.state.trueFullPath,
     });
-    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final);
+    // An upload's DONE is durable before its close is answered; a download needs no durability
+    // (its record still says DONE only once every byte was sent): see WriteOptions.
+    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final, {
+      durable: !this.rule.isSend,
+    });
     if (!ok) throw new TransferLostError(this.id);
     // Counted once, by the node that completes it (a resumed file counts whole, where it ends).
     if (this.rule.isSend) this.ctx.metrics.bytesOut += final.progress;

@@ -1,22 +1,49 @@
 /**
  * Opens server transfers for any protocol module: checks the per-node limit, continues the
  * unfinished record of a file (claiming it, waiting for a lapsing lease if another node held
- * it) or creates one, and hands back a running upload or download.
+ * it) or creates one, and hands back a running upload or download. Downloads are recorded from
+ * their first read, one record per file read at once by an account on this node.
  */
-import { MemoryBudget } from './memory-budget.js';
-import { stat } from 'node:fs/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { randomUUID } from 'node:crypto';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NewTransfer } from '../db/stores/transfers.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Rule, Transfer } from '../model/entities.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
-import { DownloadTransfer } from './download.js';
+import { ContiguousRange } from './contiguous.js';
+import type { FileIdentity } from './download.js';
+import { DownloadTransfer, identityOf, sameIdentity, sentOf } from './download.js';
 import { resolveInside } from './jail.js';
-import { serverReceiveDir, serverSendDir, serverTmpDir, tmpFileName } from './paths.js';
+import { MemoryBudget } from './memory-budget.js';
+import { Ownership } from './ownership.js';
+import {
+  chooseTmpDir,
+  ruleForAccount,
+  serverReceiveDir,
+  serverSendDir,
+  serverTmpDir,
+  tmpFileName,
+} from './paths.js';
 import type { ServerPeer } from './server-transfer.js';
+import { toTransferError } from './server-transfer.js';
 import type { TaskState } from './tasks/types.js';
 import { UploadTransfer } from './upload.js';
+
+/** Size of the regular file at `path`; undefined when there is none (a folder is refused). */
+async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new TransferError('TeForbidden', 'a folder has this name');
+    return st.size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
 
 export interface UploadRequest {
   readonly peer: ServerPeer;
@@ -25,14 +52,28 @@ export interface UploadRequest {
   readonly rel: string;
   /** The partner asked to start over (SFTP TRUNC): progress 0, tmp emptied. */
   readonly truncate: boolean;
+  /** SFTP APPEND: every write lands at the end of the file. */
+  readonly append: boolean;
+  /** SFTP EXCL: the file must not exist yet. */
+  readonly exclusive: boolean;
+  /** SFTP CREAT: the file may be created (without it, it must exist). */
+  readonly create: boolean;
   /** Announced size, if any. */
   readonly sizeHint?: number;
+  /** Every folder partners list (the tmp file must lie outside all of them). */
+  readonly listed: readonly string[];
 }
 
 export interface DownloadRequest {
   readonly peer: ServerPeer;
   readonly rule: Rule;
   readonly rel: string;
+}
+
+/** A file a partner opened for reading: checked at the open, its record made at the first read. */
+export interface DownloadSource extends DownloadRequest {
+  readonly path: string;
+  readonly identity: FileIdentity;
 }
 
 export interface RuleDirs {
@@ -43,41 +84,63 @@ export interface RuleDirs {
 
 const resumable = new Set(['RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE']);
 
+interface LiveDownload {
+  readonly identity: FileIdentity;
+  readonly transfer: Promise<DownloadTransfer>;
+}
+
 export class ServerTransfers {
   #opening = 0;
   /** Upload bytes received by this node and not yet on disk (`[controller] UploadBuffer`). */
   readonly uploadBuffer: MemoryBudget;
+  /** The downloads this node runs, by account, rule and file: later readers join them. */
+  readonly #downloads = new Map<string, LiveDownload>();
 
   constructor(private readonly ctx: GatewayContext) {
     const high = ctx.config.controller.uploadBufferBytes;
     this.uploadBuffer = new MemoryBudget(high, Math.floor(high / 2));
   }
 
-  /** The real directories of a rule on a server. */
-  dirs(rule: Rule, peer: Pick<ServerPeer, 'server'>): RuleDirs {
+  /** The real directories of a rule on a server, for one account (`#ACCOUNT#`). */
+  dirs(rule: Rule, peer: Pick<ServerPeer, 'server' | 'account'>): RuleDirs {
     const d = this.ctx.config.paths;
+    const r = ruleForAccount(rule, peer.account.login);
     return {
-      send: serverSendDir(rule, peer.server, d),
-      receive: serverReceiveDir(rule, peer.server, d),
-      tmp: serverTmpDir(rule, peer.server, d),
+      send: serverSendDir(r, peer.server, d),
+      receive: serverReceiveDir(r, peer.server, d),
+      tmp: serverTmpDir(r, peer.server, d),
     };
   }
 
   /**
-   * Bytes already received of an unfinished upload of that file (undefined: none), what a
-   * `stat` of the target answers so that `reput` continues from there.
+   * The unfinished upload of that file, if any (its bytes received are what a `stat` of the
+   * target answers, so that `reput` continues from there); the live transfer when it runs here.
    */
-  async unfinishedUpload(peer: ServerPeer, rule: Rule, rel: string): Promise<number | undefined> {
+  async unfinishedUpload(
+    peer: ServerPeer,
+    rule: Rule,
+    rel: string,
+  ): Promise<{ received: number; live: UploadTransfer | undefined } | undefined> {
     const t = await this.ctx.stores.transfers.findUnfinishedServerTransfer(peer.account.id, rule.id, rel);
-    if (t === undefined || stepRank(t.step) > stepRank('StepData')) return undefined;
+    return t === undefined ? undefined : this.uploadState(t);
+  }
+
+  /** What an unfinished upload record has received (live when it runs here); undefined past its data. */
+  uploadState(t: Transfer): { received: number; live: UploadTransfer | undefined } | undefined {
+    if (stepRank(t.step) > stepRank('StepData')) return undefined;
     const live = this.ctx.running.get(t.id);
-    return live instanceof UploadTransfer ? live.received : t.progress;
+    return live instanceof UploadTransfer
+      ? { received: live.received, live }
+      : { received: t.progress, live: undefined };
   }
 
   async openUpload(req: UploadRequest): Promise<UploadTransfer> {
     const release = this.#reserve();
     try {
       const { ctx } = this;
+      // The volume may have gone since the last heartbeat: never start a file where no node sees it.
+      const lost = await ctx.volume?.check();
+      if (lost !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${lost}`);
       const dirs = this.dirs(req.rule, req.peer);
       const dirMode = ctx.config.paths.directoryPermissions;
       // The final place must be inside the receive directory: refuse a bad name before any row.
@@ -87,52 +150,179 @@ export class ServerTransfers {
         req.rule.id,
         req.rel,
       );
+      const previous = await fileSize(finalPath);
+      if (req.exclusive && (previous !== undefined || existing !== undefined))
+        throw new TransferError('TeForbidden', `"${req.rel}" already exists`);
+      if (!req.create && previous === undefined && existing === undefined)
+        throw new TransferError('TeFileNotFound', `no file "${req.rel}" (open it with CREAT to create it)`);
+      const ownership = req.rule.sharedFolder ? undefined : new Ownership(ctx, req.peer, finalPath, req.rel);
+      // An existing file must be this account's (the owner of a file being written is known once it has a row).
+      if (previous !== undefined) await ownership?.checkExisting();
+      const tmpDir = chooseTmpDir([dirs.tmp, ctx.config.paths.defaultTmpDir], req.listed);
+      if (tmpDir === undefined)
+        throw new TransferError(
+          'TeInternal',
+          "no folder for partial files outside the folders partners see: set the rule's tmp folder or [paths] DefaultTmpDir elsewhere",
+        );
       const claimed = existing === undefined ? undefined : await this.#claim(existing);
-      const row = claimed ?? (await this.#create(req, '', req.sizeHint ?? -1));
-      // Data already complete (it failed in post-tasks): the file moved on, receive it again.
-      const restart = req.truncate || stepRank(row.step) > stepRank('StepData');
-      const keepTmp = claimed !== undefined && !restart && row.localPath.endsWith('.part');
-      const tmpPath = keepTmp
-        ? row.localPath
-        : await resolveInside(dirs.tmp, tmpFileName(req.rel, row.id), { create: true, mode: dirMode });
+      const newTmp = (key: string): Promise<string> =>
+        resolveInside(tmpDir, tmpFileName(req.rel, key), { create: true, mode: dirMode });
+      let row: Transfer;
+      let tmpPath: string;
+      let restart = false;
+      let keepTmp = false;
+      if (claimed === undefined) {
+        // The tmp file is named before the row, so that the row names it from its first write.
+        const key = randomUUID();
+        tmpPath = await newTmp(key);
+        row = await this.#create(req, tmpPath, req.sizeHint ?? -1, {}, key);
+      } else {
+        row = claimed;
+        // Data already complete (it failed in post-tasks): the file moved on, receive it again.
+        restart = req.truncate || stepRank(row.step) > stepRank('StepData');
+        keepTmp = !restart && row.localPath.endsWith('.part');
+        tmpPath = keepTmp ? row.localPath : await newTmp(row.remoteTransferId);
+      }
+      if (previous === undefined && ownership !== undefined) {
+        try {
+          await ownership.claimNew(row);
+        } catch (err) {
+          const terr = toTransferError(err);
+          await ctx.stores.transfers.fail(
+            row.id,
+            ctx.nodeName,
+            ctx.now(),
+            { code: terr.code, details: terr.message },
+            null,
+          );
+          throw terr;
+        }
+      }
       await mkdir(dirname(tmpPath), { recursive: true, mode: dirMode });
+      // Without TRUNC the bytes of the existing file are kept (POSIX): the upload starts from a copy.
+      const based = !keepTmp && !req.truncate && previous !== undefined;
+      if (based) await copyFile(finalPath, tmpPath, constants.COPYFILE_FICLONE);
       // Tasks see the file where it will be (the tmp name is an internal detail).
-      const t = new UploadTransfer(ctx, req.rule, req.peer, row, this.#state(req, row, finalPath, dirs));
+      const state = this.#state(req, row, finalPath, { ...dirs, tmp: tmpDir });
+      const t = new UploadTransfer(ctx, req.rule, req.peer, row, state);
       ctx.running.add(t);
       release();
       if (claimed !== undefined)
         t.log.info({ restart, progress: row.progress }, 'continuing an unfinished upload');
-      await t.begin(tmpPath, dirs.receive, restart ? 0 : row.progress, ctx.config.paths.filePermissions);
+      await t.begin({
+        tmpPath,
+        finalDir: dirs.receive,
+        resumeFrom: based ? previous : restart ? 0 : row.progress,
+        mode: ctx.config.paths.filePermissions,
+        append: req.append,
+        ...(based ? { previousSize: previous } : {}),
+        ...(ownership === undefined ? {} : { owned: ownership }),
+        newRow: claimed === undefined,
+      });
       return t;
     } finally {
       release();
     }
   }
 
-  async openDownload(req: DownloadRequest): Promise<DownloadTransfer> {
+  /** Checks a file opened for reading: it exists and is a regular file. No record yet. */
+  async prepareDownload(req: DownloadRequest): Promise<DownloadSource> {
+    const dirs = this.dirs(req.rule, req.peer);
+    const path = await resolveInside(dirs.send, req.rel);
+    const st = await stat(path).catch((err: unknown) => {
+      throw new TransferError('TeFileNotFound', `no file "${req.rel}"`, { cause: err });
+    });
+    if (!st.isFile()) throw new TransferError('TeFileNotFound', `"${req.rel}" is not a file`);
+    return { ...req, path, identity: { size: st.size, mtimeMs: Math.floor(st.mtimeMs) } };
+  }
+
+  /**
+   * The record a first read of a file makes or joins: the one this node runs for the same
+   * account and file, else (a read from a later offset: a resume) the interrupted record of
+   * that same file, else a new one. The caller holds it until it calls `release`.
+   */
+  async startDownload(src: DownloadSource, offset: number): Promise<DownloadTransfer> {
+    const key = `${src.peer.account.id}/${src.rule.id}/${src.rel}`;
+    const live = this.#downloads.get(key);
+    if (live !== undefined && sameIdentity(live.identity, src.identity)) {
+      const t = await live.transfer.catch(() => undefined);
+      if (t?.hold() === true) return t;
+    }
+    const transfer = this.#newDownload(src, offset);
+    const entry = { identity: src.identity, transfer };
+    this.#downloads.set(key, entry);
+    const forget = (): void => {
+      if (this.#downloads.get(key) === entry) this.#downloads.delete(key);
+    };
+    transfer.then((t) => void t.finished.finally(forget), forget);
+    return transfer;
+  }
+
+  /** What other records of the same download (other nodes' segments) sent: merged into `t`. */
+  async mergeParts(t: DownloadTransfer, src: DownloadSource): Promise<ContiguousRange | undefined> {
+    const { ctx } = this;
+    const store = ctx.stores.transfers;
+    const siblings = (await store.unfinishedServerTransfers(src.peer.account.id, src.rule.id)).filter(
+      (s) =>
+        s.id !== t.id &&
+        s.srcFilename === src.rel &&
+        s.status === 'INTERRUPTED' &&
+        sameIdentity(identityOf(s), src.identity),
+    );
+    if (siblings.length === 0) return undefined;
+    const sent = new ContiguousRange();
+    for (const s of siblings) {
+      const claimed = await store.claimOne(s.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
+      if (claimed === undefined) continue;
+      sent.addAll(sentOf(claimed));
+      await store.discard(s.id, ctx.nodeName);
+      t.log.info({ part: s.id }, 'merged another part of this download into its record');
+    }
+    return sent;
+  }
+
+  async #newDownload(src: DownloadSource, offset: number): Promise<DownloadTransfer> {
     const release = this.#reserve();
     try {
-      const dirs = this.dirs(req.rule, req.peer);
-      const path = await resolveInside(dirs.send, req.rel);
-      const st = await stat(path).catch((err: unknown) => {
-        throw new TransferError('TeFileNotFound', `no file "${req.rel}"`, { cause: err });
-      });
-      if (!st.isFile()) throw new TransferError('TeFileNotFound', `"${req.rel}" is not a file`);
-      const row = await this.#create(req, path, st.size);
-      const t = new DownloadTransfer(this.ctx, req.rule, req.peer, row, this.#state(req, row, path, dirs));
-      this.ctx.running.add(t);
+      const { ctx } = this;
+      const resumed = offset > 0 ? await this.#resumable(src) : undefined;
+      const row = resumed ?? (await this.#createDownload(src));
+      const dirs = this.dirs(src.rule, src.peer);
+      const state = this.#state(src, row, src.path, dirs);
+      const t = new DownloadTransfer(ctx, src.rule, src.peer, row, state, src.identity);
+      t.hold();
+      ctx.running.add(t);
       release();
-      await t.begin();
+      if (row.progress > 0) t.log.info({ progress: row.progress }, 'continuing an interrupted download');
+      await t.begin(resumed === undefined);
       return t;
     } finally {
       release();
     }
+  }
+
+  /** The interrupted record of the same file, claimed for this node, if any. */
+  async #resumable(src: DownloadSource): Promise<Transfer | undefined> {
+    const { ctx } = this;
+    const store = ctx.stores.transfers;
+    const t = await store.findUnfinishedServerTransfer(src.peer.account.id, src.rule.id, src.rel);
+    if (t === undefined || !sameIdentity(identityOf(t), src.identity)) return undefined;
+    // A RUNNING record is taken only if its lease has lapsed by the database's clock (claimOne).
+    if (t.status !== 'INTERRUPTED' && t.status !== 'RUNNING') return undefined;
+    return store.claimOne(t.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
+  }
+
+  #createDownload(src: DownloadSource): Promise<Transfer> {
+    return this.#create(src, src.path, src.identity.size, { sourceMtime: src.identity.mtimeMs });
   }
 
   /** Takes a slot under `maxTransferIn`; the returned function gives it back (idempotent). */
   #reserve(): () => void {
     const { ctx } = this;
     if (ctx.health.draining) throw new TransferError('TeShuttingDown', 'the node is shutting down');
+    // A wrong clock or a lost shared volume: let the partner come back through another node.
+    const refused = ctx.health.refusesWork;
+    if (refused !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${refused}`);
     const max = ctx.config.controller.maxTransferIn;
     if (max > 0 && ctx.running.count('server') + this.#opening >= max) {
       ctx.log.warn({ component: 'transfer', max }, 'transfer refused: too many transfers on this node');
@@ -164,8 +354,7 @@ export class ServerTransfers {
           sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false }),
         ]);
       }
-      const now = ctx.now();
-      const claimed = await store.claimOne(t.id, ctx.nodeName, now, now + timeout);
+      const claimed = await store.claimOne(t.id, ctx.nodeName, timeout);
       if (claimed !== undefined) return claimed;
       const current = await store.get(t.id);
       if (current === undefined || !resumable.has(current.status)) return undefined;
@@ -179,9 +368,16 @@ export class ServerTransfers {
     }
   }
 
-  #create(req: UploadRequest | DownloadRequest, localPath: string, filesize: number): Promise<Transfer> {
+  #create(
+    req: UploadRequest | DownloadRequest,
+    localPath: string,
+    filesize: number,
+    info: Record<string, unknown> = {},
+    remoteTransferId?: string,
+  ): Promise<Transfer> {
     const now = this.ctx.now();
-    return this.ctx.stores.transfers.create({
+    const fields: NewTransfer = {
+      ...(remoteTransferId === undefined ? {} : { remoteTransferId }),
       ruleId: req.rule.id,
       clientId: null,
       localAccountId: req.peer.account.id,
@@ -193,15 +389,19 @@ export class ServerTransfers {
       filesize,
       start: now,
       status: 'RUNNING',
-      step: 'StepNone',
+      // With no pre-task the data comes first: the row says so from the start (no write for it).
+      step: req.rule.preTasks.length === 0 ? 'StepData' : 'StepNone',
       remainingTries: 0,
       nextRetryDelay: 0,
       retryIncrementFactor: 0,
       nextRetry: null,
       node: this.ctx.nodeName,
-      leaseExpiresAt: now + this.ctx.config.cluster.nodeTimeoutMs,
-      info: {},
-    });
+      leaseMs: this.ctx.config.cluster.nodeTimeoutMs,
+      // The partner's address (behind a load balancer: the one it relayed), for the record.
+      info: { ...info, clientAddress: req.peer.remoteAddress },
+    };
+    // Nothing acknowledged yet: durable with the upload's end, or the next heartbeat (WriteOptions).
+    return this.ctx.stores.transfers.create(fields, { durable: false });
   }
 
   #state(

@@ -1,14 +1,18 @@
 /**
- * A partner's upload: bytes land in the transfer's tmp file at the partner's offsets; at close
- * the file is hashed, moved into the receive directory, post-tasks run and the row goes DONE.
- * Progress is the contiguous high-water mark, so a resume (by any node) starts where every
- * byte before is known to be written.
+ * A partner's upload: bytes land in the transfer's tmp file at the partner's offsets (at its
+ * end with APPEND); at close the file is hashed, moved into the receive directory, the times
+ * and mode the partner set are applied, post-tasks run and the row goes DONE. Progress is the
+ * contiguous high-water mark, so a resume (by any node) starts where every byte before is
+ * known to be written. An upload into an existing file without TRUNC starts from a copy of it
+ * (POSIX: its bytes are kept), and the delivered file replaces it whole at the end.
  */
 import { close, fdatasync, fstat, ftruncate, open } from 'node:fs';
 import { constants } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { TransferError } from '../model/transfer-state.js';
+import type { AttrChange } from './attributes.js';
+import { applyAttrs, checkChange, mergeChanges } from './attributes.js';
 import { FileWriter } from './file-writer.js';
 import { sha256File } from './hash.js';
 import { resolveInside } from './jail.js';
@@ -24,6 +28,23 @@ const syncFd = promisify(fdatasync);
 /** Flushed in the background as it comes, so the fdatasync at the end has only the tail left. */
 const syncEveryBytes = 64 << 20;
 
+export interface UploadStart {
+  readonly tmpPath: string;
+  readonly finalDir: string;
+  /** Bytes [0, resumeFrom) of the tmp file are kept (a resume, or the copy of an existing file). */
+  readonly resumeFrom: number;
+  /** Mode of a created tmp file. */
+  readonly mode: number;
+  /** The partner asked for APPEND: every write lands at the end, whatever its offset. */
+  readonly append: boolean;
+  /** Size of the file this upload changes (copied into the tmp file), if any. */
+  readonly previousSize?: number;
+  /** Isolated folder: the ownership of the final name to give back if the post-tasks move it away. */
+  readonly owned?: { readonly release: (path: string) => Promise<void> };
+  /** The row was made by this open (not a resumed one). */
+  readonly newRow: boolean;
+}
+
 export class UploadTransfer extends ServerTransfer {
   #fd: number | undefined;
   #writer: FileWriter | undefined;
@@ -33,6 +54,16 @@ export class UploadTransfer extends ServerTransfer {
   #start = 0;
   /** Set once every byte is received: the size, which progress then is. */
   #received: number | undefined;
+  #append = false;
+  /** Where the next APPEND write lands. */
+  #appendAt = 0;
+  #wrote = false;
+  #previousSize: number | undefined;
+  #owned: UploadStart['owned'];
+  /** Times and mode set on the open file, applied to the final file after the move. */
+  #attrs: AttrChange | undefined;
+  /** The size the partner set on the open file (setstat), applied when it is closed. */
+  #sizeAtEnd: number | undefined;
 
   protected get progress(): number {
     return this.#received ?? this.#writer?.progress ?? this.#start;
@@ -48,6 +79,33 @@ export class UploadTransfer extends ServerTransfer {
     return this.#writer?.size ?? this.#start;
   }
 
+  /** Times and mode the partner set on the open file so far (shown by stat until the end). */
+  get attrs(): Readonly<AttrChange> | undefined {
+    return this.#attrs;
+  }
+
+  /**
+   * The partner set times, a mode or a size on the file being received: kept for the final file.
+   * A size is the size the file has when it is closed (lftp sets it while its writes are still
+   * in flight): cut or zero-extended to it then, as ftruncate would.
+   */
+  setAttrs(change: AttrChange): void {
+    const { size, ...rest } = change;
+    checkChange(rest, undefined);
+    if (size !== undefined) this.#sizeAtEnd = size;
+    this.#attrs = mergeChanges(this.#attrs, rest);
+  }
+
+  /** fsync@openssh.com: what was written so far is on disk. */
+  async sync(): Promise<void> {
+    const writer = this.#writer;
+    const fd = this.#fd;
+    if (this.phase !== 'data' || writer === undefined || fd === undefined)
+      throw this.haltError ?? new TransferError('TeInternal', 'the transfer is not receiving data');
+    await writer.drain();
+    await syncFd(fd);
+  }
+
   /** Bytes handed in and not yet on disk (the session's backpressure reads it). */
   get queuedBytes(): number {
     return this.#writer?.queuedBytes ?? 0;
@@ -58,16 +116,27 @@ export class UploadTransfer extends ServerTransfer {
    * the pre-tasks still due, then enters the data phase. On failure the row is failed and the
    * error thrown.
    */
-  async begin(tmpPath: string, finalDir: string, resumeFrom: number, mode: number): Promise<void> {
+  async begin(start: UploadStart): Promise<void> {
+    const { tmpPath } = start;
     this.#tmpPath = tmpPath;
-    this.#finalDir = finalDir;
+    this.#finalDir = start.finalDir;
+    this.#append = start.append;
+    this.#previousSize = start.previousSize;
+    this.#owned = start.owned;
     try {
-      this.#fd = await openFd(tmpPath, constants.O_RDWR | constants.O_CREAT, mode);
+      this.#fd = await openFd(tmpPath, constants.O_RDWR | constants.O_CREAT, start.mode);
       const st = await fstatFd(this.#fd);
       // The tmp file may hold less than the row says (lost on a crash before write-back).
-      this.#start = Math.min(resumeFrom, st.size);
+      this.#start = Math.min(start.resumeFrom, st.size);
+      this.#appendAt = this.#start;
       await truncateFd(this.#fd, this.#start);
-      const setup = { progress: this.#start, localPath: tmpPath };
+      if (start.previousSize !== undefined)
+        this.state.info = { ...this.state.info, previousSize: start.previousSize };
+      const setup = {
+        progress: this.#start,
+        localPath: tmpPath,
+        ...(start.previousSize === undefined ? {} : { info: this.state.info }),
+      };
       const preDue = this.row.step === 'StepNone' || this.row.step === 'StepPreTasks';
       if (preDue && this.rule.preTasks.length > 0) {
         // The row names the tmp file before any task runs (a resume must find it).
@@ -75,9 +144,10 @@ export class UploadTransfer extends ServerTransfer {
         await this.runChain('PRE');
       }
       this.#writer = new FileWriter(this.#fd, this.#start, { path: tmpPath, syncEveryBytes });
-      await this.enterData(setup);
+      // A new row needs no write before the data when no pre-task ran: see enterData.
+      await this.enterData(setup, !start.newRow || start.previousSize !== undefined);
       this.log.info(
-        { rule: this.rule.name, file: this.row.destFilename, from: this.#start },
+        { rule: this.rule.name, file: this.row.destFilename, from: this.#start, append: this.#append },
         'upload started',
       );
     } catch (err) {
@@ -92,6 +162,12 @@ export class UploadTransfer extends ServerTransfer {
     if (this.phase !== 'data' || writer === undefined) {
       done(this.haltError ?? new TransferError('TeInternal', 'the transfer is not receiving data'));
       return;
+    }
+    this.#wrote = true;
+    if (this.#append) {
+      // As OpenSSH's server (O_APPEND): the offset the client gave is not used.
+      offset = this.#appendAt;
+      this.#appendAt += data.length;
     }
     writer.write(offset, data, (err) => {
       if (err !== null) {
@@ -108,6 +184,11 @@ export class UploadTransfer extends ServerTransfer {
   async finish(): Promise<void> {
     if (this.phase !== 'data')
       throw this.haltError ?? new TransferError('TeInternal', 'the transfer is not open');
+    if (!this.#wrote && this.#previousSize !== undefined && this.#start === this.#previousSize) {
+      // An existing file opened for writing and closed unchanged: no delivery, no record.
+      await this.#leaveUnchanged();
+      return;
+    }
     this.phase = 'closing';
     let finalPath: string | undefined;
     try {
@@ -118,23 +199,27 @@ export class UploadTransfer extends ServerTransfer {
       if (writer.failure !== undefined) {
         throw new TransferError('TeDataTransfer', `cannot write the file: ${writer.failure.message}`);
       }
-      if (writer.hasGaps) {
+      const cut = this.#sizeAtEnd !== undefined && this.#sizeAtEnd !== writer.size;
+      if (writer.hasGaps && !(cut && (this.#sizeAtEnd ?? 0) <= writer.progress)) {
         // Bytes are missing (a resume from a wrong offset): never pass such a file on.
         throw new TransferError(
           'TeDataTransfer',
           `the file was closed with bytes missing after byte ${writer.progress} (size ${writer.size})`,
         );
       }
-      const size = writer.size;
+      const size = cut ? (this.#sizeAtEnd ?? 0) : writer.size;
+      if (cut && this.#fd !== undefined) await truncateFd(this.#fd, size);
       // The hash (read back by the worker for large files) and the final flush run together.
-      const [hashed] = await Promise.all([writer.sha256(), this.#closeFile(true)]);
+      const [written] = await Promise.all([writer.sha256(), this.#closeFile(true)]);
+      const hashed = cut ? undefined : written;
       this.#received = size;
       const sha256 = hashed ?? (await sha256File(this.#tmpPath));
       finalPath = await this.#moveToFinal();
+      await this.#applyAttrs(finalPath);
       this.state.trueFullPath = finalPath;
       this.state.fileSize = size;
       this.state.info = { ...this.state.info, sha256 };
-      await this.save({
+      await this.saveBeforePost({
         progress: size,
         step: 'StepPostTasks',
         taskNumber: 0,
@@ -144,9 +229,31 @@ export class UploadTransfer extends ServerTransfer {
       });
       await this.runChain('POST');
       await this.completeTransfer();
+      // A post-task moved the file away: its name in the isolated folder is free again.
+      if (this.#owned !== undefined && this.state.trueFullPath !== finalPath)
+        await this.#owned
+          .release(finalPath)
+          .catch((err: unknown) => this.log.warn({ err }, 'cannot free the name'));
     } catch (err) {
       throw await this.failWith(err);
     }
+  }
+
+  async #leaveUnchanged(): Promise<void> {
+    const target = await resolveInside(this.#finalDir, this.row.destFilename);
+    await this.discardRecord();
+    await unlink(this.#tmpPath).catch(() => undefined);
+    await this.#applyAttrs(target);
+    this.log.info(
+      { file: this.row.destFilename },
+      'file opened for writing and closed unchanged: no transfer',
+    );
+  }
+
+  async #applyAttrs(path: string): Promise<void> {
+    if (this.#attrs === undefined) return;
+    const { filePermissions, directoryPermissions } = this.ctx.config.paths;
+    await applyAttrs(path, this.#attrs, { file: filePermissions, dir: directoryPermissions });
   }
 
   protected override releaseData(): Promise<void> {

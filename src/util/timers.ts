@@ -1,13 +1,19 @@
-/** Runs `tick` every `intervalMs`, never overlapping itself; errors go to `onError`. */
+/**
+ * Runs `tick` every `intervalMs`, never overlapping itself; errors go to `onError`. The pause is
+ * counted from the end of a tick, or with `fixedRate` from its start (a slow tick is followed by
+ * the next one at once), so that ticks stay `intervalMs` apart whatever they cost.
+ */
 export class Ticker {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #stopped = false;
+  #startedAt = 0;
 
   constructor(
     private readonly intervalMs: number,
     private readonly tick: () => Promise<void>,
     private readonly onError: (err: unknown) => void,
+    private readonly fixedRate = false,
   ) {}
 
   start(runNow = true): void {
@@ -31,6 +37,7 @@ export class Ticker {
 
   #run(): void {
     clearTimeout(this.#timer);
+    this.#startedAt = performance.now();
     this.#running = this.tick()
       .catch(this.onError)
       .finally(() => {
@@ -41,7 +48,10 @@ export class Ticker {
 
   #schedule(): void {
     if (this.#stopped) return;
-    this.#timer = setTimeout(() => this.#run(), this.intervalMs);
+    const wait = this.fixedRate
+      ? Math.max(0, this.#startedAt + this.intervalMs - performance.now())
+      : this.intervalMs;
+    this.#timer = setTimeout(() => this.#run(), wait);
     this.#timer.unref();
   }
 }

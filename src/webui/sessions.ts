@@ -11,7 +11,7 @@ import { clientAddress } from '../admin/client-address.js';
 import type { SessionStage, WebSession } from '../db/stores/web-sessions.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { User } from '../model/entities.js';
-import { ipAllowed, normalizeIp } from '../sftp/ip-allow.js';
+import { isTrustedProxy } from '../model/proxy-trust.js';
 
 export const sessionCookie = 'waarp_console';
 /** A session waiting for its TOTP code lasts this long at most. */
@@ -47,9 +47,8 @@ export function requestAddress(ctx: GatewayContext, kctx: Koa.Context): string {
 /** HTTPS to this node, or to a trusted proxy that says so (X-Forwarded-Proto). */
 export function isSecure(ctx: GatewayContext, kctx: Koa.Context): boolean {
   if ((kctx.req.socket as { encrypted?: boolean }).encrypted === true) return true;
-  const peer = normalizeIp(kctx.req.socket.remoteAddress ?? '');
-  const trusted = ctx.config.admin.trustedProxies;
-  return trusted.length > 0 && ipAllowed(peer, trusted) && kctx.get('X-Forwarded-Proto') === 'https';
+  const peer = kctx.req.socket.remoteAddress ?? '';
+  return isTrustedProxy(peer, ctx.config.admin.trustedProxies) && kctx.get('X-Forwarded-Proto') === 'https';
 }
 
 export function readSessionToken(kctx: Koa.Context): string | undefined {

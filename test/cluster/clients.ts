@@ -6,130 +6,33 @@
  * - OpenSSH's `sftp`: `put` first, then `reput` (which stats the remote file and sends the rest).
  * - ssh2's client: stat, open without truncating, write from that offset, close.
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ConnectConfig, SFTPWrapper } from '../../src/sftp/ssh2.js';
 import { Client, OPEN_MODE } from '../../src/sftp/ssh2.js';
 import { sleep } from '../support/compose.js';
-import { sftpArgs } from '../support/openssh.js';
+import type {
+  Attempt,
+  ResilientUpload,
+  UploadOptions as SupportUploadOptions,
+  UploadOutcome,
+} from '../support/resilient-sftp.js';
+import { opensshTransfer } from '../support/resilient-sftp.js';
 import { sftpUser } from './env.js';
 
 export const MiB = 1 << 20;
 
 export { sha256File, writeRandomFile } from '../support/files.js';
 
-export interface Attempt {
-  /** `put`, `reput`, or `ssh2@<offset>`. */
-  command: string;
-  start: number;
-  end: number;
-  ok: boolean;
-  error: string;
-}
+export type { Attempt, ResilientUpload, UploadOutcome } from '../support/resilient-sftp.js';
+export { describeAttempts } from '../support/resilient-sftp.js';
 
-export interface UploadOutcome {
-  ok: boolean;
-  attempts: Attempt[];
-}
-
-/** `put ✗ Connection closed… | reput ✗×12 kex_exchange… | reput ✓` (consecutive alike attempts folded). */
-export function describeAttempts(attempts: readonly Attempt[]): string {
-  const parts: { text: string; n: number }[] = [];
-  for (const a of attempts) {
-    const what = a.command.replace(/@\d+$/, '');
-    const text = a.ok ? `${what} ok` : `${what} failed (${a.error.split('\n')[0]!.trim().slice(0, 70)})`;
-    const last = parts.at(-1);
-    if (last?.text === text) last.n++;
-    else parts.push({ text, n: 1 });
-  }
-  return parts.map((p) => (p.n > 1 ? `${p.text} x${p.n}` : p.text)).join(' | ');
-}
-
-export interface ResilientUpload {
-  readonly attempts: Attempt[];
-  readonly done: Promise<UploadOutcome>;
-  /** The `sftp` process of the current attempt (OpenSSH only). */
-  current(): ChildProcess | undefined;
-  /** Stops now: no more attempts, the current one is cut (for cleanup after a failure). */
-  abort(): Promise<UploadOutcome>;
-}
-
-export interface UploadOptions {
-  port: number;
-  key: string;
-  local: string;
-  /** Remote path, e.g. /demo/x.bin. */
-  remote: string;
-  /** Bandwidth cap of the first attempt in Kbit/s (sftp -l), so the upload lasts. */
-  limitKbps?: number;
-  /** Cap of the attempts that resume (default: none). */
-  resumeLimitKbps?: number;
-  /** Gives up after this time (epoch ms). */
-  deadline: number;
-  /** Pause between attempts. */
-  retryDelayMs?: number;
-}
+/** The suite's clients log in as the demo user. */
+export type UploadOptions = Omit<SupportUploadOptions, 'user' | 'direction'>;
 
 /** OpenSSH `sftp`: `put`, then `reput` after every cut, until it succeeds or the deadline. */
 export function opensshUpload(o: UploadOptions): ResilientUpload {
-  const attempts: Attempt[] = [];
-  let child: ChildProcess | undefined;
-  let stop = false;
-  const done = (async (): Promise<UploadOutcome> => {
-    let command: 'put' | 'reput' = 'put';
-    while (!stop && Date.now() < o.deadline) {
-      const start = Date.now();
-      const limit = attempts.length === 0 ? o.limitKbps : o.resumeLimitKbps;
-      const args = sftpArgs({ port: o.port, user: sftpUser, key: o.key, limitKbps: limit });
-      // A dead peer is noticed in about 6 s even if nothing resets the TCP connection.
-      args.splice(
-        args.length - 1,
-        0,
-        '-o',
-        'ServerAliveInterval=2',
-        '-o',
-        'ServerAliveCountMax=3',
-        '-o',
-        'ConnectTimeout=15',
-      );
-      const proc = spawn('sftp', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-      child = proc;
-      let stderr = '';
-      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      proc.stdout.resume();
-      // sftp may exit before reading its batch (connection refused): EPIPE is not an error here.
-      proc.stdin.on('error', () => undefined);
-      proc.stdin.end(`${command} ${o.local} ${o.remote}\n`);
-      const code = await new Promise<number | null>((resolve) => {
-        proc.once('error', () => resolve(-1));
-        proc.once('close', (c) => resolve(c));
-      });
-      child = undefined;
-      const error = stderr.trim();
-      // reput of a file the server already completed (the cut hid the final status): done, and
-      // the caller checks the file's checksum. OpenSSH 9.2 says "destination file same size or
-      // larger"; older ones "bigger or same size".
-      const complete = command === 'reput' && /same size or larger|bigger or same size/i.test(error);
-      attempts.push({ command, start, end: Date.now(), ok: code === 0 || complete, error });
-      if (code === 0 || complete) return { ok: true, attempts };
-      // Nothing of it reached the server yet: start over.
-      command = command === 'reput' && /no such file|not found/i.test(error) ? 'put' : 'reput';
-      await sleep(o.retryDelayMs ?? 300);
-    }
-    return { ok: false, attempts };
-  })();
-  return {
-    attempts,
-    done,
-    current: () => child,
-    abort: () => {
-      stop = true;
-      child?.kill('SIGTERM');
-      return done;
-    },
-  };
+  return opensshTransfer({ ...o, user: sftpUser });
 }
 
 /** ssh2's client: stat, then write the rest without truncating, after every cut. */

@@ -23,6 +23,7 @@ import {
   docker,
   eventually,
   haproxyServers,
+  freeNetworkPrefix,
   prepareOfflineImages,
   repoRoot,
   requireDocker,
@@ -134,6 +135,8 @@ export class ClusterEnv {
       WAARP_TEST_HOME: home,
       WAARP_TEST_PARTNER_DATA: partnerData,
       WAARP_TEST_PARTNER_KEYS: partnerKeys,
+      // The network's fixed subnet (HAProxy's trusted address is in it): one no other network uses.
+      WAARP_NETWORK_PREFIX: await freeNetworkPrefix(),
     };
     const c = new ClusterEnv(
       work,
@@ -369,13 +372,18 @@ export class ClusterEnv {
     await docker(['network', 'disconnect', this.network, this.container(service)]);
   }
 
-  /** Puts it back, under the same DNS names (HAProxy and the nodes find it by service name). */
+  /**
+   * Puts it back, under the same DNS names (HAProxy and the nodes find it by service name), and
+   * HAProxy at its fixed address (the one the nodes trust).
+   */
   async connect(service: Service): Promise<void> {
     const aliases = (this.#aliases.get(service) ?? [service]).filter((a) => !/^[0-9a-f]{12}$/.test(a));
     if (!aliases.includes(service)) aliases.push(service);
+    const fixed = service === 'haproxy' ? ['--ip', `${this.compose.env.WAARP_NETWORK_PREFIX}.2`] : [];
     await docker([
       'network',
       'connect',
+      ...fixed,
       ...aliases.flatMap((a) => ['--alias', a]),
       this.network,
       this.container(service),

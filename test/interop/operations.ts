@@ -49,15 +49,25 @@ function expectOk(r: Run, what: string): void {
 }
 
 async function expectSameFile(path: string, f: LocalFile, where: string): Promise<void> {
+  // sshfs sends the CLOSE after `cp` has returned (FUSE releases a file asynchronously), and the
+  // gateway delivers an upload into its folder only at that close: give it a moment.
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
   assert.ok(existsSync(path), `${where}: ${f.name} is missing`);
   assert.equal(statSync(path).size, f.size, `${where}: size of ${f.name}`);
   assert.equal(await sha256File(path), f.sha256, `${where}: ${f.name} differs from what was sent`);
 }
 
-function expectSameTree(dir: string, fx: Fixtures, where: string): void {
+async function expectSameTree(dir: string, fx: Fixtures, where: string): Promise<void> {
   assert.ok(existsSync(dir), `${where}: ${dir} is missing`);
-  const got = listTree(dir);
-  const missing = fx.tree.files.filter((f) => got.get(f.name)?.sha256 !== f.sha256).map((f) => f.name);
+  const differing = (got: ReturnType<typeof listTree>): string[] =>
+    fx.tree.files.filter((f) => got.get(f.name)?.sha256 !== f.sha256).map((f) => f.name);
+  let got = listTree(dir);
+  // As for one file: sshfs's last CLOSE may land after `cp -r` returned.
+  for (let i = 0; i < 100 && differing(got).length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    got = listTree(dir);
+  }
+  const missing = differing(got);
   assert.deepEqual(
     missing.slice(0, 5),
     [],
@@ -75,6 +85,24 @@ async function expectRecords(c: Check, since: number, expected: ExpectedTransfer
 }
 
 const mine = (c: Check, what: string): string => `${c.client.name}-${what}`;
+
+/**
+ * Puts `remote` on the server through the client itself: in a receive folder a partner sees and
+ * changes only what it delivered (partner isolation, docs/security.md), not files an operator
+ * dropped there.
+ */
+async function delivered(c: Check, remote: string, content: string): Promise<void> {
+  const local = join(c.local, `deliver-${remote.replaceAll('/', '_')}`);
+  writeFileSync(local, content);
+  expectOk(await c.client.put(c.s, local, remote), `upload of ${remote}`);
+  await waitForFile(c.target.localPath(remote));
+}
+
+/** A file the client wrote appears on the server (sshfs closes it after `cp` returns). */
+async function waitForFile(path: string): Promise<void> {
+  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(existsSync(path), `${path} never appeared on the server`);
+}
 const moved =
   (direction: ExpectedTransfer['direction']) =>
   (file: string, f: LocalFile): ExpectedTransfer => ({ direction, file, size: f.size, sha256: f.sha256 });
@@ -187,7 +215,7 @@ export const operations: readonly Operation[] = [
       const name = mine(c, 'tree');
       const since = await mark(c);
       expectOk(await c.client.putTree(c.s, c.fx.tree.path, `in/${name}`), 'tree upload');
-      expectSameTree(c.target.localPath(`in/${name}`), c.fx, 'on the server');
+      await expectSameTree(c.target.localPath(`in/${name}`), c.fx, 'on the server');
       await expectRecords(
         c,
         since,
@@ -205,7 +233,7 @@ export const operations: readonly Operation[] = [
       const since = await mark(c);
       const files = c.fx.tree.files.map((f) => f.name);
       expectOk(await c.client.getTree(c.s, 'out/tree', local, files), 'tree download');
-      expectSameTree(local, c.fx, 'downloaded');
+      await expectSameTree(local, c.fx, 'downloaded');
       await expectRecords(
         c,
         since,
@@ -222,7 +250,7 @@ export const operations: readonly Operation[] = [
     name: 'rename',
     async run(c) {
       const [from, to] = [`in/${mine(c, 'before.txt')}`, `in/${mine(c, 'after.txt')}`];
-      writeFileSync(c.target.localPath(from), 'rename me\n');
+      await delivered(c, from, 'rename me\n');
       const since = await mark(c);
       expectOk(await c.client.rename(c.s, from, to), 'rename');
       assert.equal(existsSync(c.target.localPath(from)), false, 'the old name is still there');
@@ -234,7 +262,7 @@ export const operations: readonly Operation[] = [
     name: 'delete',
     async run(c) {
       const path = `in/${mine(c, 'delete-me.txt')}`;
-      writeFileSync(c.target.localPath(path), 'delete me\n');
+      await delivered(c, path, 'delete me\n');
       const since = await mark(c);
       expectOk(await c.client.remove(c.s, path), 'delete');
       assert.equal(existsSync(c.target.localPath(path)), false, 'the file is still there');

@@ -136,7 +136,8 @@ export async function startGatewayTarget(
 
 /** The listener starts within the service's reconcile pass: waits for its host key. */
 async function scanHostKey(port: number): Promise<string> {
-  const deadline = Date.now() + 20_000;
+  // The node opens the listener at its next reconcile pass; on a loaded machine 20 s was short.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await run('ssh-keyscan', ['-t', 'ed25519', '-p', String(port), '127.0.0.1'], {
       timeoutMs: 10_000,

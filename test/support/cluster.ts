@@ -3,14 +3,16 @@
  * tutorial: one gatewayd.ini declaring the public (load balancer) addresses, and one
  * `nodeN.ini` per node mapping them to the node's own ports. All nodes share one MariaDB
  * database and one GatewayHome folder.
+ *
+ * WAARP_TEST_NODE_LOGS=DIR also appends each node's output to DIR/nodeN.log (a post-mortem).
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { writeIni } from './ini.js';
 import { join, resolve } from 'node:path';
 import type { StartedMariaDb } from './mariadb.js';
-import { startMariaDb } from './mariadb.js';
+import { startMariaDb, startPrivateMariaDb } from './mariadb.js';
 import { freePort } from './sshd.js';
 import { makeTempDir, removeTempDir } from './tmp.js';
 
@@ -18,6 +20,21 @@ const daemon = resolve('dist/src/daemon/main.js');
 
 export interface ClusterOptions {
   nodes: number;
+  /**
+   * A MariaDB server of the cluster's own (not the process's shared one), so that the test can
+   * kill it and start it again on the same data (`StartedCluster.database`).
+   */
+  privateDatabase?: boolean;
+  /**
+   * GatewayHome, when the test provides it (e.g. a small tmpfs): it is neither created nor
+   * removed by the harness. Default: a fresh temp dir.
+   */
+  home?: string;
+  /**
+   * A command the node processes are started through (e.g. `unshare -m`, so that each node has
+   * mounts of its own); it must exec the node in its own process.
+   */
+  launcher?: string[];
   /** Extra `[section] key = value` for gatewayd.ini. */
   ini?: Record<string, Record<string, string>>;
   /** Options for node itself, before the daemon's path (e.g. `--cpu-prof`). */
@@ -35,10 +52,19 @@ export interface ClusterNode {
   process(): ChildProcess | undefined;
   /** Output of the current process (stdout and stderr), for failure messages. */
   output(): string;
-  start(): Promise<void>;
+  /**
+   * Starts the process and waits until `/readyz` says ready (`waitReady: false`: until the admin
+   * API answers at all). `env`: more environment for this start (e.g. a fake clock).
+   */
+  start(options?: NodeStartOptions): Promise<void>;
   /** Sends a signal and waits for the exit; returns the exit code (or signal name). */
   kill(signal: NodeJS.Signals): Promise<number | string>;
   api(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface NodeStartOptions {
+  env?: Record<string, string>;
+  waitReady?: boolean;
 }
 
 export interface StartedCluster {
@@ -51,14 +77,20 @@ export interface StartedCluster {
   readonly publicAdmin: string;
   readonly db: { address: string; name: string; user: string; password: string };
   readonly adminPassword: string;
+  /** The database server (kill and restart it with `privateDatabase`). */
+  readonly database: StartedMariaDb;
+  /** Declares one more node (`nodeN.ini`, its ports) without starting it. */
+  addNode(): Promise<ClusterNode>;
   stop(): Promise<void>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<StartedCluster> {
-  const mariadb: StartedMariaDb = await startMariaDb();
+  const mariadb: StartedMariaDb = options.privateDatabase
+    ? await startPrivateMariaDb()
+    : await startMariaDb();
   const dbName = await mariadb.createDatabase();
   const etc = await makeTempDir('cluster-etc');
-  const home = await makeTempDir('cluster-home');
+  const home = options.home ?? (await makeTempDir('cluster-home'));
   const publicAdmin = await freePort();
   const publicSftp = await freePort();
   const adminPassword = options.adminPassword ?? 'cluster-admin-password';
@@ -80,8 +112,8 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
   };
   writeIni(join(etc, 'gatewayd.ini'), sections, options.ini);
   const nodes: ClusterNode[] = [];
-  for (let i = 1; i <= options.nodes; i++) {
-    const name = `node${i}`;
+  const addNode = async (): Promise<ClusterNode> => {
+    const name = `node${nodes.length + 1}`;
     const adminPort = await freePort();
     const sftpPort = await freePort();
     writeFileSync(
@@ -94,8 +126,19 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
         '',
       ].join('\n'),
     );
-    nodes.push(makeNode(name, etc, adminPort, sftpPort, adminPassword, options.nodeArgs ?? [], name));
-  }
+    const node = makeNode(
+      name,
+      etc,
+      adminPort,
+      sftpPort,
+      adminPassword,
+      [...(options.launcher ?? []), process.execPath, ...(options.nodeArgs ?? [])],
+      name,
+    );
+    nodes.push(node);
+    return node;
+  };
+  for (let i = 1; i <= options.nodes; i++) await addNode();
   await Promise.all(nodes.map((n) => n.start()));
   let stopped: Promise<void> | undefined;
   return {
@@ -106,13 +149,15 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
     publicAdmin: `127.0.0.1:${publicAdmin}`,
     db: { address: mariadb.address, name: dbName, user: mariadb.user, password: mariadb.password },
     adminPassword,
+    database: mariadb,
+    addNode,
     stop: () =>
       (stopped ??= (async () => {
         await Promise.all(nodes.map((n) => (n.process() ? n.kill('SIGKILL') : Promise.resolve(0))));
         await mariadb.dropDatabase(dbName).catch(() => undefined);
         await mariadb.stop();
         await removeTempDir(etc);
-        await removeTempDir(home);
+        if (options.home === undefined) await removeTempDir(home);
       })()),
   };
 }
@@ -151,7 +196,15 @@ export async function startLoneNode(options: LoneNodeOptions = {}): Promise<Star
     },
     options.ini,
   );
-  const node = makeNode('gatewayd', etc, adminPort, await freePort(), adminPassword, [], undefined);
+  const node = makeNode(
+    'gatewayd',
+    etc,
+    adminPort,
+    await freePort(),
+    adminPassword,
+    [process.execPath],
+    undefined,
+  );
   try {
     await node.start();
   } catch (err) {
@@ -173,13 +226,13 @@ export async function startLoneNode(options: LoneNodeOptions = {}): Promise<Star
   };
 }
 
-function makeNode(
+export function makeNode(
   name: string,
   etc: string,
   adminPort: number,
   sftpPort: number,
   password: string,
-  nodeArgs: string[],
+  command: string[],
   instance: string | undefined,
 ): ClusterNode {
   let child: ChildProcess | undefined;
@@ -193,17 +246,23 @@ function makeNode(
     adminUrl,
     process: () => child,
     output: () => out,
-    async start() {
+    async start(options = {}) {
       out = '';
-      const args = [...nodeArgs, daemon, 'server', '-c', join(etc, 'gatewayd.ini')];
+      const [program, ...before] = command as [string, ...string[]];
+      const args = [...before, daemon, 'server', '-c', join(etc, 'gatewayd.ini')];
       if (instance !== undefined) args.push('-i', instance);
-      const proc = spawn(process.execPath, args, {
-        env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password },
+      const proc = spawn(program, args, {
+        env: { ...process.env, WAARP_GATEWAY_ADMIN_PASSWORD: password, ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = proc;
-      proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-      proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      const keep = process.env.WAARP_TEST_NODE_LOGS;
+      const record = (d: Buffer): void => {
+        out += d.toString();
+        if (keep !== undefined && keep !== '') appendFileSync(join(keep, `${name}.log`), d);
+      };
+      proc.stdout?.on('data', record);
+      proc.stderr?.on('data', record);
       proc.once('exit', () => {
         if (child === proc) child = undefined;
       });
@@ -211,7 +270,7 @@ function makeNode(
       while (Date.now() < deadline) {
         if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}:\n${out}`);
         const ready = await fetch(`${adminUrl}/readyz`).then(
-          (r) => r.status === 200,
+          (r) => r.status === 200 || options.waitReady === false,
           () => false,
         );
         if (ready) return;

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { StartedDockerComposeEnvironment, WaitStrategy } from 'testcontainers';
 import { DockerComposeEnvironment } from 'testcontainers';
+import { ipInList } from '../../src/util/ip.js';
 
 const run = promisify(execFile);
 
@@ -84,6 +85,31 @@ export function prepareOfflineImages(envFile = defaultImagesEnv, required: strin
     assert.ok(vars[name], `${file} names no ${name}: run deploy/offline/build-images.sh`);
   }
   return { envFile: file, vars, seconds: Math.round((Date.now() - start) / 1000) };
+}
+
+/**
+ * A `WAARP_NETWORK_PREFIX` (`10.203.N`) whose /24 no Docker network uses: the bundle's network
+ * has a fixed subnet (HAProxy's fixed, trusted address lives in it), so a test run must not
+ * collide with a bundle someone left running, or with another network of the machine.
+ */
+export async function freeNetworkPrefix(): Promise<string> {
+  const { stdout: ids } = await docker(['network', 'ls', '-q']);
+  const { stdout } = await docker([
+    'network',
+    'inspect',
+    ...ids.split('\n').filter((l) => l.trim() !== ''),
+    '--format',
+    '{{range .IPAM.Config}}{{.Subnet}} {{end}}',
+  ]);
+  const used = stdout.split(/\s+/).filter((s) => s.includes('.'));
+  const overlaps = (prefix: string): boolean =>
+    used.some((cidr) => ipInList(`${prefix}.0`, [cidr]) || ipInList(cidr.split('/')[0]!, [`${prefix}.0/24`]));
+  const start = 48 + Math.floor(Math.random() * 200);
+  for (let i = 0; i < 200; i++) {
+    const prefix = `10.203.${48 + ((start - 48 + i) % 200)}`;
+    if (!overlaps(prefix)) return prefix;
+  }
+  throw new Error(`no free 10.203.x.0/24 for the bundle's network (in use: ${used.join(', ')})`);
 }
 
 /** A free TCP port on the loopback. */

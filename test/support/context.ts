@@ -65,8 +65,15 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       maxTransferIn: o.maxTransferIn ?? 0,
       maxTransferOut: 0,
       uploadBufferBytes: o.uploadBufferBytes ?? 64 << 20,
+      downloadResumeTimeoutMs: 3_600_000,
     },
-    cluster: { heartbeatIntervalMs: 1000, nodeTimeoutMs: o.nodeTimeoutMs ?? 5000, drainGraceMs: 1000 },
+    cluster: {
+      heartbeatIntervalMs: 1000,
+      nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
+      drainGraceMs: 1000,
+      clockSkewWarningMs: 1000,
+      maxClockSkewMs: 10_000,
+    },
     security: {
       maxLoginFailures: 0,
       failureWindowMs: 300_000,
@@ -74,7 +81,12 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       minPasswordLength: 12,
       allowedPrograms: [],
       allowedDirectories: [],
+      exemptAddresses: [],
+      loginGraceMs: 120_000,
+      perSourceMaxStartups: 0,
+      maxStartups: 0,
     },
+    audit: { retentionMs: 90 * 86_400_000 },
     indirection: emptyIndirection(),
   };
 }

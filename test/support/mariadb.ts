@@ -40,6 +40,10 @@ export interface StartedMariaDb extends AsyncDisposable {
    */
   createDatabase(name?: string): Promise<string>;
   dropDatabase(name: string): Promise<void>;
+  /** `kill -9` of the server (only a server of its own: `startPrivateMariaDb()`). */
+  crash(): Promise<void>;
+  /** Starts the server again on the same data and port, after `crash()`; waits until it answers. */
+  restart(): Promise<void>;
   /**
    * Idempotent. A lease on the shared server: drops the databases it created when the server
    * is external (a private server is thrown away whole at exit). A private server: stops it.
@@ -124,6 +128,14 @@ function lease(info: ServerInfo, owned: PrivateServer | undefined): StartedMaria
       await admin(info, (c) => c.query(`DROP DATABASE IF EXISTS \`${name}\``));
       created.delete(name);
     },
+    async crash(): Promise<void> {
+      if (owned === undefined) throw new Error('crash() needs a server of its own (startPrivateMariaDb)');
+      await owned.crash();
+    },
+    async restart(): Promise<void> {
+      if (owned === undefined) throw new Error('restart() needs a server of its own (startPrivateMariaDb)');
+      await owned.restart();
+    },
     stop(): Promise<void> {
       stopping ??= (async () => {
         if (owned !== undefined) return owned.stop();
@@ -204,8 +216,9 @@ class PrivateServer {
   private constructor(
     readonly info: ServerInfo,
     readonly dir: string,
-    readonly child: ChildProcess,
-    readonly watchdog: ChildProcess,
+    private child: ChildProcess,
+    private watchdog: ChildProcess,
+    private readonly relaunch: () => ChildProcess,
   ) {}
 
   static async launch(): Promise<PrivateServer> {
@@ -258,29 +271,13 @@ class PrivateServer {
     for (let attempt = 1; ; attempt++) {
       // A free port can be taken by someone else before mariadbd binds it: retry on that.
       const port = await freePort();
-      const child = spawn(
-        mariadbd,
-        [
-          '--no-defaults',
-          ...userArgs,
-          `--datadir=${dataDir}`,
-          `--socket=${socket}`,
-          `--port=${port}`,
-          '--bind-address=127.0.0.1',
-          '--skip-name-resolve',
-          `--pid-file=${join(dir, 'mariadbd.pid')}`,
-          `--log-error=${log}`,
-          `--tmpdir=${join(dir, 'tmp')}`,
-          '--skip-log-bin',
-          '--character-set-server=utf8mb4',
-          '--collation-server=utf8mb4_general_ci',
-          '--max-connections=1000',
-          ...innodb,
-        ],
-        { stdio: 'ignore' },
-      );
-      // The server must not keep the test process alive; exit hooks and the watchdog end it.
-      child.unref();
+      const launch = (): ChildProcess => {
+        const child = spawn(mariadbd, serverArgs(dir, port, userArgs, innodb), { stdio: 'ignore' });
+        // The server must not keep the test process alive; exit hooks and the watchdog end it.
+        child.unref();
+        return child;
+      };
+      const child = launch();
       const watchdog = startWatchdog(child, dir);
       try {
         await waitReady(child, socket, log);
@@ -302,10 +299,31 @@ class PrivateServer {
         dir,
         child,
         watchdog,
+        launch,
       );
       running.add(server);
       return server;
     }
+  }
+
+  /** kill -9, as a crash of the database host's process would be. */
+  async crash(): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.ref();
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+    this.watchdog.kill('SIGKILL');
+  }
+
+  /** The same server again (data, port, users): InnoDB recovers what was committed. */
+  async restart(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null)
+      throw new Error('mariadbd still runs');
+    this.child = this.relaunch();
+    this.watchdog = startWatchdog(this.child, this.dir);
+    await waitReady(this.child, join(this.dir, 'mysql.sock'), join(this.dir, 'error.log'));
   }
 
   stop(): Promise<void> {
@@ -340,6 +358,26 @@ class PrivateServer {
       // The watchdog removes it a second later.
     }
   }
+}
+
+function serverArgs(dir: string, port: number, userArgs: string[], innodb: string[]): string[] {
+  return [
+    '--no-defaults',
+    ...userArgs,
+    `--datadir=${join(dir, 'data')}`,
+    `--socket=${join(dir, 'mysql.sock')}`,
+    `--port=${port}`,
+    '--bind-address=127.0.0.1',
+    '--skip-name-resolve',
+    `--pid-file=${join(dir, 'mariadbd.pid')}`,
+    `--log-error=${join(dir, 'error.log')}`,
+    `--tmpdir=${join(dir, 'tmp')}`,
+    '--skip-log-bin',
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_general_ci',
+    '--max-connections=1000',
+    ...innodb,
+  ];
 }
 
 /**

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { migrate } from '../../src/db/migrate.js';
 import { MysqlDatabase } from '../../src/db/mysql.js';
-import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue } from '../../src/db/sql.js';
+import type { Row, RunResult, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from '../../src/db/sql.js';
 import { SqliteDatabase } from '../../src/db/sqlite.js';
 import type { StartedMariaDb } from './mariadb.js';
 import { startMariaDb } from './mariadb.js';
@@ -120,8 +120,12 @@ class TestDb implements TestDatabase {
     return this.#main.run(sql, params);
   }
 
-  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#main.transaction(fn);
+  write(sql: string, params: readonly SqlValue[], options: WriteOptions): Promise<RunResult> {
+    return this.#main.write(sql, params, options);
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: WriteOptions): Promise<T> {
+    return this.#main.transaction(fn, options);
   }
 
   withExclusiveLock<T>(name: string, timeoutMs: number, fn: (db: SqlExecutor) => Promise<T>): Promise<T> {

@@ -28,7 +28,6 @@ export function plannedTransfer(target: PlanTarget, overrides: Partial<NewTransf
     retryIncrementFactor: 2,
     nextRetry: now,
     node: null,
-    leaseExpiresAt: null,
     info: {},
     ...overrides,
   };

@@ -70,7 +70,7 @@ describe('web console in chromium, through HAProxy, on two nodes', { timeout: 60
       ini: {
         // HAProxy's X-Forwarded-For is believed, so a test browser can stand for another address.
         admin: { TrustedProxies: '127.0.0.1/32' },
-        security: { MaxLoginFailures: '3' },
+        security: { MaxLoginFailures: '3', ExemptAddresses: '' },
         // Lenient liveness: on a loaded 2-core machine a node must not be taken for dead (its
         // leases taken over) mid-test; takeover has its own tier (test:nodes).
         cluster: { HeartbeatInterval: '1s', NodeTimeout: '15s' },

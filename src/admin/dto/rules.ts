@@ -2,6 +2,8 @@
 import type { RuleOut } from '../api-types.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Rule, TaskSpec } from '../../model/entities.js';
+import type { TreeChange } from '../../model/tree-changes.js';
+import { allowedChanges, treeChanges } from '../../model/tree-changes.js';
 import type { RuleInput } from '../../db/stores/rules.js';
 import { badRequest } from '../errors.js';
 import type { Check, Out } from '../validate.js';
@@ -71,6 +73,13 @@ const task: Check<TaskSpec> = (value, field) => {
 
 const dir = is.string({ max: 4096 });
 
+/** `partnerChanges`: a list of tree changes, or null for the direction's default. */
+const changes: Check<TreeChange[] | null> = (value, field) => {
+  if (value === null) return null;
+  const list = is.arrayOf(is.oneOf(treeChanges), { max: treeChanges.length * 2 })(value, field);
+  return [...new Set(list)];
+};
+
 export const ruleShape = {
   name: is.name(),
   isSend: is.boolean(),
@@ -79,6 +88,8 @@ export const ruleShape = {
   localDir: dir,
   remoteDir: dir,
   tmpLocalRcvDir: dir,
+  sharedFolder: is.boolean(),
+  partnerChanges: changes,
   preTasks: is.arrayOf(task, { max: 100 }),
   postTasks: is.arrayOf(task, { max: 100 }),
   errorTasks: is.arrayOf(task, { max: 100 }),
@@ -96,6 +107,8 @@ export function blankRule(): RuleInput {
     localDir: '',
     remoteDir: '',
     tmpLocalRcvDir: '',
+    sharedFolder: false,
+    partnerChanges: null,
     preTasks: [],
     postTasks: [],
     errorTasks: [],
@@ -111,6 +124,8 @@ export function mergeRule(base: RuleInput, f: RuleFields): RuleInput {
     localDir: f.localDir ?? base.localDir,
     remoteDir: f.remoteDir ?? base.remoteDir,
     tmpLocalRcvDir: f.tmpLocalRcvDir ?? base.tmpLocalRcvDir,
+    sharedFolder: f.sharedFolder ?? base.sharedFolder ?? false,
+    partnerChanges: f.partnerChanges !== undefined ? f.partnerChanges : (base.partnerChanges ?? null),
     preTasks: f.preTasks ?? base.preTasks,
     postTasks: f.postTasks ?? base.postTasks,
     errorTasks: f.errorTasks ?? base.errorTasks,
@@ -185,6 +200,9 @@ export async function ruleOut(ctx: GatewayContext, r: Rule): Promise<RuleOut> {
     localDir: r.localDir,
     remoteDir: r.remoteDir,
     tmpLocalRcvDir: r.tmpLocalRcvDir,
+    sharedFolder: r.sharedFolder,
+    partnerChanges: r.partnerChanges,
+    allowedChanges: [...allowedChanges(r)],
     preTasks: r.preTasks,
     postTasks: r.postTasks,
     errorTasks: r.errorTasks,

@@ -10,19 +10,20 @@ import { checkParams } from '../paging.js';
 export function clusterRoutes(router: ApiRouter, ctx: GatewayContext): void {
   router.get('/api/cluster/nodes', need('administration', 'r'), async (c) => {
     checkParams(c.query, [], false);
-    const now = ctx.now();
     const nodes: NodeOut[] = [];
     for (const n of await ctx.stores.nodes.list()) {
       nodes.push({
         name: n.name,
         state: n.state,
-        alive: n.state !== 'stopped' && now - n.heartbeatAt < ctx.config.cluster.nodeTimeoutMs,
+        // Silence measured on the database's clock: a node's own clock does not make it look dead.
+        alive: n.state !== 'stopped' && n.silentMs < ctx.config.cluster.nodeTimeoutMs,
         lastHeartbeat: rfc3339(n.heartbeatAt),
         startedAt: rfc3339(n.startedAt),
         version: n.version,
         host: n.host,
         adminAddress: n.adminAddress,
         runningTransfers: await ctx.stores.transfers.countRunningOn(n.name),
+        clockOffsetMs: n.clockOffsetMs,
       });
     }
     ok(c, { nodes });

@@ -1,7 +1,7 @@
 /**
  * Unauthenticated probes for load balancers and orchestrators. `/readyz` is 503 while the
- * node starts, drains or cannot reach the database within a second, so HAProxy stops sending
- * it work before it goes away.
+ * node starts, drains, cannot reach the database within a second, has a clock beyond
+ * `[cluster] MaxClockSkew` or lost the shared volume, so HAProxy stops sending it work.
  *
  * `/lbz` is the load balancer's check: the same facts, but a draining node answers 404, which
  * HAProxy's `http-check disable-on-404` turns into NOLB: no new sessions, and the transfers in
@@ -68,6 +68,8 @@ async function notReadyReasons(ctx: GatewayContext): Promise<string[]> {
   if (h.draining) reasons.push('the node is draining (shutting down)');
   if (!h.started) reasons.push('the node is starting');
   if (!h.databaseUp) reasons.push('the last database access failed');
+  if (h.clockProblem !== undefined) reasons.push(h.clockProblem);
+  if (h.volumeProblem !== undefined) reasons.push(h.volumeProblem);
   if (reasons.length === 0) {
     const failed = await pingWithin(ctx, pingTimeoutMs);
     if (failed !== undefined) reasons.push(failed);

@@ -1,11 +1,14 @@
 /** `GET /metrics`: this node's metrics in the Prometheus text format (Basic auth, as /api). */
 import { renderMetrics } from '../../cluster/metrics.js';
+import { sqlStatements } from '../../db/sql.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { need } from '../auth.js';
 import type { ApiRouter } from '../http.js';
 
 export function metricsRoutes(router: ApiRouter, ctx: GatewayContext): void {
   router.get('/metrics', need('administration', 'r'), async (c) => {
+    // Counted before this scrape's own statements, so that two scrapes around some work differ by its cost.
+    const dbStatements = sqlStatements.count;
     const started = performance.now();
     try {
       await ctx.stores.db.ping();
@@ -18,6 +21,7 @@ export function metricsRoutes(router: ApiRouter, ctx: GatewayContext): void {
     c.body = renderMetrics(ctx.metrics, {
       node: ctx.nodeName,
       transfersByStatus,
+      dbStatements,
       runningHere: { server: ctx.running.count('server'), client: ctx.running.count('client') },
       now: ctx.now(),
     });

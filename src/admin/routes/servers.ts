@@ -8,10 +8,11 @@ import { serverSortKeys } from '../../db/stores/servers.js';
 import type { ServerInput } from '../../db/stores/servers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Server } from '../../model/entities.js';
+import { proxyProtocolProblem } from '../../model/proxy-trust.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankServer, mergeServer, serverOut, serverRequired, serverShape } from '../dto/servers.js';
-import { deleting } from '../errors.js';
+import { badRequest, deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
@@ -39,6 +40,13 @@ function checkFolders(ctx: GatewayContext, c: ApiContext, next: ServerInput, old
   ]);
 }
 
+/** A server expecting PROXY headers needs trusted proxies (the listener would refuse it too). */
+function checkProxyTrust(ctx: GatewayContext, s: ServerInput): ServerInput {
+  const problem = proxyProtocolProblem(s.protoConfig, ctx.config.admin.trustedProxies);
+  if (problem !== undefined) throw badRequest(problem);
+  return s;
+}
+
 export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { servers } = ctx.stores;
 
@@ -53,7 +61,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   router.post('/api/servers', need('servers', 'w'), async (c) => {
     const body = parseObject(await readJson(c), serverShape, serverRequired);
-    const next = mergeServer(blankServer(), body);
+    const next = checkProxyTrust(ctx, mergeServer(blankServer(), body));
     checkFolders(ctx, c, next);
     const s = await servers.create(next);
     created(c, location('servers', s.name), await serverOut(ctx, s));
@@ -73,7 +81,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
           ? mergeServer(old, parseObject(json, serverShape))
           : mergeServer(blankServer(old.enabled), parseObject(json, serverShape, serverRequired));
       checkFolders(ctx, c, next, old);
-      await servers.update(old.id, next);
+      await servers.update(old.id, checkProxyTrust(ctx, next));
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));
     });
   }

@@ -128,6 +128,7 @@ export const clusterCommand: Group = group({
               ['Host', n.host],
               ['Admin address', n.adminAddress],
               ['Running transfers', n.runningTransfers],
+              ['Clock offset', n.clockOffsetMs === null ? '' : `${n.clockOffsetMs} ms`],
             ]);
           }
         });

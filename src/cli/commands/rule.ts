@@ -23,6 +23,16 @@ const fields: Record<string, OptionSpec> = {
   'local-dir': { type: 'string', arg: 'DIR', doc: 'local directory' },
   'remote-dir': { type: 'string', arg: 'DIR', doc: 'remote directory' },
   'tmp-dir': { type: 'string', arg: 'DIR', doc: 'local temporary receive directory' },
+  'shared-folder': {
+    type: 'string',
+    arg: 'true|false',
+    doc: 'every account sees every file of the receive folder (default false: each its own)',
+  },
+  'partner-changes': {
+    type: 'string',
+    arg: 'LIST|default',
+    doc: 'what partners may change: comma-separated mkdir,rmdir,remove,rename,setstat, "" for nothing',
+  },
   pre: {
     type: 'string',
     short: 'r',
@@ -46,6 +56,22 @@ function tasks(inv: Invocation, name: string): unknown[] | undefined {
   });
 }
 
+function boolOption(v: string | undefined, name: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw usageError(`--${name} takes true or false, got ${v}`);
+}
+
+/** `default` (the direction's), '' (nothing) or a comma-separated list. */
+function changesOption(v: string | undefined): string[] | null | undefined {
+  if (v === undefined) return undefined;
+  if (v === 'default') return null;
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
 function body(inv: Invocation): Record<string, unknown> {
   const b: Record<string, unknown> = {};
   put(b, 'name', opt(inv.values, 'name'));
@@ -56,6 +82,8 @@ function body(inv: Invocation): Record<string, unknown> {
   put(b, 'localDir', opt(inv.values, 'local-dir'));
   put(b, 'remoteDir', opt(inv.values, 'remote-dir'));
   put(b, 'tmpLocalRcvDir', opt(inv.values, 'tmp-dir'));
+  put(b, 'sharedFolder', boolOption(opt(inv.values, 'shared-folder'), 'shared-folder'));
+  put(b, 'partnerChanges', changesOption(opt(inv.values, 'partner-changes')));
   put(b, 'preTasks', tasks(inv, 'pre'));
   put(b, 'postTasks', tasks(inv, 'post'));
   put(b, 'errorTasks', tasks(inv, 'err'));
@@ -72,6 +100,11 @@ function display(out: Output, r: RuleOut): void {
     ['Local directory', r.localDir],
     ['Remote directory', r.remoteDir],
     ['Temp receive directory', r.tmpLocalRcvDir],
+    [
+      'Shared folder',
+      r.sharedFolder ? 'yes (every account sees every file)' : 'no (each account its own files)',
+    ],
+    ['Partners may', r.allowedChanges.length === 0 ? 'change nothing' : r.allowedChanges],
     ['Pre tasks', taskText(r.preTasks)],
     ['Post tasks', taskText(r.postTasks)],
     ['Error tasks', taskText(r.errorTasks)],

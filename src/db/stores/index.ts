@@ -1,9 +1,11 @@
 import type { SqlDatabase } from '../sql.js';
 import { LocalAccountStore, RemoteAccountStore } from './accounts.js';
+import { AuditStore } from './audit.js';
 import { BanStore } from './bans.js';
 import { ClientStore } from './clients.js';
 import { CredentialStore } from './credentials.js';
 import { NodeStore } from './nodes.js';
+import { PartnerFileStore } from './partner-files.js';
 import { PartnerStore } from './partners.js';
 import { RuleStore } from './rules.js';
 import { ServerStore } from './servers.js';
@@ -30,6 +32,8 @@ export interface Stores {
   readonly nodes: NodeStore;
   readonly settings: SettingStore;
   readonly bans: BanStore;
+  readonly audit: AuditStore;
+  readonly partnerFiles: PartnerFileStore;
   /** Web console sessions and TOTP secrets (src/webui). */
   readonly webSessions: WebSessionStore;
   readonly totp: TotpStore;
@@ -52,6 +56,8 @@ export function createStores(db: SqlDatabase, owner: string): Stores {
     nodes: new NodeStore(db, owner),
     settings: new SettingStore(db, owner),
     bans: new BanStore(db, owner),
+    audit: new AuditStore(db, owner),
+    partnerFiles: new PartnerFileStore(db, owner),
     webSessions: new WebSessionStore(db, owner),
     totp: new TotpStore(db),
     transferNodes: new TransferNodeStore(db, owner),

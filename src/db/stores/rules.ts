@@ -1,11 +1,20 @@
 import type { AccessTarget, Rule, TaskChain, TaskSpec } from '../../model/entities.js';
+import type { TreeChange } from '../../model/tree-changes.js';
+import { isTreeChange } from '../../model/tree-changes.js';
 import type { Row, SqlDatabase, SqlExecutor } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, pageClause, str } from './common.js';
 import { targetColumn, targetOf } from './credentials.js';
 
 export const ruleSortKeys = { name: 'name' };
-export type RuleInput = Omit<Rule, 'id'>;
+/** A new or changed rule; isolation and the partners' changes default to a new rule's. */
+export type RuleInput = Omit<Rule, 'id' | 'sharedFolder' | 'partnerChanges'> &
+  Partial<Pick<Rule, 'sharedFolder' | 'partnerChanges'>>;
+
+const changesColumn = (rule: RuleInput): string | null =>
+  rule.partnerChanges === undefined || rule.partnerChanges === null
+    ? null
+    : JSON.stringify(rule.partnerChanges);
 
 const chains: [TaskChain, 'preTasks' | 'postTasks' | 'errorTasks'][] = [
   ['PRE', 'preTasks'],
@@ -42,20 +51,8 @@ export class RuleStore {
   async create(rule: RuleInput): Promise<Rule> {
     return this.db.transaction(async (tx) => {
       const res = await tx.run(
-        `INSERT INTO rules (name, is_send, comment, path, local_dir, remote_dir, tmp_local_rcv_dir)
-          VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [rule.name, rule.isSend, rule.comment, rule.path, rule.localDir, rule.remoteDir, rule.tmpLocalRcvDir],
-      );
-      await writeTasks(tx, res.lastInsertId, rule);
-      return { ...rule, id: res.lastInsertId };
-    });
-  }
-
-  async update(id: number, rule: RuleInput): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run(
-        `UPDATE rules SET name = ?, is_send = ?, comment = ?, path = ?, local_dir = ?, remote_dir = ?,
-          tmp_local_rcv_dir = ? WHERE id = ?`,
+        `INSERT INTO rules (name, is_send, comment, path, local_dir, remote_dir, tmp_local_rcv_dir,
+          shared_folder, partner_changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           rule.name,
           rule.isSend,
@@ -64,6 +61,35 @@ export class RuleStore {
           rule.localDir,
           rule.remoteDir,
           rule.tmpLocalRcvDir,
+          rule.sharedFolder ?? false,
+          changesColumn(rule),
+        ],
+      );
+      await writeTasks(tx, res.lastInsertId, rule);
+      return {
+        ...rule,
+        sharedFolder: rule.sharedFolder ?? false,
+        partnerChanges: rule.partnerChanges ?? null,
+        id: res.lastInsertId,
+      };
+    });
+  }
+
+  async update(id: number, rule: RuleInput): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run(
+        `UPDATE rules SET name = ?, is_send = ?, comment = ?, path = ?, local_dir = ?, remote_dir = ?,
+          tmp_local_rcv_dir = ?, shared_folder = ?, partner_changes = ? WHERE id = ?`,
+        [
+          rule.name,
+          rule.isSend,
+          rule.comment,
+          rule.path,
+          rule.localDir,
+          rule.remoteDir,
+          rule.tmpLocalRcvDir,
+          rule.sharedFolder ?? false,
+          changesColumn(rule),
           id,
         ],
       );
@@ -152,11 +178,19 @@ export class RuleStore {
       localDir: str(r.local_dir),
       remoteDir: str(r.remote_dir),
       tmpLocalRcvDir: str(r.tmp_local_rcv_dir),
+      sharedFolder: bool(r.shared_folder),
+      partnerChanges: changesOf(r.partner_changes),
       preTasks: of('PRE'),
       postTasks: of('POST'),
       errorTasks: of('ERROR'),
     };
   }
+}
+
+/** The stored list, unknown names dropped (a newer node may know more). */
+function changesOf(v: unknown): TreeChange[] | null {
+  if (v === null || v === undefined || v === '') return null;
+  return json<string[]>(v, []).filter(isTreeChange);
 }
 
 async function writeTasks(tx: SqlExecutor, ruleId: number, rule: RuleInput): Promise<void> {

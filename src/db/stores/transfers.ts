@@ -2,7 +2,8 @@
  * Transfers and their history. The rules that keep a cluster honest live here:
  *
  * - A RUNNING row belongs to one node (`node`) until `lease_expires_at`; the node's heartbeat
- *   renews every lease it holds in one statement.
+ *   renews every lease it holds in one statement. Lease times are on the database's clock
+ *   (`clusterNowSql`), never a node's: callers give lease lengths, not expiry times.
  * - Every write a running node makes is fenced: `WHERE id = ? AND node = ? AND status = 'RUNNING'`.
  *   A node that lost its lease (declared dead, taken over) changes nothing: the methods
  *   return false and the caller must stop the transfer.
@@ -11,8 +12,8 @@
 import { randomUUID } from 'node:crypto';
 import type { HistoryEntry, Transfer, TransferAction } from '../../model/entities.js';
 import type { TransferErrorCode, TransferStatus, TransferStep } from '../../model/transfer-state.js';
-import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../sql.js';
-import { placeholders } from '../sql.js';
+import type { Row, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from '../sql.js';
+import { clusterNowSql, placeholders } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, numOrNull, pageClause, str } from './common.js';
 import { noteNodes } from './transfer-nodes.js';
@@ -28,8 +29,12 @@ export type NewTransfer = Omit<
   | 'errorDetails'
   | 'progress'
   | 'taskNumber'
+  | 'leaseExpiresAt'
 > &
-  Partial<Pick<Transfer, 'remoteTransferId' | 'progress' | 'taskNumber'>>;
+  Partial<Pick<Transfer, 'remoteTransferId' | 'progress' | 'taskNumber'>> & {
+    /** A RUNNING transfer's lease, from now on the database's clock (ms); none when absent. */
+    leaseMs?: number;
+  };
 
 /** A transfer as the REST API shows it: live or history, with names instead of ids. */
 export interface NormalizedTransfer {
@@ -249,15 +254,22 @@ export function toHistory(r: Row): HistoryEntry {
 }
 
 export class TransferStore {
+  /** The database's clock, which every lease is read and written on. */
+  readonly #now: string;
+
   constructor(
     private readonly db: SqlDatabase,
     private readonly owner: string,
-  ) {}
+  ) {
+    this.#now = clusterNowSql(db.dialect);
+  }
 
-  async create(t: NewTransfer): Promise<Transfer> {
+  /** `options`: see WriteOptions (the row of a server transfer is written without waiting for the disk). */
+  async create({ leaseMs, ...t }: NewTransfer, options: WriteOptions = {}): Promise<Transfer> {
     const remoteTransferId = t.remoteTransferId ?? randomUUID();
     const row: Transfer = {
       ...t,
+      leaseExpiresAt: null,
       id: 0,
       owner: this.owner,
       remoteTransferId,
@@ -268,12 +280,12 @@ export class TransferStore {
       errorDetails: '',
       requestedAction: null,
     };
-    const res = await this.db.run(
+    const res = await this.db.write(
       `INSERT INTO transfers (owner, remote_transfer_id, rule_id, client_id, local_account_id, remote_account_id,
         src_filename, dest_filename, local_path, remote_path, filesize, start, stop, status, step, progress,
         task_number, error_code, error_details, remaining_tries, next_retry_delay, retry_increment_factor,
         next_retry, node, lease_expires_at, requested_action, info)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ${this.#now} + ?, NULL, ?)`,
       [
         this.owner,
         remoteTransferId,
@@ -298,13 +310,13 @@ export class TransferStore {
         row.retryIncrementFactor,
         row.nextRetry,
         row.node,
-        row.leaseExpiresAt,
+        leaseMs ?? null,
         JSON.stringify(row.info),
       ],
+      options,
     );
-    if (row.node !== null) {
-      await noteNodes(this.db, this.owner, [{ id: res.lastInsertId, node: row.node }], 'started', row.start);
-    }
+    // No node history entry here: one statement more per file would undo #18's small-file
+    // work; the console shows the starting node from the row (src/webui/pages/transfers.ts).
     return { ...row, id: res.lastInsertId };
   }
 
@@ -393,20 +405,23 @@ export class TransferStore {
   /**
    * Claims up to `limit` due client transfers for `node`, atomically: no two nodes ever get
    * the same row. MySQL/MariaDB: `FOR UPDATE SKIP LOCKED`, so nodes do not queue behind each
-   * other. SQLite: the IMMEDIATE transaction holds the database write lock.
+   * other. SQLite: the IMMEDIATE transaction holds the database write lock. Due and lease times
+   * are on the database's clock; the lease lasts `leaseMs`.
    */
-  async claimDue(node: string, now: number, limit: number, leaseUntil: number): Promise<Transfer[]> {
+  async claimDue(node: string, limit: number, leaseMs: number): Promise<Transfer[]> {
     if (limit <= 0) return [];
     return this.db.transaction(async (tx) => {
       const lock = tx.dialect === 'mysql' ? ' FOR UPDATE SKIP LOCKED' : '';
       const rows = await tx.all(
-        `SELECT * FROM transfers WHERE owner = ? AND remote_account_id IS NOT NULL
-          AND status IN ('PLANNED', 'INTERRUPTED', 'ERROR') AND next_retry IS NOT NULL AND next_retry <= ?
+        `SELECT t.*, ${this.#now} AS cluster_now FROM transfers t WHERE owner = ? AND remote_account_id IS NOT NULL
+          AND status IN ('PLANNED', 'INTERRUPTED', 'ERROR') AND next_retry IS NOT NULL AND next_retry <= ${this.#now}
           ORDER BY next_retry, id LIMIT ?${lock}`,
-        [this.owner, now, limit],
+        [this.owner, limit],
       );
       const claimed: Transfer[] = [];
       for (const r of rows) {
+        // The clock read by the same statement: the lease runs from the claim.
+        const leaseUntil = num(r.cluster_now) + leaseMs;
         const res = await tx.run(
           `UPDATE transfers SET status = 'RUNNING', node = ?, lease_expires_at = ?, next_retry = NULL,
             requested_action = NULL WHERE id = ? AND status = ?`,
@@ -427,7 +442,7 @@ export class TransferStore {
         this.owner,
         claimed.map((t) => ({ id: t.id, node })),
         'claimed',
-        now,
+        Date.now(),
       );
       return claimed;
     });
@@ -438,16 +453,17 @@ export class TransferStore {
    * servers continuing an interrupted upload. A RUNNING row whose lease has lapsed counts as
    * free (its node is dead). Returns the row as claimed, or undefined.
    */
-  async claimOne(id: number, node: string, now: number, leaseUntil: number): Promise<Transfer | undefined> {
+  async claimOne(id: number, node: string, leaseMs: number): Promise<Transfer | undefined> {
     const res = await this.db.run(
-      `UPDATE transfers SET status = 'RUNNING', node = ?, lease_expires_at = ?, next_retry = NULL,
+      `UPDATE transfers SET status = 'RUNNING', node = ?, lease_expires_at = ${this.#now} + ?, next_retry = NULL,
         requested_action = NULL, error_code = 'TeOk', error_details = ''
         WHERE id = ? AND owner = ? AND (status IN ('INTERRUPTED', 'ERROR', 'PLANNED', 'AVAILABLE')
-          OR (status = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < ?)))`,
-      [node, leaseUntil, id, this.owner, now],
+          OR (status = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < ${this.#now})))`,
+      [node, leaseMs, id, this.owner],
     );
     if (res.changes !== 1) return undefined;
-    await noteNodes(this.db, this.owner, [{ id, node }], 'resumed', now);
+    // Stamped by this node's clock: for people, it decides nothing.
+    await noteNodes(this.db, this.owner, [{ id, node }], 'resumed', Date.now());
     return this.get(id);
   }
 
@@ -468,6 +484,61 @@ export class TransferStore {
     return r && toTransfer(r);
   }
 
+  /**
+   * The unfinished server transfers of an account through one rule (uploads being received or
+   * waiting for a resume): a listing shows them under their final names.
+   */
+  async unfinishedServerTransfers(localAccountId: number, ruleId: number): Promise<Transfer[]> {
+    const rows = await this.db.all(
+      `SELECT * FROM transfers WHERE owner = ? AND local_account_id = ? AND rule_id = ?
+        AND status IN ('RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE') ORDER BY id`,
+      [this.owner, localAccountId, ruleId],
+    );
+    return rows.map(toTransfer);
+  }
+
+  /**
+   * Server downloads INTERRUPTED before `cutoff` and never resumed: to history as CANCELLED,
+   * with `details(row)` as the reason. Any node may run it (each row is moved once). A row
+   * interrupted by a dead node's reaping has no `stop`: its start counts.
+   */
+  async expireServerDownloads(
+    cutoff: number,
+    now: number,
+    details: (t: Transfer) => string,
+    limit = 100,
+  ): Promise<number[]> {
+    return this.db.transaction(async (tx) => {
+      const rows = await tx.all(
+        `SELECT t.* FROM transfers t JOIN rules r ON r.id = t.rule_id WHERE t.owner = ? AND t.status = 'INTERRUPTED'
+          AND t.local_account_id IS NOT NULL AND r.is_send = 1 AND COALESCE(t.stop, t.start) < ?
+          ORDER BY t.id LIMIT ?`,
+        [this.owner, cutoff, limit],
+      );
+      const ids: number[] = [];
+      for (const r of rows.map(toTransfer)) {
+        const res = await tx.run(
+          `UPDATE transfers SET error_details = ? WHERE id = ? AND status = 'INTERRUPTED'`,
+          [details(r).slice(0, 4000), r.id],
+        );
+        if (res.changes !== 1) continue;
+        await this.#moveToHistory(tx, r.id, 'CANCELLED', now);
+        ids.push(r.id);
+      }
+      return ids;
+    });
+  }
+
+  /**
+   * Deletes a transfer this node claimed and that turned out to be nothing of its own: an
+   * upload that wrote nothing into an existing file, or a part of a download merged into
+   * another record. Fenced.
+   */
+  async discard(id: number, node: string): Promise<boolean> {
+    const res = await this.db.run(`DELETE FROM transfers WHERE ${fence}`, [id, node, 'RUNNING']);
+    return res.changes === 1;
+  }
+
   // ---- fenced writes by the running node ----------------------------------------------
 
   /** Saves progress; false when this node no longer owns the transfer (stop it). */
@@ -475,13 +546,22 @@ export class TransferStore {
     return this.#applyCheckpoint(this.db, id, node, c);
   }
 
-  /** Ends a transfer successfully: moved to history as DONE, in one transaction, fenced. */
-  async complete(id: number, node: string, now: number, c: Checkpoint): Promise<boolean> {
+  /**
+   * Ends a transfer successfully: moved to history as DONE, in one transaction, fenced.
+   * `options`: see WriteOptions (an upload's end is durable; a download's need not be).
+   */
+  async complete(
+    id: number,
+    node: string,
+    now: number,
+    c: Checkpoint,
+    options: WriteOptions = {},
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       if (!(await this.#applyCheckpoint(tx, id, node, c))) return false;
       await this.#moveToHistory(tx, id, 'DONE', now);
       return true;
-    });
+    }, options);
   }
 
   /**
@@ -562,49 +642,75 @@ export class TransferStore {
    * heartbeat. A RUNNING row under this node's name that it no longer runs (its end could not be
    * recorded) is left to lapse, so that another node, or the partner's `reput`, can take it.
    */
-  async renewLeases(node: string, leaseUntil: number, ids: readonly number[]): Promise<number> {
+  async renewLeases(node: string, leaseMs: number, ids: readonly number[]): Promise<number> {
     if (ids.length === 0) return 0;
     const res = await this.db.run(
-      `UPDATE transfers SET lease_expires_at = ? WHERE owner = ? AND node = ? AND status = 'RUNNING'
+      `UPDATE transfers SET lease_expires_at = ${this.#now} + ? WHERE owner = ? AND node = ? AND status = 'RUNNING'
         AND id IN ${placeholders(ids.length)}`,
-      [leaseUntil, this.owner, node, ...ids],
+      [leaseMs, this.owner, node, ...ids],
     );
     return res.changes;
   }
 
   /**
-   * Moves RUNNING transfers whose lease lapsed to INTERRUPTED (their node is dead or cut off).
-   * Client transfers become due at once, so a survivor resumes them. Returns the ids.
+   * RUNNING transfers whose lease lapsed (their node is dead or cut off), judged on the database's
+   * clock only, so that a node whose own clock is ahead takes nothing from live nodes. The same
+   * statement reads that clock: the heartbeat measures this node's clock with it, at no extra
+   * round trip.
    */
-  async expireLeases(now: number): Promise<number[]> {
+  async lapsedLeases(): Promise<{ ids: number[]; clusterNow: number }> {
+    const rows = await this.db.all<{ cluster_now: unknown; id: unknown }>(
+      `SELECT c.cluster_now, t.id FROM (SELECT ${this.#now} AS cluster_now) c
+        LEFT JOIN transfers t ON t.owner = ? AND t.status = 'RUNNING' AND t.lease_expires_at < c.cluster_now`,
+      [this.owner],
+    );
+    return {
+      ids: rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => Number(r.id)),
+      clusterNow: num(rows[0]?.cluster_now),
+    };
+  }
+
+  /**
+   * Moves those of `ids` whose lease is still lapsed to INTERRUPTED (idempotent: any survivor may
+   * do it, the condition is checked again). Client transfers become due at once, so a survivor
+   * resumes them. Returns how many moved.
+   */
+  async expireLeases(ids: readonly number[]): Promise<number> {
+    if (ids.length === 0) return 0;
     return this.db.transaction(async (tx) => {
-      const rows = await tx.all<{ id: number; node: string | null }>(
-        `SELECT id, node FROM transfers WHERE owner = ? AND status = 'RUNNING' AND lease_expires_at < ?`,
-        [this.owner, now],
+      const lapsed = `owner = ? AND id IN ${placeholders(ids.length)} AND status = 'RUNNING'
+          AND lease_expires_at < ${this.#now}`;
+      // Which node lost each one, for the transfer's node history (the web console).
+      const lost = await tx.all<{ id: unknown; node: unknown }>(
+        `SELECT id, node FROM transfers WHERE ${lapsed}`,
+        [this.owner, ...ids],
       );
-      if (rows.length === 0) return [];
-      const ids = rows.map((r) => Number(r.id));
-      const lost = rows.map((r) => ({ id: Number(r.id), node: str(r.node) }));
-      await tx.run(
+      const res = await tx.run(
         `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
           error_details = 'the node running this transfer stopped answering', lease_expires_at = NULL,
-          next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ? ELSE NULL END
-          WHERE id IN ${placeholders(ids.length)} AND status = 'RUNNING' AND lease_expires_at < ?`,
-        [now, ...ids, now],
+          next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ${this.#now} ELSE NULL END
+          WHERE ${lapsed}`,
+        [this.owner, ...ids],
       );
-      await noteNodes(tx, this.owner, lost, 'lease lapsed', now);
-      return ids;
+      await noteNodes(
+        tx,
+        this.owner,
+        lost.filter((r) => r.node !== null).map((r) => ({ id: Number(r.id), node: str(r.node) })),
+        'lease lapsed',
+        Date.now(),
+      );
+      return res.changes;
     });
   }
 
   /** At start: this node's own RUNNING rows are leftovers of its previous life. */
-  async interruptAllOf(node: string, now: number): Promise<number> {
+  async interruptAllOf(node: string): Promise<number> {
     const res = await this.db.run(
       `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
         error_details = 'the node restarted while this transfer was running', lease_expires_at = NULL,
-        next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ? ELSE NULL END
+        next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ${this.#now} ELSE NULL END
         WHERE owner = ? AND node = ? AND status = 'RUNNING'`,
-      [now, this.owner, node],
+      [this.owner, node],
     );
     return res.changes;
   }

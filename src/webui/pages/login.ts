@@ -6,6 +6,7 @@
  */
 import type { GatewayContext } from '../../gateway/context.js';
 import { decoyHash, verifyPassword } from '../../crypto/passwords.js';
+import { LoginBans } from '../../security/login-bans.js';
 import type { Console, WebContext, WebRouter } from '../context.js';
 import { PageError, send, who } from '../context.js';
 import { readCheckedForm, readForm } from '../form-body.js';
@@ -84,12 +85,8 @@ function banText(until: number, now: number): string {
 
 export function loginPages(router: WebRouter, cons: Console): void {
   const { ctx } = cons;
-  const { security } = ctx.config;
-  const policy = {
-    maxFailures: security.maxLoginFailures,
-    windowMs: security.failureWindowMs,
-    banMs: security.banDurationMs,
-  };
+  // The same defence as REST and SFTP: per address and protocol, exempt addresses aside (#14).
+  const bans = new LoginBans(ctx);
 
   /** Counts a failure; the message to show (the ban, once there is one). */
   const fail = async (
@@ -98,8 +95,7 @@ export function loginPages(router: WebRouter, cons: Console): void {
     what: string,
   ): Promise<{ status: number; text: string }> => {
     const source = requestAddress(ctx, c);
-    ctx.metrics.loginFailures++;
-    const until = await ctx.stores.bans.recordFailure(source, 'rest', ctx.now(), policy);
+    const until = await bans.failed(source, 'rest');
     ctx.log.warn({ source, login, banned: until !== undefined }, `web console login failed: ${what}`);
     return until === undefined
       ? { status: 401, text: what }
@@ -107,7 +103,7 @@ export function loginPages(router: WebRouter, cons: Console): void {
   };
 
   const banned = async (c: WebContext): Promise<number | undefined> =>
-    policy.maxFailures > 0 ? ctx.stores.bans.bannedUntil(requestAddress(ctx, c), ctx.now()) : undefined;
+    (await bans.standing(requestAddress(ctx, c), 'rest')).bannedUntil;
 
   const checkOrigin = (c: WebContext): void => {
     const why = foreignOrigin(c);
@@ -150,7 +146,7 @@ export function loginPages(router: WebRouter, cons: Console): void {
       await ctx.stores.webSessions.delete(createHash('sha256').update(old).digest('hex'));
     await openSession(ctx, c, user, stage);
     if (stage === 'full') {
-      await ctx.stores.bans.recordSuccess(requestAddress(ctx, c));
+      await bans.succeeded(requestAddress(ctx, c), 'rest', true);
       ctx.log.info({ user: user.username, source: requestAddress(ctx, c) }, 'web console login');
       return c.redirect(next);
     }
@@ -184,7 +180,7 @@ export function loginPages(router: WebRouter, cons: Console): void {
     }
     await ctx.stores.webSessions.delete(found.session.id);
     await openSession(ctx, c, found.user, 'full');
-    await ctx.stores.bans.recordSuccess(requestAddress(ctx, c));
+    await bans.succeeded(requestAddress(ctx, c), 'rest', true);
     ctx.log.info({ user: found.user.username, source: requestAddress(ctx, c) }, 'web console login (TOTP)');
     c.redirect(next);
   });

@@ -4,6 +4,7 @@
  * (pause, resume, cancel, retry, retry at a date) as calls of the REST API.
  */
 import { transferOut } from '../../admin/dto/transfers.js';
+import type { NodeHistoryEntry } from '../../db/stores/transfer-nodes.js';
 import type { NormalizedTransfer } from '../../db/stores/transfers.js';
 import type { Console, WebRouter } from '../context.js';
 import { PageError, need, send, who } from '../context.js';
@@ -96,7 +97,7 @@ export function transferPages(router: WebRouter, cons: Console): void {
     const id = Number(raw);
     const t = await ctx.stores.transfers.getNormalized(id);
     if (t === undefined) throw new PageError(404, `transfer ${id} not found`);
-    const nodes = await ctx.stores.transferNodes.list(id);
+    const nodes = withStart(t, await ctx.stores.transferNodes.list(id));
     const rule = await ctx.stores.rules.get(t.rule, t.isSend);
     const canAct = can(me.user, 'transfers', 'w');
     send(
@@ -181,6 +182,18 @@ export function transferPages(router: WebRouter, cons: Console): void {
       }),
     );
   });
+}
+
+/**
+ * The node history with where the transfer started: the store notes only changes of node (no
+ * statement more per file), so the start is the row's node, or the first one to lose it.
+ */
+function withStart(t: NormalizedTransfer, changes: NodeHistoryEntry[]): NodeHistoryEntry[] {
+  const first = changes[0];
+  if (first?.event === 'claimed') return changes; // a planned client transfer: no node before
+  const startNode = first?.event === 'lease lapsed' ? first.node : first === undefined ? t.node : undefined;
+  if (startNode === undefined || startNode === null || startNode === '') return changes;
+  return [{ node: startNode, event: 'started', at: t.start }, ...changes];
 }
 
 function staticState(t: NormalizedTransfer): Html {

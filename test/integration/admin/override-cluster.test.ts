@@ -2,18 +2,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { NodeOut } from '../../../src/admin/api-types.js';
 import type { AdminHarness } from './harness.js';
 import { startHarness } from './harness.js';
 
 type Err = { error: { code: string; message: string } };
-type NodeOut = {
-  name: string;
-  state: string;
-  alive: boolean;
-  lastHeartbeat: string;
-  runningTransfers: number;
-  version: string;
-};
 
 describe('override addresses on a lone node', () => {
   let h: AdminHarness;
@@ -115,8 +108,7 @@ describe('cluster nodes', () => {
     await h.close();
   });
 
-  it('lists every node with its liveness and running transfers', async () => {
-    const now = Date.now();
+  it('lists every node with its liveness (on the database clock), clock offset and running transfers', async () => {
     const base = {
       version: '1.0',
       schemaVersion: 1,
@@ -124,23 +116,17 @@ describe('cluster nodes', () => {
       pid: 1,
       incarnation: 'x',
       adminAddress: '127.0.0.1:1',
-      startedAt: now - 60_000,
+      clockOffsetMs: 8000,
     };
+    const before = Date.now();
+    await h.ctx.stores.nodes.register({ ...base, name: 'node1', state: 'running' }, 5000);
     await h.ctx.stores.nodes.register(
-      { ...base, name: 'node1', state: 'running', heartbeatAt: now },
-      now,
+      { ...base, name: 'node2', state: 'running', clockOffsetMs: null },
       5000,
     );
-    await h.ctx.stores.nodes.register(
-      { ...base, name: 'node2', state: 'running', heartbeatAt: now - 60_000 },
-      now,
-      5000,
-    );
-    await h.ctx.stores.nodes.register(
-      { ...base, name: 'node3', state: 'stopped', heartbeatAt: now },
-      now,
-      5000,
-    );
+    await h.ctx.stores.nodes.register({ ...base, name: 'node3', state: 'stopped' }, 5000);
+    // node2 has been silent for a minute.
+    await h.ctx.stores.db.run(`UPDATE nodes SET heartbeat_at = heartbeat_at - 60000 WHERE name = 'node2'`);
     // One RUNNING transfer on node1.
     await h.call('POST', '/api/rules', { name: 'push', isSend: true });
     await h.call('POST', '/api/partners', { name: 'p', protocol: 'sftp', address: '127.0.0.1:22' });
@@ -153,7 +139,7 @@ describe('cluster nodes', () => {
       file: 'f',
       start: '2000-01-01T00:00:00Z',
     });
-    await h.ctx.stores.transfers.claimDue('node1', now, 10, now + 60_000);
+    await h.ctx.stores.transfers.claimDue('node1', 10, 60_000);
 
     const r = await h.call<{ nodes: NodeOut[] }>('GET', '/api/cluster/nodes');
     assert.equal(r.status, 200);
@@ -165,7 +151,12 @@ describe('cluster nodes', () => {
         ['node3', 'stopped', false, 0],
       ],
     );
-    assert.equal(r.body.nodes[0]?.lastHeartbeat, new Date(now).toISOString());
+    const heartbeat = Date.parse(r.body.nodes[0]!.lastHeartbeat);
+    assert.ok(heartbeat >= before - 1000 && heartbeat <= Date.now() + 1000, r.body.nodes[0]!.lastHeartbeat);
     assert.equal(r.body.nodes[0]?.version, '1.0');
+    assert.deepEqual(
+      r.body.nodes.map((n) => n.clockOffsetMs),
+      [8000, null, 8000],
+    );
   });
 });

@@ -84,5 +84,7 @@ describe('login bans and metrics', { timeout: 60_000 }, () => {
     assert.match(text, /^waarp_heartbeat_age_seconds\{node="node1"\} \d/m);
     assert.match(text, /^waarp_bytes_total\{node="node1",direction="in"\} \d+/m);
     assert.match(text, /^# TYPE waarp_transfers gauge/m);
+    // The node has read and written its database since it started (heartbeats, this login).
+    assert.match(text, /^waarp_db_statements_total\{node="node1"\} [1-9]\d*$/m);
   });
 });

@@ -440,7 +440,6 @@ describe('waarp-gateway CLI', () => {
     });
 
     it('cluster nodes lists the registered nodes', async () => {
-      const now = Date.now();
       await h.ctx.stores.nodes.register(
         {
           name: 'gw-1',
@@ -451,10 +450,8 @@ describe('waarp-gateway CLI', () => {
           pid: 1,
           incarnation: 'i',
           adminAddress: 'a',
-          startedAt: now,
-          heartbeatAt: now,
+          clockOffsetMs: -12,
         },
-        now,
         5000,
       );
       const r = json<{ nodes: { name: string; alive: boolean }[] }>(
@@ -466,6 +463,7 @@ describe('waarp-gateway CLI', () => {
       );
       const human = await cli('cluster', 'nodes');
       assert.match(human.stdout, /== Node "gw-1" ==/);
+      assert.match(human.stdout, /Clock offset: +-12 ms/);
     });
   });
 });

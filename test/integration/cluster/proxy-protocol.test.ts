@@ -1,7 +1,7 @@
 /**
  * PROXY protocol v2 with a real HAProxy (Debian's) in front of a node: the account's IP
  * allow-list sees the client's address, not HAProxy's; a client that forges a PROXY header
- * directly, or a trusted peer that sends none, is dropped; a banned address is refused.
+ * directly, or a trusted peer that sends none, is dropped; a banned address is refused (told why).
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ import { startGateway } from '../../support/gateway.js';
 import type { SshKey } from '../../support/openssh.js';
 import { generateKey, sftpArgs } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
-import { makeTempDir } from '../../support/tmp.js';
+import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { waitFor } from '../client/helpers.js';
 
 const haproxyBin = '/usr/sbin/haproxy';
@@ -27,30 +27,43 @@ function sftpFrom(
   port: number,
   user: string,
   key: SshKey,
+  commands = 'ls /\n',
 ): Promise<{ code: number | null; stderr: string }> {
   const args = sftpArgs({ port, user, key: key.file });
   const child = spawn('sftp', ['-o', `BindAddress=${bind}`, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  child.stdin.end('ls /\n');
+  child.stdin.end(commands);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
 /**
  * Opens a raw TCP connection from `bind`, sends `data`, and returns the first line the server
- * sends (its SSH banner), or '' when it closes the connection without one.
+ * sends (its SSH banner), or '' when it closes the connection without one; `all`: everything
+ * it sends until it closes (a refusal's disconnect message).
  */
-function rawExchange(bind: string, port: number, data: Buffer): Promise<string> {
+function rawExchange(bind: string, port: number, data: Buffer, all = false): Promise<string> {
   return new Promise((resolve) => {
     let got = '';
     const s = connect({ port, host: '127.0.0.1', localAddress: bind }, () => s.write(data));
     s.on('data', (d: Buffer) => {
       got += d.toString('latin1');
-      if (got.includes('\n')) s.destroy();
+      if (!all && got.includes('\n')) s.destroy();
     });
     s.on('error', () => undefined);
     s.on('close', () => resolve(got));
     setTimeout(() => s.destroy(), 8000);
+  });
+}
+
+/** One command on HAProxy's runtime socket; its whole answer. */
+function haproxyCommand(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const s = connect(socketPath, () => s.write(`${command}\n`));
+    s.on('data', (d: Buffer) => (out += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => resolve(out));
   });
 }
 
@@ -60,6 +73,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
   let key: SshKey;
   let lbPort: number;
   let nodePort: number;
+  let dir: string;
 
   before(async () => {
     if (!existsSync(haproxyBin))
@@ -67,10 +81,11 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
     g = await startGateway({
       ini: {
         admin: { TrustedProxies: '127.0.0.1' },
-        security: { MaxLoginFailures: '3', FailureWindow: '1m', BanDuration: '1m' },
+        // Clients are 127.0.0.x here: none is exempt from bans.
+        security: { MaxLoginFailures: '3', FailureWindow: '1m', BanDuration: '1m', ExemptAddresses: '' },
       },
     });
-    const dir = await makeTempDir('haproxy');
+    dir = await makeTempDir('haproxy');
     key = await generateKey(dir);
     nodePort = await freePort();
     lbPort = await freePort();
@@ -105,6 +120,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
       [
         'global',
         '    maxconn 100',
+        `    stats socket ${join(dir, 'admin.sock')} level admin`,
         'defaults',
         '    mode tcp',
         '    timeout connect 5s',
@@ -114,7 +130,11 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
         `    bind 127.0.0.1:${lbPort}`,
         '    default_backend be',
         'backend be',
-        `    server node1 127.0.0.1:${nodePort} send-proxy-v2 source 127.0.0.1`,
+        // The banner check goes to the SFTP port: with send-proxy-v2 and no `port`, HAProxy
+        // sends it a PROXY header too (command LOCAL), which the node must answer.
+        '    option tcp-check',
+        '    tcp-check expect string SSH-2.0-',
+        `    server node1 127.0.0.1:${nodePort} send-proxy-v2 source 127.0.0.1 check inter 300ms rise 1`,
         '',
       ].join('\n'),
     );
@@ -137,6 +157,25 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
   after(async () => {
     haproxy?.kill('SIGKILL');
     await g?.stop();
+    if (dir !== undefined) await removeTempDir(dir);
+  });
+
+  it("passes HAProxy's health checks, which carry a PROXY header too", async () => {
+    // A passed check, not the state HAProxy starts servers in (UP until checks fail).
+    const check = await waitFor(
+      'a passed health check',
+      async () => {
+        const [header = '', ...rows] = (await haproxyCommand(join(dir, 'admin.sock'), 'show stat')).split(
+          '\n',
+        );
+        const columns = header.replace(/^# /, '').split(',');
+        const node = rows.find((l) => l.startsWith('be,node1,'))?.split(',') ?? [];
+        const field = (name: string): string => node[columns.indexOf(name)] ?? '';
+        return field('check_status') === 'L7OK' ? `${field('status')} ${field('check_status')}` : undefined;
+      },
+      10_000,
+    );
+    assert.equal(check, 'UP L7OK');
   });
 
   it('the allow-list sees the client address relayed by HAProxy', async () => {
@@ -145,6 +184,29 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
     // 127.0.0.5 is not on the list: refused, although HAProxy's own address is the same.
     const other = await sftpFrom('127.0.0.5', lbPort, 'alice', key);
     assert.notEqual(other.code, 0);
+  });
+
+  it("records the relayed client's address in the transfer", async () => {
+    const { stores } = g.node.ctx;
+    await stores.rules.create({
+      name: 'inbox',
+      isSend: false,
+      comment: '',
+      path: 'inbox',
+      localDir: '',
+      remoteDir: '',
+      tmpLocalRcvDir: '',
+      preTasks: [],
+      postTasks: [],
+      errorTasks: [],
+    });
+    const file = join(dir, 'relayed.txt');
+    writeFileSync(file, 'through HAProxy\n');
+    const put = await sftpFrom('127.0.0.2', lbPort, 'alice', key, `put ${file} /inbox/relayed.txt\n`);
+    assert.equal(put.code, 0, put.stderr);
+    const done = await stores.transfers.listNormalized({ historyOnly: true });
+    const entry = done.find((t) => t.destFilename === 'relayed.txt');
+    assert.equal(entry?.info.clientAddress, '127.0.0.2', JSON.stringify(entry));
   });
 
   it('drops a forged PROXY header from an untrusted source, and a trusted peer without one', async () => {
@@ -169,8 +231,8 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
         windowMs: 60_000,
         banMs: 60_000,
       });
-    const banned = await rawExchange('127.0.0.6', lbPort, Buffer.from('SSH-2.0-probe\r\n'));
-    assert.equal(banned, '', 'the banned client gets no banner');
+    const banned = await rawExchange('127.0.0.6', lbPort, Buffer.from('SSH-2.0-probe\r\n'), true);
+    assert.match(banned, /too many failed logins from this address: banned for \d+ s/);
     const fine = await rawExchange('127.0.0.2', lbPort, Buffer.from('SSH-2.0-probe\r\n'));
     assert.match(fine, /^SSH-2\.0-/, 'other clients behind the same proxy are served');
   });

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Migration } from '../../../src/db/migrations.js';
-import { migrations } from '../../../src/db/migrations.js';
+import { latestSchemaVersion, migrations } from '../../../src/db/migrations.js';
 import { migrate } from '../../../src/db/migrate.js';
 import { SqliteDatabase } from '../../../src/db/sqlite.js';
 import { ExitCode } from '../../../src/errors.js';
@@ -19,7 +19,7 @@ const daemon = resolve('dist/src/daemon/main.js');
 
 function nextBuild(additive: boolean): Migration[] {
   const next: Migration = {
-    id: migrations.length + 1,
+    id: latestSchemaVersion + 1,
     name: additive ? 'a new optional table' : 'a column renamed',
     additive,
     up: ['CREATE TABLE future_feature (id {int} NOT NULL PRIMARY KEY){table}'],

@@ -258,6 +258,29 @@ for (const kind of dbKindsUnderTest()) {
       assert.equal(await count(db, parent), 2);
     });
 
+    void it('writes with durable: false like any write, then commits durably again (SQLite: FULL)', async () => {
+      const { parent } = await scratchTables(db);
+      const r = await db.write(`INSERT INTO ${parent} (name, flag) VALUES (?, ?)`, ['relaxed', 0], {
+        durable: false,
+      });
+      assert.equal(r.changes, 1);
+      assert.ok(r.lastInsertId > 0);
+      await db.transaction(
+        (tx) => tx.run(`INSERT INTO ${parent} (name, flag) VALUES (?, ?)`, ['relaxed tx', 0]),
+        { durable: false },
+      );
+      // A failed relaxed write leaves the durability as it was too.
+      await assert.rejects(
+        db.write(`INSERT INTO ${parent} (name, flag) VALUES (?, ?)`, ['relaxed', 0], { durable: false }),
+        UniqueViolationError,
+      );
+      assert.equal(await count(db, parent), 2);
+      if (kind === 'sqlite') {
+        const sync = await db.get<{ synchronous: number }>('PRAGMA synchronous');
+        assert.equal(sync?.synchronous, 2, 'FULL again after the relaxed writes');
+      }
+    });
+
     void it('rolls back a transaction that throws, and rethrows its error', async () => {
       const { parent } = await scratchTables(db);
       const boom = new Error('boom');

@@ -123,7 +123,7 @@ for (const kind of dbKindsUnderTest()) {
       const claimedBy = new Map<number, string>();
       const claimLoop = async (stores: Stores, node: string): Promise<void> => {
         for (;;) {
-          const got = await stores.transfers.claimDue(node, now + 1, 3, now + 60_000);
+          const got = await stores.transfers.claimDue(node, 3, 60_000);
           if (got.length === 0) return;
           for (const t of got) {
             assert.equal(claimedBy.has(t.id), false, `transfer ${t.id} claimed twice`);
@@ -149,7 +149,7 @@ for (const kind of dbKindsUnderTest()) {
     it('fences every write on the owning node and RUNNING status', async () => {
       const now = Date.now();
       const t = await s.transfers.create(
-        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 5000, nextRetry: null }),
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseMs: 5000, nextRetry: null }),
       );
       const c = { progress: 100, step: 'StepData' as const, taskNumber: 0 };
       assert.equal(await s.transfers.checkpoint(t.id, 'n2', c), false);
@@ -179,7 +179,7 @@ for (const kind of dbKindsUnderTest()) {
         planned(f, now, {
           status: 'RUNNING',
           node: 'dead',
-          leaseExpiresAt: now - 1,
+          leaseMs: -1,
           nextRetry: null,
           progress: 5,
         }),
@@ -192,27 +192,31 @@ for (const kind of dbKindsUnderTest()) {
           localAccountId: f.localAccountId,
           status: 'RUNNING',
           node: 'dead',
-          leaseExpiresAt: now - 1,
+          leaseMs: -1,
           nextRetry: null,
         }),
       );
       const alive = await s.transfers.create(
-        planned(f, now, { status: 'RUNNING', node: 'alive', leaseExpiresAt: now + 60_000, nextRetry: null }),
+        planned(f, now, { status: 'RUNNING', node: 'alive', leaseMs: 60_000, nextRetry: null }),
       );
-      const reaped = await s.transfers.expireLeases(now);
+      const lapsed = await s.transfers.lapsedLeases();
       assert.deepEqual(
-        reaped.sort((a, b) => a - b),
+        lapsed.ids.sort((a, b) => a - b),
         [client.id, server.id].sort((a, b) => a - b),
       );
+      assert.ok(Math.abs(lapsed.clusterNow - Date.now()) < 1000, `database clock ${lapsed.clusterNow}`);
+      assert.equal(await s.transfers.expireLeases([...lapsed.ids, alive.id]), 2, 'only lapsed leases');
+      assert.equal(await s.transfers.expireLeases(lapsed.ids), 0, 'idempotent');
       assert.equal((await s.transfers.get(client.id))?.status, 'INTERRUPTED');
-      assert.equal((await s.transfers.get(client.id))?.nextRetry, now);
+      const due = (await s.transfers.get(client.id))?.nextRetry;
+      assert.ok(due !== null && due !== undefined && Math.abs(due - Date.now()) < 1000, `due at ${due}`);
       assert.equal(
         (await s.transfers.get(server.id))?.nextRetry,
         null,
         'server transfers wait for the partner',
       );
       assert.equal((await s.transfers.get(alive.id))?.status, 'RUNNING');
-      const claimed = await s.transfers.claimDue('survivor', now, 10, now + 5000);
+      const claimed = await s.transfers.claimDue('survivor', 10, 5000);
       assert.deepEqual(
         claimed.map((t) => t.id),
         [client.id],
@@ -226,14 +230,15 @@ for (const kind of dbKindsUnderTest()) {
     it('schedules retries with NULL meaning never, and renews leases in one statement', async () => {
       const now = Date.now();
       const a = await s.transfers.create(
-        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 10, nextRetry: null }),
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseMs: 10, nextRetry: null }),
       );
       const b = await s.transfers.create(
-        planned(f, now, { status: 'RUNNING', node: 'n1', leaseExpiresAt: now + 10, nextRetry: null }),
+        planned(f, now, { status: 'RUNNING', node: 'n1', leaseMs: 10, nextRetry: null }),
       );
-      assert.equal(await s.transfers.renewLeases('n1', now + 99_000, [a.id, b.id]), 2);
-      assert.equal(await s.transfers.renewLeases('n1', now + 99_000, [a.id]), 1, 'only the ids it runs');
-      assert.equal((await s.transfers.get(a.id))?.leaseExpiresAt, now + 99_000);
+      assert.equal(await s.transfers.renewLeases('n1', 99_000, [a.id, b.id]), 2);
+      assert.equal(await s.transfers.renewLeases('n1', 99_000, [a.id]), 1, 'only the ids it runs');
+      const lease = (await s.transfers.get(a.id))?.leaseExpiresAt ?? 0;
+      assert.ok(Math.abs(lease - (Date.now() + 99_000)) < 1000, `lease until ${lease}`);
       await s.transfers.fail(
         a.id,
         'n1',
@@ -249,15 +254,18 @@ for (const kind of dbKindsUnderTest()) {
       assert.equal(ra?.nextRetryDelay, 20);
       assert.equal((await s.transfers.get(b.id))?.nextRetry, null);
       assert.deepEqual(
-        (await s.transfers.claimDue('n2', now + 5000, 10, now + 9999)).map((t) => t.id),
+        (await s.transfers.claimDue('n2', 10, 9999)).map((t) => t.id),
         [],
+        'not due yet',
       );
+      // Ten seconds later, on the database's clock.
+      await db.run('UPDATE transfers SET next_retry = next_retry - 10000 WHERE id = ?', [a.id]);
       assert.deepEqual(
-        (await s.transfers.claimDue('n2', now + 10_000, 10, now + 99_999)).map((t) => t.id),
+        (await s.transfers.claimDue('n2', 10, 99_999)).map((t) => t.id),
         [a.id],
       );
       assert.deepEqual(
-        (await s.transfers.claimDue('n2', now + 10_000_000, 10, now + 99_999)).map((t) => t.id),
+        (await s.transfers.claimDue('n2', 10, 99_999)).map((t) => t.id),
         [],
         'no retry left: never picked',
       );
@@ -268,7 +276,7 @@ for (const kind of dbKindsUnderTest()) {
     it('carries pause/cancel requests to the running node, through any connection', async () => {
       const now = Date.now();
       const t = await s.transfers.create(
-        planned(f, now, { status: 'RUNNING', node: 'n3', leaseExpiresAt: now + 5000, nextRetry: null }),
+        planned(f, now, { status: 'RUNNING', node: 'n3', leaseMs: 5000, nextRetry: null }),
       );
       const other = createStores(db.connect(), owner);
       assert.equal(await other.transfers.requestAction(t.id, 'pause'), true);
@@ -386,8 +394,7 @@ for (const kind of dbKindsUnderTest()) {
       assert.equal(cancelled.length, 9);
     });
 
-    it('refuses a second live process under one node name', async () => {
-      const now = Date.now();
+    it('refuses a second live process under one node name, silence judged on the database clock', async () => {
       const node = {
         name: 'node1',
         state: 'running' as const,
@@ -397,44 +404,89 @@ for (const kind of dbKindsUnderTest()) {
         pid: 1,
         incarnation: 'a',
         adminAddress: '',
-        startedAt: now,
-        heartbeatAt: now,
+        clockOffsetMs: 3,
       };
-      assert.equal(await s.nodes.register(node, now, 5000), undefined);
-      const holder = await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, now + 1000, 5000);
+      assert.equal(await s.nodes.register(node, 5000), undefined);
+      const holder = await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, 5000);
       assert.equal(holder?.pid, 1);
-      assert.equal(await s.nodes.heartbeat('node1', 'b', now + 1000, 'running'), false);
+      assert.ok(holder.silentMs >= 0 && holder.silentMs < 5000, `silent ${holder.silentMs} ms`);
+      assert.equal(await s.nodes.heartbeat('node1', 'b', 'running'), false);
       // Once the first one is silent for longer than the timeout, the name can be taken over.
-      assert.equal(
-        await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, now + 6000, 5000),
-        undefined,
-      );
-      assert.equal(
-        await s.nodes.heartbeat('node1', 'a', now + 6000, 'running'),
-        false,
-        'the old process lost its name',
-      );
+      await db.run(`UPDATE nodes SET heartbeat_at = heartbeat_at - 6000 WHERE owner = ? AND name = 'node1'`, [
+        owner,
+      ]);
+      assert.equal(await s.nodes.register({ ...node, incarnation: 'b', pid: 2 }, 5000), undefined);
+      assert.equal(await s.nodes.heartbeat('node1', 'a', 'running'), false, 'the old process lost its name');
+      assert.equal(await s.nodes.heartbeat('node1', 'b', 'running', { clockOffsetMs: -40 }), true);
+      assert.equal((await s.nodes.get('node1'))?.clockOffsetMs, -40);
+      assert.equal(await s.nodes.heartbeat('node1', 'b', 'draining'), true);
+      assert.equal((await s.nodes.get('node1'))?.clockOffsetMs, -40, 'kept when not measured');
     });
 
-    it('bans a source address after failures counted across nodes', async () => {
+    it('stamps heartbeats and leases with the database clock, never the caller’s', async () => {
+      const clusterNow = await s.nodes.clusterNow();
+      // The test and the database run on one machine: one clock, read twice.
+      assert.ok(Math.abs(clusterNow - Date.now()) < 1000, `database clock ${clusterNow}, ours ${Date.now()}`);
+      const n = await s.nodes.get('node1');
+      assert.ok(
+        n !== undefined && Math.abs(n.heartbeatAt - clusterNow) < 1000,
+        `heartbeat ${n?.heartbeatAt}`,
+      );
+      assert.ok(n.silentMs >= 0 && n.silentMs < 1000, `silent ${n.silentMs}`);
+      // A lease written "in the past" by a caller whose clock is behind does not exist any more:
+      // the caller gives a length, the database places it on its own clock.
+      const t = await s.transfers.create(
+        planned(f, Date.now() - 3_600_000, { status: 'RUNNING', node: 'n4', leaseMs: 5000, nextRetry: null }),
+      );
+      const lease = (await s.transfers.get(t.id))?.leaseExpiresAt ?? 0;
+      assert.ok(Math.abs(lease - (clusterNow + 5000)) < 1000, `lease until ${lease}`);
+      assert.equal(
+        (await s.transfers.lapsedLeases()).ids.includes(t.id),
+        false,
+        'a live lease has not lapsed',
+      );
+      assert.equal(await s.transfers.expireLeases([t.id]), 0, 'and is not reaped');
+      assert.equal(await s.transfers.claimOne(t.id, 'n5', 5000), undefined, 'nor taken');
+      await s.transfers.cancelRunning(t.id, 'n4', Date.now());
+    });
+
+    it('bans a source address from one protocol after failures counted across nodes', async () => {
       const now = Date.now();
       const policy = { maxFailures: 4, windowMs: 60_000, banMs: 30_000 };
       const other = createStores(db.connect(), owner);
-      assert.equal(await s.bans.recordFailure('203.0.113.9', 'sftp', now, policy), undefined);
-      assert.equal(await other.bans.recordFailure('203.0.113.9', 'rest', now, policy), undefined);
+      const ip = '203.0.113.9';
+      assert.equal(await s.bans.recordFailure(ip, 'sftp', now, policy), undefined);
+      assert.equal(await other.bans.recordFailure(ip, 'sftp', now, policy), undefined);
+      assert.equal(await other.bans.recordFailure(ip, 'rest', now, policy), undefined);
       await Promise.all([
-        s.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
-        other.bans.recordFailure('203.0.113.9', 'sftp', now, policy),
+        s.bans.recordFailure(ip, 'sftp', now, policy),
+        other.bans.recordFailure(ip, 'sftp', now, policy),
       ]);
-      assert.equal(await other.bans.bannedUntil('203.0.113.9', now + 1), now + 30_000);
-      assert.equal(await s.bans.bannedUntil('198.51.100.1', now), undefined);
-      assert.equal(await s.bans.bannedUntil('203.0.113.9', now + 30_001), undefined, 'bans end');
+      assert.deepEqual(await other.bans.standing(ip, 'sftp', now + 1), {
+        failures: 4,
+        bannedUntil: now + 30_000,
+      });
+      assert.deepEqual(await other.bans.standing(ip, 'rest', now + 1), {
+        failures: 1,
+        bannedUntil: undefined,
+      });
+      assert.deepEqual(await s.bans.standing('198.51.100.1', 'sftp', now), {
+        failures: 0,
+        bannedUntil: undefined,
+      });
+      assert.equal((await s.bans.standing(ip, 'sftp', now + 30_001)).bannedUntil, undefined, 'bans end');
       assert.deepEqual(
-        (await s.bans.listBans(now)).map((b) => b.source),
-        ['203.0.113.9'],
+        (await s.bans.listBans(now)).map((b) => [b.source, b.protocol]),
+        [[ip, 'sftp']],
       );
-      assert.equal(await other.bans.removeBan('203.0.113.9'), true);
-      assert.equal(await s.bans.bannedUntil('203.0.113.9', now), undefined);
+      // A success forgets failures, not a ban in force.
+      await s.bans.recordSuccess(ip, 'sftp', now);
+      await s.bans.recordSuccess(ip, 'rest', now);
+      assert.equal((await s.bans.standing(ip, 'sftp', now)).bannedUntil, now + 30_000);
+      assert.equal((await s.bans.standing(ip, 'rest', now)).failures, 0);
+      assert.equal(await other.bans.removeBan(ip, 'rest'), 0);
+      assert.equal(await other.bans.removeBan(ip), 1);
+      assert.deepEqual(await s.bans.standing(ip, 'sftp', now), { failures: 0, bannedUntil: undefined });
       await other.db.close();
     });
 

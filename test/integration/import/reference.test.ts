@@ -12,6 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { exportConfiguration } from '../../../src/backup/export.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
+import { verifyPassword } from '../../../src/crypto/passwords.js';
 import { SecretBox } from '../../../src/crypto/secret-box.js';
 import { runExport, runExportHistory, runRestoreHistory } from '../../../src/daemon/backup-commands.js';
 import type { ImportReport } from '../../../src/daemon/import.js';
@@ -161,69 +162,6 @@ describe(`migrating from Waarp Gateway: its export imports unchanged (${testDbKi
     assert.equal(supervisor?.passwordHash, supervisorHash);
   });
 
-  it('the migrated local account logs in over SFTP with its original password, and not with the hash', async () => {
-    await waitFor('the imported server listening', () =>
-      Promise.resolve(g.node.sftpListeners().some((l) => l.port === port) ? true : undefined),
-    );
-    const good = await sftpWithPassword(dir, port, 'alice', originalPasswords.alice, ['pwd']);
-    assert.equal(good.code, 0, good.stderr);
-    assert.match(good.stdout, /Remote working directory: \//);
-    const hash = await sftpWithPassword(dir, port, 'alice', aliceHash, ['pwd']);
-    assert.notEqual(hash.code, 0, 'the hash itself must not log in');
-    assert.match(hash.stderr, /Permission denied/);
-  });
-
-  it('the migrated user calls the REST API with its original password and has exactly its permissions', async () => {
-    const as =
-      (password: string) =>
-      (path: string, init: RequestInit = {}) =>
-        fetch(g.adminUrl + path, {
-          ...init,
-          headers: {
-            authorization: 'Basic ' + Buffer.from(`supervisor:${password}`).toString('base64'),
-            'content-type': 'application/json',
-          },
-        });
-    const supervisor = as(originalPasswords.supervisor);
-    assert.equal((await as(supervisorHash)('/api/servers')).status, 401, 'the hash is not the password');
-    // transfers rw-, servers r--, partners r--, rules rw-, users ---, administration ---
-    assert.equal((await supervisor('/api/servers')).status, 200);
-    assert.equal((await supervisor('/api/partners')).status, 200);
-    assert.equal((await supervisor('/api/rules')).status, 200);
-    assert.equal((await supervisor('/api/history')).status, 200);
-    assert.equal((await supervisor('/api/users')).status, 403);
-    assert.equal(
-      (
-        await supervisor('/api/servers', {
-          method: 'POST',
-          body: JSON.stringify({ name: 'x', protocol: 'sftp', address: '127.0.0.1:1' }),
-        })
-      ).status,
-      403,
-    );
-    const created = await supervisor('/api/rules', {
-      method: 'POST',
-      body: JSON.stringify({ name: 'by-supervisor', isSend: true, path: 'by-supervisor' }),
-    });
-    assert.equal(created.status, 201, await created.text());
-    assert.equal((await supervisor('/api/rules/by-supervisor/send', { method: 'DELETE' })).status, 403);
-    const shown = (await (await g.api('/api/users/supervisor')).json()) as { perms: Record<string, string> };
-    assert.deepEqual(shown.perms, {
-      transfers: 'rw-',
-      servers: 'r--',
-      partners: 'r--',
-      rules: 'rw-',
-      users: '---',
-      administration: '---',
-    });
-    const expected = applyPermissions(0, { transfers: 'rw-', servers: 'r--', partners: 'r--', rules: 'rw-' });
-    assert.equal(
-      (await createStores(g.node.ctx.stores.db, owner).users.get('supervisor'))?.permissions,
-      'mask' in expected ? expected.mask : -1,
-    );
-    await g.api('/api/rules/by-supervisor/send', { method: 'DELETE' });
-  });
-
   it('imports the YAML export to the same objects as the JSON one', async () => {
     const yaml = await freshGateway();
     opened.push(yaml.db);
@@ -307,6 +245,80 @@ describe(`migrating from Waarp Gateway: its export imports unchanged (${testDbKi
     assert.equal((await stores.partners.list()).length, 0);
     assert.equal((await stores.clients.list()).length, 0);
     assert.equal((await stores.rules.list()).length, 0);
+  });
+  // Logins come last: a successful login upgrades the imported bcrypt hash to scrypt (#15),
+  // and the comparisons above are of the configuration as the file brought it.
+  it('the migrated local account logs in over SFTP with its original password, and not with the hash', async () => {
+    await waitFor('the imported server listening', () =>
+      Promise.resolve(g.node.sftpListeners().some((l) => l.port === port) ? true : undefined),
+    );
+    const good = await sftpWithPassword(dir, port, 'alice', originalPasswords.alice, ['pwd']);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /Remote working directory: \//);
+    const hash = await sftpWithPassword(dir, port, 'alice', aliceHash, ['pwd']);
+    assert.notEqual(hash.code, 0, 'the hash itself must not log in');
+    assert.match(hash.stderr, /Permission denied/);
+    // The login upgraded the reference's bcrypt hash in the background; the password still works.
+    const stores = createStores(g.node.ctx.stores.db, owner);
+    const upgraded = await waitFor('the bcrypt hash upgraded to scrypt', async () => {
+      const server = await stores.servers.get('sftp-server');
+      const stored = (await stores.localAccounts.get(server!.id, 'alice'))?.passwordHash;
+      return stored?.startsWith('scrypt$') ? stored : undefined;
+    });
+    assert.equal(await verifyPassword(originalPasswords.alice, upgraded), true);
+    const again = await sftpWithPassword(dir, port, 'alice', originalPasswords.alice, ['pwd']);
+    assert.equal(again.code, 0, again.stderr);
+  });
+
+  it('the migrated user calls the REST API with its original password and has exactly its permissions', async () => {
+    const as =
+      (password: string) =>
+      (path: string, init: RequestInit = {}) =>
+        fetch(g.adminUrl + path, {
+          ...init,
+          headers: {
+            authorization: 'Basic ' + Buffer.from(`supervisor:${password}`).toString('base64'),
+            'content-type': 'application/json',
+          },
+        });
+    const supervisor = as(originalPasswords.supervisor);
+    assert.equal((await as(supervisorHash)('/api/servers')).status, 401, 'the hash is not the password');
+    // transfers rw-, servers r--, partners r--, rules rw-, users ---, administration ---
+    assert.equal((await supervisor('/api/servers')).status, 200);
+    assert.equal((await supervisor('/api/partners')).status, 200);
+    assert.equal((await supervisor('/api/rules')).status, 200);
+    assert.equal((await supervisor('/api/history')).status, 200);
+    assert.equal((await supervisor('/api/users')).status, 403);
+    assert.equal(
+      (
+        await supervisor('/api/servers', {
+          method: 'POST',
+          body: JSON.stringify({ name: 'x', protocol: 'sftp', address: '127.0.0.1:1' }),
+        })
+      ).status,
+      403,
+    );
+    const created = await supervisor('/api/rules', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'by-supervisor', isSend: true, path: 'by-supervisor' }),
+    });
+    assert.equal(created.status, 201, await created.text());
+    assert.equal((await supervisor('/api/rules/by-supervisor/send', { method: 'DELETE' })).status, 403);
+    const shown = (await (await g.api('/api/users/supervisor')).json()) as { perms: Record<string, string> };
+    assert.deepEqual(shown.perms, {
+      transfers: 'rw-',
+      servers: 'r--',
+      partners: 'r--',
+      rules: 'rw-',
+      users: '---',
+      administration: '---',
+    });
+    const expected = applyPermissions(0, { transfers: 'rw-', servers: 'r--', partners: 'r--', rules: 'rw-' });
+    assert.equal(
+      (await createStores(g.node.ctx.stores.db, owner).users.get('supervisor'))?.permissions,
+      'mask' in expected ? expected.mask : -1,
+    );
+    await g.api('/api/rules/by-supervisor/send', { method: 'DELETE' });
   });
 });
 
@@ -428,7 +440,6 @@ describe(`an old reference version's export: deprecated fields only (${testDbKin
       const host = await stores.credentials.get({ kind: 'server', id: server!.id }, 'legacy-hostkey');
       assert.equal(secrets.decrypt(host!.value), keys.HOST_PRIVATE_KEY);
       const bob = await stores.localAccounts.get(server!.id, 'bob');
-      const { verifyPassword } = await import('../../../src/crypto/passwords.js');
       assert.equal(await verifyPassword(originalPasswords.bob, bob!.passwordHash!), true);
       assert.ok(await stores.credentials.get({ kind: 'localAccount', id: bob!.id }, 'bob-key'));
       const partner = await stores.partners.get('legacy-partner');

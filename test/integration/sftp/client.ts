@@ -14,7 +14,11 @@ export function connect(port: number, config: Omit<ConnectConfig, 'host' | 'port
   return new Promise((resolve, reject) => {
     const conn = new Client();
     let closed = false;
-    conn.on('close', () => (closed = true));
+    conn.on('close', () => {
+      closed = true;
+      // A server that closes before the login (no error on this side) must not hang the test.
+      reject(new Error('the connection closed before the login completed'));
+    });
     conn.on('error', reject);
     conn.on('ready', () => {
       (conn as unknown as { setNoDelay(v: boolean): void }).setNoDelay(true);
@@ -66,3 +70,78 @@ export const p = {
   setstat: (s: SFTPWrapper, path: string): Promise<void> =>
     new Promise((res, rej) => s.setstat(path, { mode: 0o600 }, (e) => (e ? rej(e) : res()))),
 };
+
+/** Attributes as ssh2 gives them. */
+export interface Stat {
+  size: number;
+  mode: number;
+  atime: number;
+  mtime: number;
+  isDirectory(): boolean;
+}
+
+/** An SFTP error as ssh2's client reports it: the status code and the server's message. */
+export type StatusError = Error & { code?: number };
+
+/** More requests, raw attributes and the OpenSSH extensions. */
+export const q = {
+  setstat: (s: SFTPWrapper, path: string, attrs: Record<string, number>): Promise<void> =>
+    new Promise((res, rej) => s.setstat(path, attrs, (e) => (e ? rej(e) : res()))),
+  fsetstat: (s: SFTPWrapper, h: Buffer, attrs: Record<string, number>): Promise<void> =>
+    new Promise((res, rej) => s.fsetstat(h, attrs, (e) => (e ? rej(e) : res()))),
+  stat: (s: SFTPWrapper, path: string): Promise<Stat> =>
+    new Promise((res, rej) => s.stat(path, (e, st) => (e ? rej(e) : res(st)))),
+  lstat: (s: SFTPWrapper, path: string): Promise<Stat> =>
+    new Promise((res, rej) => s.lstat(path, (e, st) => (e ? rej(e) : res(st)))),
+  fstat: (s: SFTPWrapper, h: Buffer): Promise<Stat> =>
+    new Promise((res, rej) => s.fstat(h, (e, st) => (e ? rej(e) : res(st)))),
+  list: (s: SFTPWrapper, path: string): Promise<{ filename: string; attrs: Stat }[]> =>
+    new Promise((res, rej) => s.readdir(path, (e, l) => (e ? rej(e) : res(l)))),
+  rmdir: (s: SFTPWrapper, path: string): Promise<void> =>
+    new Promise((res, rej) => s.rmdir(path, (e) => (e ? rej(e) : res()))),
+  posixRename: (s: SFTPWrapper, from: string, to: string): Promise<void> =>
+    new Promise((res, rej) => s.ext_openssh_rename(from, to, (e) => (e ? rej(e) : res()))),
+  statvfs: (s: SFTPWrapper, path: string): Promise<Record<string, number>> =>
+    new Promise((res, rej) =>
+      s.ext_openssh_statvfs(path, (e, v: unknown) => (e ? rej(e) : res(v as Record<string, number>))),
+    ),
+  fsync: (s: SFTPWrapper, h: Buffer): Promise<void> =>
+    new Promise((res, rej) => s.ext_openssh_fsync(h, (e) => (e ? rej(e) : res()))),
+  hardlink: (s: SFTPWrapper, from: string, to: string): Promise<void> =>
+    new Promise((res, rej) => {
+      // Not announced by the server: ssh2 sends it only if it believes it is.
+      (s as unknown as { _extensions: Record<string, string> })._extensions['hardlink@openssh.com'] = '1';
+      s.ext_openssh_hardlink(from, to, (e) => (e ? rej(e) : res()));
+    }),
+  readlink: (s: SFTPWrapper, path: string): Promise<string> =>
+    new Promise((res, rej) => s.readlink(path, (e, t) => (e ? rej(e) : res(t)))),
+};
+
+/** ssh2's stand-in texts for a status that came without a message. */
+export const defaultStatusTexts = [
+  'No error',
+  'End of file',
+  'No such file or directory',
+  'Permission denied',
+  'Failure',
+  'Bad message',
+  'Operation unsupported',
+  'Unknown status',
+];
+
+/** The rejection of `op`, checked to carry the status `code` and a message of the server's own. */
+export async function refusal(op: Promise<unknown>, code: number, pattern?: RegExp): Promise<StatusError> {
+  let err: StatusError | undefined;
+  try {
+    await op;
+  } catch (e) {
+    err = e as StatusError;
+  }
+  if (err === undefined) throw new Error(`expected a refusal with status ${code}, the request succeeded`);
+  if (err.code !== code) throw new Error(`expected status ${code}, got ${err.code}: ${err.message}`);
+  if (defaultStatusTexts.includes(err.message))
+    throw new Error(`the status ${code} came without a message of the server's own`);
+  if (pattern !== undefined && !pattern.test(err.message))
+    throw new Error(`message "${err.message}" does not match ${String(pattern)}`);
+  return err;
+}

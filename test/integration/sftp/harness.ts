@@ -53,6 +53,7 @@ export interface RuleOptions {
   path?: string;
   localDir?: string;
   tmpLocalRcvDir?: string;
+  sharedFolder?: boolean;
   preTasks?: TaskSpec[];
   postTasks?: TaskSpec[];
   errorTasks?: TaskSpec[];
@@ -147,6 +148,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<SftpHa
         localDir: r.localDir ?? '',
         remoteDir: '',
         tmpLocalRcvDir: r.tmpLocalRcvDir ?? '',
+        sharedFolder: r.sharedFolder ?? false,
         preTasks: r.preTasks ?? [],
         postTasks: r.postTasks ?? [],
         errorTasks: r.errorTasks ?? [],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ipAllowed, normalizeIp } from '../../../src/sftp/ip-allow.js';
+import { ipAllowed } from '../../../src/sftp/ip-allow.js';
+import { normalizeIp } from '../../../src/util/ip.js';
 
 describe('IP allow-lists', () => {
   it('allows everyone when empty', () => {

@@ -33,6 +33,26 @@ describe('PROXY protocol v2', () => {
     assert.equal(mapped?.header.source?.address, '192.0.2.1');
   });
 
+  it('writes IPv6 sources as Node writes a socket address (longest run of zeros compressed)', async () => {
+    const source = (address: string): string | undefined =>
+      parseProxyV2(encodeProxyV2({ address, port: 1 }, { address: '::1', port: 2 }))?.header.source?.address;
+    // RFC 5952 4.2.3: the longest run is compressed, the first one on a tie, never a lone zero.
+    assert.equal(source('2001:db8:0:0:1:0:0:0'), '2001:db8:0:0:1::');
+    assert.equal(source('2001:db8:0:0:1:0:0:1'), '2001:db8::1:0:0:1');
+    assert.equal(source('2001:db8:0:1:1:1:1:1'), '2001:db8:0:1:1:1:1:1');
+    assert.equal(source('2001:DB8::5'), '2001:db8::5');
+    assert.equal(source('::'), '::');
+    // A proxied client gets the key a direct one gets from its socket (bans, allow-lists).
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+    const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect((server.address() as AddressInfo).port, '::1');
+    const direct = (await accepted).remoteAddress;
+    client.destroy();
+    server.close();
+    assert.equal(source('0:0:0:0:0:0:0:1'), direct);
+  });
+
   it('waits for more bytes on a partial header', () => {
     const header = encodeProxyV2({ address: '1.2.3.4', port: 1 }, { address: '5.6.7.8', port: 2 });
     assert.equal(parseProxyV2(header.subarray(0, 5)), undefined);

@@ -56,8 +56,16 @@ void test('a file that only chooses the embedded database gives the documented d
     maxTransferIn: 0,
     maxTransferOut: 0,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 1000, nodeTimeoutMs: 5000, drainGraceMs: 30_000 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 1000,
+    nodeTimeoutMs: 5000,
+    drainGraceMs: 30_000,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
+  assert.deepEqual(config.audit, { retentionMs: 90 * 86_400_000 });
   assert.equal(config.indirection.resolve('127.0.0.1:8080'), '127.0.0.1:8080');
   assert.ok(Object.isFrozen(config.admin));
 });
@@ -111,8 +119,15 @@ DrainGrace = 0
     maxTransferIn: 10,
     maxTransferOut: 20,
     uploadBufferBytes: 64 * 1024 * 1024,
+    downloadResumeTimeoutMs: 3_600_000,
   });
-  assert.deepEqual(config.cluster, { heartbeatIntervalMs: 2000, nodeTimeoutMs: 60_000, drainGraceMs: 0 });
+  assert.deepEqual(config.cluster, {
+    heartbeatIntervalMs: 2000,
+    nodeTimeoutMs: 60_000,
+    drainGraceMs: 0,
+    clockSkewWarningMs: 1000,
+    maxClockSkewMs: 10_000,
+  });
 });
 
 void test('relative directories resolve against GatewayHome, which resolves against the config folder', () => {
@@ -328,7 +343,7 @@ void test('an unknown WAARP_GATEWAY_ variable is a warning, not an error; the CL
 
 void test('a _FILE variable reads the value from a file (Docker and Kubernetes secrets)', () => {
   const secrets = tempDir({ 'db-password': 'from;file#\n', 'admin-password': 'a\n' });
-  const { config, warnings } = load('[database]\nPassword = in-file\n', {
+  const { config, warnings } = load('[database]\nType = sqlite\nPassword = in-file\n', {
     WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
     WAARP_GATEWAY_ADMIN_PASSWORD_FILE: join(secrets, 'admin-password'),
   });
@@ -336,7 +351,7 @@ void test('a _FILE variable reads the value from a file (Docker and Kubernetes s
   assert.equal(config.database.password, 'from;file#', 'the final newline is not part of it');
 
   const both = configError(() =>
-    load('', {
+    load('[database]\nType = sqlite\n', {
       WAARP_GATEWAY_DB_PASSWORD: 'x',
       WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'db-password'),
     }),
@@ -345,7 +360,9 @@ void test('a _FILE variable reads the value from a file (Docker and Kubernetes s
     both.message,
     'environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: WAARP_GATEWAY_DB_PASSWORD is set too: set one of them',
   );
-  const missing = configError(() => load('', { WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'nope') }));
+  const missing = configError(() =>
+    load('[database]\nType = sqlite\n', { WAARP_GATEWAY_DB_PASSWORD_FILE: join(secrets, 'nope') }),
+  );
   assert.equal(
     missing.message,
     `environment: WAARP_GATEWAY_DB_PASSWORD_FILE [database] Password: cannot read ${join(secrets, 'nope')}: no such file`,

@@ -9,6 +9,7 @@ void test('durations in Go syntax become milliseconds', () => {
   assert.equal(parseDuration('1h30m'), 5_400_000);
   assert.equal(parseDuration('1.5s'), 1500);
   assert.equal(parseDuration('0'), 0);
+  assert.equal(parseDuration('90d'), 90 * 86_400_000);
   for (const bad of ['', '5', '5 seconds', 's', '5x', '5s ', '-1s']) {
     assert.equal(parseDuration(bad), undefined, bad);
   }

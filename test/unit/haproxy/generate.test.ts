@@ -139,16 +139,23 @@ describe('HAProxy generator: the committed files', () => {
     });
   }
 
-  it('the compose bundle reaches each node by its service name on the container ports', () => {
+  it('the compose bundle reaches each node by its service name, with PROXY v2 to its SFTP port', () => {
     const text = readFileSync(join(root, 'haproxy/haproxy.cfg'), 'utf8');
     assert.match(text, /^# DO NOT EDIT/m);
     assert.ok(section(text, 'frontend fe_sftp_2223').includes('bind :2223'));
     assert.ok(section(text, 'frontend fe_admin_8080').includes('bind :8080'));
     assert.deepEqual(
       section(text, 'backend be_sftp_2223').filter((l) => l.startsWith('server ')),
-      [1, 2, 3].map((n) => `server node${n} node${n}:2223 check port 8080 on-marked-down shutdown-sessions`),
+      [1, 2, 3].map(
+        (n) => `server node${n} node${n}:2223 check port 8080 send-proxy-v2 on-marked-down shutdown-sessions`,
+      ),
     );
     assert.ok(section(text, 'resolvers docker').includes('nameserver dns 127.0.0.11:53'));
+    // REST relays the client's address in X-Forwarded-For, not in a PROXY header.
+    assert.deepEqual(
+      section(text, 'backend be_admin_8080').filter((l) => l.startsWith('server ')),
+      [1, 2, 3].map((n) => `server node${n} node${n}:8080 check`),
+    );
   });
 });
 
@@ -176,7 +183,7 @@ describe('HAProxy generator: rules', () => {
 
   it('swarm: one server template per backend, filled by DNS with the tasks of the service', () => {
     const dir = cluster({
-      'gatewayd.ini': '[admin]\nHost = lb\nPort = 8080\n',
+      'gatewayd.ini': '[database]\nType = mysql\nName = gw\n[admin]\nHost = lb\nPort = 8080\n',
       'node.ini': indirections('lb:22 -> 0.0.0.0:2223', 'lb:8080 -> 0.0.0.0:8081'),
     });
     const out = join(dir, 'haproxy.cfg');

@@ -26,6 +26,21 @@ describe('ContiguousRange', () => {
     assert.equal(r.hasGaps, false);
   });
 
+  it('gives the intervals beyond the mark and merges another range', () => {
+    const r = new ContiguousRange(10);
+    r.add(20, 30);
+    r.add(50, 60);
+    assert.deepEqual(r.pending(), [
+      [20, 30],
+      [50, 60],
+    ]);
+    const other = new ContiguousRange(25);
+    other.add(40, 50);
+    r.addAll(other);
+    assert.equal(r.mark, 30);
+    assert.deepEqual(r.pending(), [[40, 60]]);
+  });
+
   it('merges overlapping intervals and starts from a resume point', () => {
     const r = new ContiguousRange(100);
     r.add(150, 200);

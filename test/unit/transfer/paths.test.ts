@@ -13,6 +13,11 @@ import {
   serverSendDir,
   serverTmpDir,
   tmpFileName,
+  chooseTmpDir,
+  hiddenAreas,
+  isFolderSafe,
+  isHidden,
+  ruleForAccount,
   virtualChildren,
 } from '../../../src/transfer/paths.js';
 
@@ -34,6 +39,8 @@ function rule(name: string, isSend: boolean, path = name, extra: Partial<Rule> =
     localDir: '',
     remoteDir: '',
     tmpLocalRcvDir: '',
+    sharedFolder: false,
+    partnerChanges: null,
     preTasks: [],
     postTasks: [],
     errorTasks: [],
@@ -76,7 +83,18 @@ describe('server directories', () => {
     assert.equal(serverReceiveDir(r, noDirs, defaults), '/gw/rule-in');
     assert.equal(serverReceiveDir(r, { ...noDirs, rootDir: '/srv' }, defaults), '/srv/rule-in');
     assert.equal(serverTmpDir(r, noDirs, defaults), '/fast/tmp');
-    assert.equal(serverTmpDir({ ...r, tmpLocalRcvDir: '' }, noDirs, defaults), '/gw/rule-in');
+    // Never the rule's own folder (partners list it): the gateway's tmp folder.
+    assert.equal(serverTmpDir({ ...r, tmpLocalRcvDir: '' }, noDirs, defaults), '/gw/tmp');
+    assert.equal(
+      serverTmpDir({ ...r, tmpLocalRcvDir: '' }, { ...noDirs, receiveDir: '/srv/in' }, defaults),
+      '/gw/tmp',
+    );
+  });
+
+  it('choose a tmp folder outside every listed folder', () => {
+    assert.equal(chooseTmpDir(['/gw/in/.tmp', '/gw/tmp'], ['/gw/in', '/gw/out']), '/gw/tmp');
+    assert.equal(chooseTmpDir(['/fast/tmp', '/gw/tmp'], ['/gw/in']), '/fast/tmp');
+    assert.equal(chooseTmpDir(['/gw/tmp'], ['/gw']), undefined);
   });
 
   it('name tmp files after the destination and the transfer id', () => {
@@ -155,5 +173,51 @@ describe('joinInside', () => {
     assert.throws(() => joinInside('/gw/in', '../in2/x'), BadPathError);
     assert.throws(() => joinInside('/gw/in', 'a/../../x'), BadPathError);
     assert.throws(() => joinInside('/gw/in', 'a\0'), BadPathError);
+  });
+});
+
+describe('folders per account and hidden areas', () => {
+  it('replace #ACCOUNT# by the login, refusing logins that cannot name a folder', () => {
+    const r = rule('r', true, 'r', { localDir: 'out/#ACCOUNT#/today' });
+    assert.equal(serverSendDir(ruleForAccount(r, 'alice'), noDirs, defaults), '/gw/out/alice/today');
+    for (const bad of ['..', '.', 'a/b', 'a\\b', '']) {
+      assert.equal(isFolderSafe(bad), false, bad);
+      assert.throws(() => ruleForAccount(r, bad), BadPathError);
+    }
+    const plain = rule('p', true);
+    assert.equal(ruleForAccount(plain, '..'), plain);
+  });
+
+  it("hide what a send rule the account may not use offers, other accounts' folders and tmp folders", () => {
+    const open = rule('open', true, 'open');
+    const restricted = rule('restricted', true, 'restricted');
+    const mine = rule('mine', true, 'mine', { localDir: 'box/#ACCOUNT#' });
+    const inbox = rule('inbox', false, 'inbox');
+    const all = [open, restricted, mine, inbox];
+    const bobs = hiddenAreas(all, new Set([open.id, mine.id, inbox.id]), 'bob', noDirs, defaults);
+    // restricted reads the default out folder, as open does: nothing there for bob.
+    assert.equal(isHidden('/gw/out/x.txt', false, bobs), true);
+    assert.equal(isHidden('/gw/out', true, bobs), true);
+    assert.equal(isHidden('/gw/box/bob/x.txt', false, bobs), false);
+    assert.equal(isHidden('/gw/box/alice/x.txt', false, bobs), true);
+    assert.equal(isHidden('/gw/box/alice', true, bobs), true);
+    assert.equal(isHidden('/gw/box/readme.txt', false, bobs), false);
+    assert.equal(isHidden('/gw/tmp/x.1.part', false, bobs), true);
+    assert.equal(isHidden('/gw/in/x.txt', false, bobs), false);
+    // Where bob sees only his own files, what alice is offered does not hide the folder.
+    assert.equal(isHidden('/gw/out/x.txt', false, bobs, true), false);
+    assert.equal(isHidden('/gw/box/alice/x.txt', false, bobs, true), true);
+    // A tmp folder that is also a listed folder is not hidden (uploads refuse it instead).
+    const same = hiddenAreas(
+      [rule('r', false, 'r', { localDir: '/gw/tmp' })],
+      new Set(),
+      'bob',
+      noDirs,
+      defaults,
+    );
+    assert.equal(isHidden('/gw/tmp/x', false, same), false);
+    const alices = hiddenAreas(all, new Set(all.map((r) => r.id)), 'alice', noDirs, defaults);
+    assert.equal(isHidden('/gw/out/x.txt', false, alices), false);
+    assert.equal(isHidden('/gw/box/bob', true, alices), true);
   });
 });

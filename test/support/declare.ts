@@ -1,11 +1,12 @@
 /**
- * What every benchmarked gateway serves: one SFTP server, one account (an authorized key, and a
- * password when given) and two rules, `/in` to receive and `/out` to send (GatewayHome/in, /out).
+ * What the benchmarks, the soak and the multi-node tests serve: one SFTP server, one account (an
+ * authorized key, and a password when given) and two rules, `up` receiving into `/in` and `down`
+ * sending from `/out` (GatewayHome/in, /out).
  */
 import { hashPassword } from '../../src/crypto/passwords.js';
 import type { Stores } from '../../src/db/stores/index.js';
 
-export interface BenchServer {
+export interface SftpServerDeclaration {
   name: string;
   /** The address the server is declared with (a node listens on its indirection of it). */
   address: string;
@@ -14,7 +15,7 @@ export interface BenchServer {
   password?: string;
 }
 
-export async function declareBenchServer(stores: Stores, o: BenchServer): Promise<void> {
+export async function declareSftpServer(stores: Stores, o: SftpServerDeclaration): Promise<void> {
   const server = await stores.servers.create({
     name: o.name,
     protocol: 'sftp',

@@ -1,0 +1,62 @@
+/** `waarp-gateway audit list`: what partners changed in their folders, done or refused. */
+import type { AuditEntryOut } from '../../admin/api-types.js';
+import type { Output } from '../output.js';
+import { showList } from '../output.js';
+import type { Group } from '../tree.js';
+import { group, leaf } from '../tree.js';
+import { list, opt } from '../values.js';
+import { pagingOptions, pagingQuery } from './shared.js';
+
+/** One line per entry: when, who, what, and why when refused. */
+export function auditLine(out: Output, e: AuditEntryOut): void {
+  const target = e.target === '' ? '' : ` -> ${e.target}`;
+  const why = e.reason === '' ? '' : `: ${e.reason}`;
+  out.line(
+    `${e.time} [${e.node}] ${e.account}@${e.remoteAddress} (${e.server}, rule ${e.rule}) ` +
+      `${e.operation} ${e.path}${target} ${e.result}${why}`,
+  );
+}
+
+export const auditCommand: Group = group({
+  name: 'audit',
+  summary: "partners' changes to their folders (remove, rename, mkdir, rmdir, setstat)",
+  children: [
+    leaf({
+      name: 'list',
+      summary: 'list the audit trail, newest first',
+      options: {
+        ...pagingOptions,
+        account: { type: 'string', short: 'a', arg: 'LOGIN', multiple: true, doc: 'only this account' },
+        server: { type: 'string', arg: 'NAME', multiple: true, doc: 'only this server' },
+        rule: { type: 'string', short: 'r', arg: 'RULE', multiple: true, doc: 'only this rule' },
+        operation: {
+          type: 'string',
+          short: 'p',
+          arg: 'OP',
+          multiple: true,
+          doc: 'only mkdir, rmdir, remove, rename or setstat',
+        },
+        result: { type: 'string', arg: 'RESULT', multiple: true, doc: 'only done, refused or failed' },
+        node: { type: 'string', arg: 'NODE', multiple: true, doc: 'only this node' },
+        start: { type: 'string', arg: 'DATE', doc: 'at or after DATE (RFC 3339)' },
+        stop: { type: 'string', arg: 'DATE', doc: 'at or before DATE (RFC 3339)' },
+      },
+      run: async (inv) => {
+        const v = inv.values;
+        const query = {
+          ...pagingQuery(inv),
+          account: list(v, 'account'),
+          server: list(v, 'server'),
+          rule: list(v, 'rule'),
+          operation: list(v, 'operation'),
+          result: list(v, 'result'),
+          node: list(v, 'node'),
+          start: opt(v, 'start'),
+          stop: opt(v, 'stop'),
+        };
+        const r = await inv.client().request<{ audit: AuditEntryOut[] }>('GET', '/api/audit', { query });
+        showList(inv.out, r.body, r.body.audit, 'audit entries', (e) => auditLine(inv.out, e));
+      },
+    }),
+  ],
+});
