@@ -28,6 +28,23 @@ export default tseslint.config(
     rules: { 'no-console': 'error' },
   },
   {
+    // The web console's browser script: plain JavaScript served as a file, no type information.
+    files: ['src/webui/assets/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        URLSearchParams: 'readonly',
+        HTMLFormElement: 'readonly',
+        Element: 'readonly',
+      },
+    },
+  },
+  {
     files: ['test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

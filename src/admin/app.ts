@@ -28,6 +28,8 @@ import { ruleRoutes } from './routes/rules.js';
 import { serverRoutes } from './routes/servers.js';
 import { transferRoutes } from './routes/transfers.js';
 import { userRoutes } from './routes/users.js';
+import { consoleApiAuth, usesConsoleSession } from '../webui/api-session.js';
+import { servesConsole, webConsole } from '../webui/app.js';
 
 /**
  * Every route of the API (the OpenAPI test walks its stack). Matching is exact: `/API/users` or
@@ -72,14 +74,19 @@ export function buildAdminApp(ctx: GatewayContext): Koa<AuthState> {
   const log = ctx.log.child({ component: 'admin' });
   const router = buildApiRouter(ctx);
   const auth = authenticate(ctx);
+  const consoleAuth = consoleApiAuth(ctx);
 
   app.use(errorMiddleware(log, ctx.version));
   // Deny by default, before routing: every path but the probes needs a login, so an
-  // unauthenticated caller learns nothing, not even which paths exist.
+  // unauthenticated caller learns nothing, not even which paths exist. The web console's pages
+  // check their own session (src/webui); its calls to the API carry that session and a CSRF token.
   app.use(async (c, next) => {
-    if (publicPaths.has(c.path)) await next();
+    if (publicPaths.has(c.path) || servesConsole(ctx, c)) await next();
+    else if (usesConsoleSession(c)) await consoleAuth(c, next);
     else await auth(c, next);
   });
+  // The web console's pages (/webui), which render HTML and answer their own errors.
+  app.use(webConsole(ctx, router));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

@@ -104,6 +104,9 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       trustedProxies: Object.freeze([
         ...((raw('admin.trustedProxies') as readonly string[] | undefined) ?? []),
       ]),
+      disableWebUI: raw('admin.disableWebUI') === true,
+      webUISessionIdleMs: num('admin.webUISessionIdle'),
+      webUISessionLifetimeMs: num('admin.webUISessionLifetime'),
     },
     database: {
       type: dbType,

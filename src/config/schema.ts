@@ -239,6 +239,33 @@ export const schema = [
     env: 'TRUSTED_PROXIES',
   },
   {
+    id: 'admin.disableWebUI',
+    section: 'admin',
+    key: 'DisableWebUI',
+    type: { kind: 'bool' },
+    default: 'false',
+    doc: 'true: no web console at /webui on this node (the REST API is served either way).',
+    env: 'DISABLE_WEBUI',
+  },
+  {
+    id: 'admin.webUISessionIdle',
+    section: 'admin',
+    key: 'WebUISessionIdle',
+    type: { kind: 'duration', minMs: 60_000 },
+    default: '15m',
+    doc: 'A web console session unused for this long ends (the next page asks to log in).',
+    env: 'WEBUI_SESSION_IDLE',
+  },
+  {
+    id: 'admin.webUISessionLifetime',
+    section: 'admin',
+    key: 'WebUISessionLifetime',
+    type: { kind: 'duration', minMs: 60_000 },
+    default: '8h',
+    doc: 'A web console session ends this long after its login, used or not.',
+    env: 'WEBUI_SESSION_LIFETIME',
+  },
+  {
     id: 'database.type',
     section: 'database',
     key: 'Type',
@@ -520,7 +547,6 @@ const empty = (v: string): boolean => v === '';
 
 export const legacyKeys: readonly LegacyKeyDef[] = [
   { section: 'log', key: 'SyslogFacility', note: 'syslog is not supported', harmless: always },
-  { section: 'admin', key: 'DisableWebUI', note: 'there is no web UI', harmless: always },
   {
     section: 'admin',
     key: 'TLSPassphrase',

@@ -33,6 +33,11 @@ export interface GatewayConfig {
     readonly tlsKey: string | undefined;
     /** CIDRs whose X-Forwarded-For / PROXY headers are trusted (the load balancer's network). */
     readonly trustedProxies: readonly string[];
+    /** No web console on this node (src/webui). */
+    readonly disableWebUI: boolean;
+    /** Web console sessions: idle timeout and absolute lifetime. */
+    readonly webUISessionIdleMs: number;
+    readonly webUISessionLifetimeMs: number;
   };
   readonly database: {
     readonly type: 'sqlite' | 'mysql';

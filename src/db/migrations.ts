@@ -364,6 +364,50 @@ export const migrations: readonly Migration[] = [
     additive: true,
     up: [`ALTER TABLE nodes ADD COLUMN clock_offset_ms {int}`],
   },
+  {
+    id: 6,
+    name: 'web console: sessions, TOTP secrets, node history of transfers',
+    additive: true,
+    up: [
+      // A console session: the cookie holds a random token, the table only its SHA-256, so a
+      // copy of the table opens no session. Any node serves any request (no sticky sessions).
+      `CREATE TABLE webui_sessions (
+        id {name} NOT NULL PRIMARY KEY,
+        owner {name} NOT NULL,
+        user_id {int} NOT NULL,
+        csrf_token {name} NOT NULL,
+        stage {name} NOT NULL,
+        password_stamp {name} NOT NULL,
+        created_at {int} NOT NULL,
+        last_seen_at {int} NOT NULL,
+        expires_at {int} NOT NULL,
+        client_address {name} NOT NULL,
+        FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+      ){table}`,
+      `CREATE INDEX webui_sessions_user ON webui_sessions (owner, user_id)`,
+      `CREATE INDEX webui_sessions_expiry ON webui_sessions (owner, expires_at)`,
+      // The TOTP secret of a user (RFC 6238), encrypted with the AES key file like other secrets.
+      `CREATE TABLE webui_totp (
+        user_id {int} NOT NULL PRIMARY KEY,
+        secret {text} NOT NULL,
+        enabled {bool} NOT NULL,
+        last_step {int} NOT NULL,
+        created_at {int} NOT NULL,
+        FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+      ){table}`,
+      // Which node took a transfer, when, and how (started, claimed, resumed, lost its lease):
+      // the node history of the console's transfer page. Live and finished transfers alike.
+      `CREATE TABLE transfer_nodes (
+        id {pk},
+        owner {name} NOT NULL,
+        transfer_id {int} NOT NULL,
+        node {name} NOT NULL,
+        event {name} NOT NULL,
+        at {int} NOT NULL
+      ){table}`,
+      `CREATE INDEX transfer_nodes_transfer ON transfer_nodes (owner, transfer_id)`,
+    ],
+  },
 ];
 
 export const latestSchemaVersion: number = migrations[migrations.length - 1]?.id ?? 0;

@@ -268,6 +268,12 @@ function adminProxies(
     '    mode http',
     '    balance roundrobin',
     '    timeout server 5m',
+    // The web console's live pages (Server-Sent Events, /webui/live/) are one response left open:
+    // each event is forwarded as written (no delay, nothing compresses or buffers it); the node
+    // writes a heartbeat every 15 s, within the client and server timeouts, so an idle page stays.
+    '    option http-no-delay',
+    // Upgraded connections (WebSocket) stay up to an hour idle, not the request timeouts.
+    '    timeout tunnel 1h',
     ...check,
     // 404 on /lbz = draining: no new requests, running ones finish.
     '    http-check disable-on-404',

@@ -73,6 +73,8 @@ export interface StartedCluster {
   readonly etc: string;
   /** The public SFTP address the servers are declared with (no one listens on it). */
   readonly publicSftp: string;
+  /** The public admin address ([admin] Host:Port; a load balancer may listen there). */
+  readonly publicAdmin: string;
   readonly db: { address: string; name: string; user: string; password: string };
   readonly adminPassword: string;
   /** The database server (kill and restart it with `privateDatabase`). */
@@ -144,6 +146,7 @@ export async function startCluster(options: ClusterOptions): Promise<StartedClus
     home,
     etc,
     publicSftp: `127.0.0.1:${publicSftp}`,
+    publicAdmin: `127.0.0.1:${publicAdmin}`,
     db: { address: mariadb.address, name: dbName, user: mariadb.user, password: mariadb.password },
     adminPassword,
     database: mariadb,

@@ -42,7 +42,16 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       directoryPermissions: 0o750,
     },
     log: { level: 'error', logTo: 'stderr' },
-    admin: { host: '127.0.0.1', port: 0, tlsCert: undefined, tlsKey: undefined, trustedProxies: [] },
+    admin: {
+      host: '127.0.0.1',
+      port: 0,
+      tlsCert: undefined,
+      tlsKey: undefined,
+      trustedProxies: [],
+      disableWebUI: false,
+      webUISessionIdleMs: 15 * 60_000,
+      webUISessionLifetimeMs: 8 * 3_600_000,
+    },
     database: {
       type: o.db.type,
       address: o.db.address,

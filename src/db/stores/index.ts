@@ -10,8 +10,11 @@ import { PartnerStore } from './partners.js';
 import { RuleStore } from './rules.js';
 import { ServerStore } from './servers.js';
 import { SettingStore } from './settings.js';
+import { TotpStore } from './totp.js';
+import { TransferNodeStore } from './transfer-nodes.js';
 import { TransferStore } from './transfers.js';
 import { UserStore } from './users.js';
+import { WebSessionStore } from './web-sessions.js';
 
 /** Every store of one gateway (`owner` = GatewayName) on one database. */
 export interface Stores {
@@ -31,6 +34,10 @@ export interface Stores {
   readonly bans: BanStore;
   readonly audit: AuditStore;
   readonly partnerFiles: PartnerFileStore;
+  /** Web console sessions and TOTP secrets (src/webui). */
+  readonly webSessions: WebSessionStore;
+  readonly totp: TotpStore;
+  readonly transferNodes: TransferNodeStore;
 }
 
 export function createStores(db: SqlDatabase, owner: string): Stores {
@@ -51,5 +58,8 @@ export function createStores(db: SqlDatabase, owner: string): Stores {
     bans: new BanStore(db, owner),
     audit: new AuditStore(db, owner),
     partnerFiles: new PartnerFileStore(db, owner),
+    webSessions: new WebSessionStore(db, owner),
+    totp: new TotpStore(db),
+    transferNodes: new TransferNodeStore(db, owner),
   };
 }

@@ -16,6 +16,7 @@ import type { Row, SqlDatabase, SqlExecutor, SqlValue, WriteOptions } from '../s
 import { clusterNowSql, placeholders } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, numOrNull, pageClause, str } from './common.js';
+import { noteNodes } from './transfer-nodes.js';
 
 export type NewTransfer = Omit<
   Transfer,
@@ -80,6 +81,14 @@ export interface TransferFilter {
   protocol?: string[];
   historyOnly?: boolean;
   liveOnly?: boolean;
+  /** Nodes that ran them (the console's history search). */
+  node?: string[];
+  /** Source or destination file name contains this (case as stored). */
+  fileContains?: string;
+  /** start < (the console's date range) */
+  startBefore?: number;
+  /** Keyset paging in `start-` order: rows strictly after this one (CSV export of every row). */
+  after?: { start: number; id: number };
 }
 
 /**
@@ -306,6 +315,8 @@ export class TransferStore {
       ],
       options,
     );
+    // No node history entry here: one statement more per file would undo #18's small-file
+    // work; the console shows the starting node from the row (src/webui/pages/transfers.ts).
     return { ...row, id: res.lastInsertId };
   }
 
@@ -342,6 +353,21 @@ export class TransferStore {
     if (filter.stopBefore !== undefined) {
       where.push('stop <= ?');
       params.push(filter.stopBefore);
+    }
+    inList('node', filter.node);
+    if (filter.startBefore !== undefined) {
+      where.push('start < ?');
+      params.push(filter.startBefore);
+    }
+    if (filter.fileContains !== undefined && filter.fileContains !== '') {
+      // '!' escapes: a backslash is read differently by MySQL and SQLite string literals.
+      const like = `%${filter.fileContains.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+      where.push(`(src_filename LIKE ? ESCAPE '!' OR dest_filename LIKE ? ESCAPE '!')`);
+      params.push(like, like);
+    }
+    if (filter.after !== undefined) {
+      where.push('(start < ? OR (start = ? AND id < ?))');
+      params.push(filter.after.start, filter.after.start, filter.after.id);
     }
     const page = pageClause(options, transferSortKeys, 'start');
     // Each half (live, history) is read on its own, sorted and cut to what the page needs, and
@@ -411,6 +437,13 @@ export class TransferStore {
           });
         }
       }
+      await noteNodes(
+        tx,
+        this.owner,
+        claimed.map((t) => ({ id: t.id, node })),
+        'claimed',
+        Date.now(),
+      );
       return claimed;
     });
   }
@@ -428,7 +461,10 @@ export class TransferStore {
           OR (status = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < ${this.#now})))`,
       [node, leaseMs, id, this.owner],
     );
-    return res.changes === 1 ? this.get(id) : undefined;
+    if (res.changes !== 1) return undefined;
+    // Stamped by this node's clock: for people, it decides nothing.
+    await noteNodes(this.db, this.owner, [{ id, node }], 'resumed', Date.now());
+    return this.get(id);
   }
 
   /**
@@ -641,15 +677,30 @@ export class TransferStore {
    */
   async expireLeases(ids: readonly number[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const res = await this.db.run(
-      `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
-        error_details = 'the node running this transfer stopped answering', lease_expires_at = NULL,
-        next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ${this.#now} ELSE NULL END
-        WHERE owner = ? AND id IN ${placeholders(ids.length)} AND status = 'RUNNING'
-          AND lease_expires_at < ${this.#now}`,
-      [this.owner, ...ids],
-    );
-    return res.changes;
+    return this.db.transaction(async (tx) => {
+      const lapsed = `owner = ? AND id IN ${placeholders(ids.length)} AND status = 'RUNNING'
+          AND lease_expires_at < ${this.#now}`;
+      // Which node lost each one, for the transfer's node history (the web console).
+      const lost = await tx.all<{ id: unknown; node: unknown }>(
+        `SELECT id, node FROM transfers WHERE ${lapsed}`,
+        [this.owner, ...ids],
+      );
+      const res = await tx.run(
+        `UPDATE transfers SET status = 'INTERRUPTED', error_code = 'TeShuttingDown',
+          error_details = 'the node running this transfer stopped answering', lease_expires_at = NULL,
+          next_retry = CASE WHEN remote_account_id IS NOT NULL THEN ${this.#now} ELSE NULL END
+          WHERE ${lapsed}`,
+        [this.owner, ...ids],
+      );
+      await noteNodes(
+        tx,
+        this.owner,
+        lost.filter((r) => r.node !== null).map((r) => ({ id: Number(r.id), node: str(r.node) })),
+        'lease lapsed',
+        Date.now(),
+      );
+      return res.changes;
+    });
   }
 
   /** At start: this node's own RUNNING rows are leftovers of its previous life. */
@@ -729,6 +780,29 @@ export class TransferStore {
       [this.owner],
     );
     return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
+  /** The final status of those of `ids` that are in history now (the console's live list). */
+  async finishedAmong(
+    ids: readonly number[],
+  ): Promise<Map<number, { status: TransferStatus; stop: number }>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db.all(
+      `SELECT id, status, stop FROM transfer_history WHERE owner = ? AND id IN ${placeholders(ids.length)}`,
+      [this.owner, ...ids],
+    );
+    return new Map(
+      rows.map((r) => [num(r.id), { status: str(r.status) as TransferStatus, stop: num(r.stop) }]),
+    );
+  }
+
+  /** RUNNING transfers per node, in one query (the console's cluster page). */
+  async runningByNode(): Promise<Map<string, number>> {
+    const rows = await this.db.all(
+      `SELECT node, COUNT(*) AS n FROM transfers WHERE owner = ? AND status = 'RUNNING' GROUP BY node`,
+      [this.owner],
+    );
+    return new Map(rows.map((r) => [str(r.node), num(r.n)]));
   }
 
   async countRunningOn(node: string): Promise<number> {

@@ -39,6 +39,9 @@ void test('a file that only chooses the embedded database gives the documented d
     tlsCert: undefined,
     tlsKey: undefined,
     trustedProxies: [],
+    disableWebUI: false,
+    webUISessionIdleMs: 15 * 60_000,
+    webUISessionLifetimeMs: 8 * 3600_000,
   });
   assert.deepEqual(config.database, {
     type: 'sqlite',
