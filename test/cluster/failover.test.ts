@@ -573,6 +573,13 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
     const uploads: { name: string; sum: string; up: ResilientUpload }[] = [];
     const pushes: { name: string; sum: string; id: number }[] = [];
     try {
+      // The pushes' files first: writing and hashing 576 MiB took 8 s on a loaded machine, and
+      // the uploads (12 s) were nearly over before the pushes ran, so the five never ran at once.
+      for (const x of ['a', 'b', 'c']) {
+        const name = `s5-push-${x}.bin`;
+        await writeRandomFile(join(c.home, pushOutDir, name), 192 * MiB);
+        pushes.push({ name, sum: await sha256File(join(c.home, pushOutDir, name)), id: 0 });
+      }
       for (const [name, client] of [
         ['s5-openssh.bin', 'openssh'],
         ['s5-ssh2.bin', 'ssh2'],
@@ -580,11 +587,6 @@ describe('failover of the compose cluster (Docker)', { timeout: 60 * 60_000 }, (
         uploads.push(
           await startUpload(name, 96, { firstKbps: 64_000, resumeKbps: 64_000, withinMs: 100_000, client }),
         );
-      }
-      for (const x of ['a', 'b', 'c']) {
-        const name = `s5-push-${x}.bin`;
-        await writeRandomFile(join(c.home, pushOutDir, name), 192 * MiB);
-        pushes.push({ name, sum: await sha256File(join(c.home, pushOutDir, name)), id: 0 });
       }
       for (const p of pushes) p.id = (await c.planPush(p.name)).id;
       await until('the transfers running', 60_000, async () => {
