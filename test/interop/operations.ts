@@ -48,10 +48,16 @@ function expectOk(r: Run, what: string): void {
   assert.ok(succeeded(r), `${what} failed: ${describeRun(r)}`);
 }
 
+/**
+ * Waits up to 10 s for `settled`: sshfs sends the CLOSE after `cp` has returned (FUSE releases a
+ * file asynchronously), and the gateway delivers an upload into its folder only at that close.
+ */
+async function afterLateClose(settled: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !settled(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 async function expectSameFile(path: string, f: LocalFile, where: string): Promise<void> {
-  // sshfs sends the CLOSE after `cp` has returned (FUSE releases a file asynchronously), and the
-  // gateway delivers an upload into its folder only at that close: give it a moment.
-  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  await afterLateClose(() => existsSync(path));
   assert.ok(existsSync(path), `${where}: ${f.name} is missing`);
   assert.equal(statSync(path).size, f.size, `${where}: size of ${f.name}`);
   assert.equal(await sha256File(path), f.sha256, `${where}: ${f.name} differs from what was sent`);
@@ -62,11 +68,7 @@ async function expectSameTree(dir: string, fx: Fixtures, where: string): Promise
   const differing = (got: ReturnType<typeof listTree>): string[] =>
     fx.tree.files.filter((f) => got.get(f.name)?.sha256 !== f.sha256).map((f) => f.name);
   let got = listTree(dir);
-  // As for one file: sshfs's last CLOSE may land after `cp -r` returned.
-  for (let i = 0; i < 100 && differing(got).length > 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    got = listTree(dir);
-  }
+  await afterLateClose(() => differing((got = listTree(dir))).length === 0);
   const missing = differing(got);
   assert.deepEqual(
     missing.slice(0, 5),
@@ -98,9 +100,9 @@ async function delivered(c: Check, remote: string, content: string): Promise<voi
   await waitForFile(c.target.localPath(remote));
 }
 
-/** A file the client wrote appears on the server (sshfs closes it after `cp` returns). */
+/** A file the client wrote appears on the server. */
 async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 100));
+  await afterLateClose(() => existsSync(path));
   assert.ok(existsSync(path), `${path} never appeared on the server`);
 }
 const moved =
