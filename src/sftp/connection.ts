@@ -84,7 +84,9 @@ export class SftpConnection {
       .then((outcome) => {
         if (outcome.kind === 'accept') {
           this.#account = outcome.account;
-          auth.accept();
+          // Forgotten before the client hears it is in, as failures are counted before it
+          // hears the refusal: a client that logs in again at once finds its count clean.
+          void this.#forgetFailures().then(() => auth.accept());
         } else if (outcome.kind === 'key-ok') {
           auth.accept();
         } else {
@@ -103,28 +105,43 @@ export class SftpConnection {
       this.#failures++;
       this.#log.info({ user: auth.username, method: auth.method }, 'authentication refused');
     }
-    // Passwords are what gets guessed; clients try several keys as a matter of course.
-    if (auth.method === 'password') this.#countFailure();
-    auth.reject(methods);
-    if (this.#failures >= maxAuthFailures) this.conn.end();
+    // Passwords are what gets guessed; clients try several keys as a matter of course. The
+    // failure is written before the client hears the refusal: a client that retries at once
+    // (a new connection) must find its ban already in place.
+    if (auth.method !== 'password') return this.#refuse(auth, false);
+    void this.#countFailure().then((banned) => this.#refuse(auth, banned));
   }
 
-  #countFailure(): void {
-    this.#counting = this.admitted.bans.failed(this.#ip, 'sftp').then(
+  #refuse(auth: AuthContext, banned: boolean): void {
+    auth.reject(methods);
+    if (banned || this.#failures >= maxAuthFailures) this.conn.end();
+  }
+
+  /** Counts a failed password; resolves to whether the address is now banned. */
+  #countFailure(): Promise<boolean> {
+    const counting = this.admitted.bans.failed(this.#ip, 'sftp').then(
       (until) => {
-        if (until === undefined) return;
+        if (until === undefined) return false;
         this.#log.warn({ until: new Date(until).toISOString() }, 'address banned after failed logins');
-        this.conn.end();
+        return true;
       },
-      (err: unknown) => this.#log.warn({ err }, 'could not count a failed login'),
+      (err: unknown) => {
+        this.#log.warn({ err }, 'could not count a failed login');
+        return false;
+      },
     );
+    this.#counting = counting;
+    return counting;
   }
 
   #loggedIn(): void {
     this.admitted.startup.end();
     this.#log.info({ user: this.#account?.login }, 'partner logged in');
+  }
+
+  #forgetFailures(): Promise<void> {
     const hadFailures = this.admitted.priorFailures > 0 || this.#counting !== undefined;
-    void (this.#counting ?? Promise.resolve())
+    return (this.#counting ?? Promise.resolve())
       .then(() => this.admitted.bans.succeeded(this.#ip, 'sftp', hadFailures))
       .catch((err: unknown) => this.#log.warn({ err }, 'could not forget the failed logins'));
   }
