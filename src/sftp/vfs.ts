@@ -274,7 +274,7 @@ export class VirtualFs {
       const prefix = r.rel === '' ? '' : `${r.rel}/`;
       for (const t of await this.ctx.stores.transfers.unfinishedServerTransfers(me, r.rule.id)) {
         const name = t.destFilename.slice(prefix.length);
-        const upload = this.transfers.uploadState(t);
+        const upload = await this.transfers.uploadState(t);
         if (!t.destFilename.startsWith(prefix) || name.includes('/') || upload === undefined) continue;
         const i = entries.findIndex((e) => e.name === name);
         const e = { name, attrs: uploadAttrs(upload, now) };

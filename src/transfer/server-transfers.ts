@@ -125,13 +125,21 @@ export class ServerTransfers {
     return t === undefined ? undefined : this.uploadState(t);
   }
 
-  /** What an unfinished upload record has received (live when it runs here); undefined past its data. */
-  uploadState(t: Transfer): { received: number; live: UploadTransfer | undefined } | undefined {
+  /**
+   * What an unfinished upload record has received (live when it runs here); undefined past its
+   * data. Not live here, it is what an open would resume from (UploadTransfer.begin): the
+   * record's progress, or less when its tmp file holds less (lost on a crash, or moved by a
+   * close whose record could not be written). The partner's `reput` resumes from this size:
+   * it must never be more than the bytes there.
+   */
+  async uploadState(
+    t: Transfer,
+  ): Promise<{ received: number; live: UploadTransfer | undefined } | undefined> {
     if (stepRank(t.step) > stepRank('StepData')) return undefined;
     const live = this.ctx.running.get(t.id);
-    return live instanceof UploadTransfer
-      ? { received: live.received, live }
-      : { received: t.progress, live: undefined };
+    if (live instanceof UploadTransfer) return { received: live.received, live };
+    const onDisk = t.localPath === '' ? 0 : ((await fileSize(t.localPath).catch(() => 0)) ?? 0);
+    return { received: Math.min(t.progress, onDisk), live: undefined };
   }
 
   async openUpload(req: UploadRequest): Promise<UploadTransfer> {

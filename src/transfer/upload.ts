@@ -163,7 +163,20 @@ export class UploadTransfer extends ServerTransfer {
       done(this.haltError ?? new TransferError('TeInternal', 'the transfer is not receiving data'));
       return;
     }
+    const first = !this.#wrote;
     this.#wrote = true;
+    // A first write naming an offset other than the end (or 0, "wherever it ends") comes from
+    // a client resuming from a size it was told (OpenSSH's reput opens with APPEND): that size
+    // may be older than the record's (a stat on another node while the cut session was still
+    // ending). Appended at the real end, its bytes would deliver a shifted file; written where
+    // it says, the file is whole, or its gap is refused at close.
+    if (this.#append && first && offset !== 0 && offset !== this.#appendAt) {
+      this.log.info(
+        { offset, end: this.#appendAt },
+        'append from another offset than the end: written where the client says',
+      );
+      this.#append = false;
+    }
     if (this.#append) {
       // As OpenSSH's server (O_APPEND): the offset the client gave is not used.
       offset = this.#appendAt;

@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Transfer } from '../../../src/model/entities.js';
+import { OPEN_MODE } from '../../../src/sftp/ssh2.js';
 import { generateKey, sftpBatch, startSftp } from '../../support/openssh.js';
 import type { SftpOptions } from '../../support/openssh.js';
 import { makeTempDir } from '../../support/tmp.js';
@@ -140,6 +141,62 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     await c2.end();
     assert.equal(sha(readFileSync(join(h.dirs.in, 'holes.bin'))), sha(data));
     const history = await historyOf(h, 'holes.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, t.id);
+  });
+
+  it('writes an APPEND resume (OpenSSH reput) where the client says, never shifted to the end', async () => {
+    // The client resumes from a size it was told before the record moved on (a stat on another
+    // node while the cut session was still ending): appending its bytes at the real end would
+    // deliver a shifted file, DONE and wrong. They go where the client says; the file is whole.
+    const data = randomBytes(1024 * 1024);
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/shift.bin', 'w');
+    await p.write(c.sftp, handle, data.subarray(0, 600 * 1024), 0);
+    c.destroy();
+    const t = await eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+    assert.equal(t.progress, 600 * 1024);
+
+    const told = 400 * 1024;
+    const c2 = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const h2 = await p.open(c2.sftp, '/in/shift.bin', OPEN_MODE.WRITE | OPEN_MODE.CREAT | OPEN_MODE.APPEND);
+    for (let at = told; at < data.length; at += 32 * 1024)
+      await p.write(c2.sftp, h2, data.subarray(at, Math.min(at + 32 * 1024, data.length)), at);
+    await p.close(c2.sftp, h2);
+    await c2.end();
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'shift.bin'))), sha(data));
+    const history = await historyOf(h, 'shift.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, t.id);
+    assert.equal(history[0]?.info.sha256, sha(data));
+  });
+
+  it('tells reput the bytes really there when the tmp file holds less than the record says', async () => {
+    // A crash lost the tail of the tmp file (or a close moved it before its record could be
+    // written): stat must say what an open resumes from, never the record's progress alone.
+    const data = randomBytes(1024 * 1024);
+    writeFileSync(join(local, 'lost.bin'), data);
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/lost.bin', 'w');
+    await p.write(c.sftp, handle, data.subarray(0, 600 * 1024), 0);
+    c.destroy();
+    const t = await eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+    assert.equal(t.progress, 600 * 1024);
+    truncateSync(t.localPath, 200 * 1024);
+
+    const ls = await sftpBatch(o, ['ls -l in/lost.bin']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`\\s${200 * 1024}\\s`));
+    const resumed = await sftpBatch(o, ['cd in', 'reput lost.bin']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'lost.bin'))), sha(data));
+    const history = await historyOf(h, 'lost.bin');
     assert.equal(history.length, 1);
     assert.equal(history[0]?.id, t.id);
   });
