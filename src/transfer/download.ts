@@ -84,6 +84,19 @@ export class DownloadTransfer extends ServerTransfer {
     return this.#sent.mark;
   }
 
+  /**
+   * The partner resumes this record from `offset`: it holds [0, offset), which this record sent
+   * (its progress lags what it sent when its node died before the next progress write).
+   */
+  partnerHolds(offset: number): void {
+    if (offset <= this.#sent.mark) return;
+    this.log.info(
+      { progress: this.#sent.mark, offset },
+      'the partner resumes from a later offset: it holds the bytes before',
+    );
+    this.#sent.add(0, Math.min(offset, this.identity.size));
+  }
+
   /** Every byte of the file was sent. */
   get complete(): boolean {
     return this.#sent.mark >= this.identity.size;

@@ -298,6 +298,9 @@ export class ServerTransfers {
       const dirs = this.dirs(src.rule, src.peer);
       const state = this.#state(src, row, src.path, dirs);
       const t = new DownloadTransfer(ctx, src.rule, src.peer, row, state, src.identity);
+      // The partner resumes the record it was cut from at `offset`: it holds every byte before,
+      // even those sent after the record's last progress write (a node killed mid-file).
+      if (resumed !== undefined) t.partnerHolds(offset);
       t.hold();
       ctx.running.add(t);
       release();
@@ -317,7 +320,20 @@ export class ServerTransfers {
     if (t === undefined || !sameIdentity(identityOf(t), src.identity)) return undefined;
     // A RUNNING record is taken only if its lease has lapsed by the database's clock (claimOne).
     if (t.status !== 'INTERRUPTED' && t.status !== 'RUNNING') return undefined;
-    return store.claimOne(t.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
+    const claimed = await store.claimOne(t.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
+    if (claimed !== undefined || t.status !== 'RUNNING' || !(await this.#holderSilent(t))) return claimed;
+    // A `reget` right after the node sending the file died: its lease lapses within a node
+    // timeout. Waited for, as an upload waits, rather than a second record that can never be
+    // whole. A holder that still beats is another session reading the file now: not waited for.
+    return this.#claim(t, 'give up');
+  }
+
+  /** Whether the node holding `t` missed its last heartbeat (by the database's clock). */
+  async #holderSilent(t: Transfer): Promise<boolean> {
+    const { ctx } = this;
+    if (t.node === null || t.node === ctx.nodeName) return false;
+    const holder = await ctx.stores.nodes.get(t.node);
+    return holder === undefined || holder.silentMs > 1.5 * ctx.config.cluster.heartbeatIntervalMs;
   }
 
   #createDownload(src: DownloadSource): Promise<Transfer> {
@@ -348,7 +364,7 @@ export class ServerTransfers {
    * Claims an unfinished record for this node. One held by a live session (here or on another
    * node) is waited for, at most about a node timeout: a dead node's lease lapses by then.
    */
-  async #claim(t: Transfer): Promise<Transfer | undefined> {
+  async #claim(t: Transfer, atDeadline: 'refuse' | 'give up' = 'refuse'): Promise<Transfer | undefined> {
     const { ctx } = this;
     const store = ctx.stores.transfers;
     const timeout = ctx.config.cluster.nodeTimeoutMs;
@@ -367,6 +383,7 @@ export class ServerTransfers {
       const current = await store.get(t.id);
       if (current === undefined || !resumable.has(current.status)) return undefined;
       if (Date.now() >= deadline) {
+        if (atDeadline === 'give up') return undefined;
         throw new TransferError(
           'TeForbidden',
           `this file is being received by transfer ${t.id} on node ${current.node ?? 'unknown'}; try again later`,

@@ -143,6 +143,70 @@ describe('download records', { timeout: 60_000 }, () => {
     assert.equal(list[0]?.info.sha256, sha256(data));
   });
 
+  /** Makes `cut` a record node-b was sending when it died (or, `beating`, still sends). */
+  const heldByNodeB = async (cut: NormalizedTransfer, savedProgress: number, beating: boolean) => {
+    const node = { state: 'running' as const, version: 'test', schemaVersion: 0, host: 'b', pid: 1 };
+    await h.stores.nodes.register(
+      { ...node, name: 'node-b', incarnation: 'b1', adminAddress: '', clockOffsetMs: null },
+      60_000,
+    );
+    await h.db.run(`UPDATE nodes SET heartbeat_at = ? WHERE name = 'node-b'`, [
+      Date.now() - (beating ? 0 : 3000),
+    ]);
+    await h.db.run(
+      `UPDATE transfers SET status = 'RUNNING', node = 'node-b', progress = ?, lease_expires_at = ? WHERE id = ?`,
+      [savedProgress, Date.now() + 1500, cut.id],
+    );
+  };
+
+  it('continues the record of a download whose node died: waits for its lease, then DONE once', async () => {
+    // The soak's reget through another node right after a kill -9: the dead node had sent 300 000
+    // bytes but written a progress of 100 000; its lease lapses 1.5 s later.
+    const data = offer('orphan.bin', 500_000);
+    const first = await connect(h.port, login);
+    const handle = await p.open(first.sftp, '/out/orphan.bin', 'r');
+    const got = await readRange(first, handle, 0, 300_000);
+    first.destroy();
+    const cut = await eventually(async () => {
+      const [t] = await records('orphan.bin');
+      return t?.status === 'INTERRUPTED' ? t : undefined;
+    });
+    await heldByNodeB(cut, 100_000, false);
+    const started = Date.now();
+    const again = await p.open(c.sftp, '/out/orphan.bin', 'r');
+    const rest = await readRange(c, again, 300_000, data.length);
+    await p.close(c.sftp, again);
+    assert.ok(Date.now() - started >= 1000, 'the first read waited for the lease');
+    assert.ok(Buffer.concat([got, rest]).equals(data));
+    const list = await records('orphan.bin');
+    assert.equal(list.length, 1, JSON.stringify(list));
+    assert.equal(list[0]?.id, cut.id);
+    assert.equal(list[0]?.status, 'DONE');
+    assert.equal(list[0]?.info.sha256, sha256(data));
+  });
+
+  it('does not wait for a record a live node is sending (a segment read there now)', async () => {
+    offer('segment.bin', 200_000);
+    const first = await connect(h.port, login);
+    const handle = await p.open(first.sftp, '/out/segment.bin', 'r');
+    await readRange(first, handle, 0, 100_000);
+    first.destroy();
+    const cut = await eventually(async () => {
+      const [t] = await records('segment.bin');
+      return t?.status === 'INTERRUPTED' ? t : undefined;
+    });
+    await heldByNodeB(cut, 100_000, true);
+    const started = Date.now();
+    const again = await p.open(c.sftp, '/out/segment.bin', 'r');
+    await readRange(c, again, 100_000, 200_000);
+    await p.close(c.sftp, again);
+    assert.ok(Date.now() - started < 1000, 'no wait');
+    const list = await records('segment.bin');
+    assert.equal(list.length, 2, 'a record of its own: the other one is still being sent');
+    assert.equal(list.find((t) => t.id === cut.id)?.status, 'RUNNING');
+    await h.db.run('UPDATE transfers SET status = ? WHERE id = ?', ['INTERRUPTED', cut.id]);
+  });
+
   it('ends a download never resumed CANCELLED after [controller] DownloadResumeTimeout', async () => {
     offer('abandoned.bin', 100_000);
     const handle = await p.open(c.sftp, '/out/abandoned.bin', 'r');
