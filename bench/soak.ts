@@ -17,7 +17,7 @@
  * upload, download and push, and nothing left unfinished.
  */
 import { randomInt } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TransferOut } from '../src/admin/api-types.js';
@@ -84,6 +84,41 @@ function record(kind: keyof typeof counts, name: string, outcome: UploadOutcome,
   else c.failed.push(`${name}: ${outcome.ok ? 'checksum differs' : describeAttempts(outcome.attempts)}`);
 }
 
+/**
+ * What a post-mortem of a file that arrived different needs: both ends' sizes and SHA-256, and
+ * when each client attempt ran (to line up with the kills); the record's hash is added at the end.
+ */
+/** A moment as seconds since the soak started, as the events are stamped. */
+const at = (t: number): string => `${((t - startedAt) / 1000).toFixed(1)} s`;
+const mismatches: { name: string; rule: string; text: string; sourceSha: string }[] = [];
+
+async function noteMismatch(
+  rule: string,
+  name: string,
+  source: string,
+  arrived: string,
+  outcome: UploadOutcome,
+): Promise<void> {
+  const describe = async (path: string): Promise<string> => {
+    try {
+      return `${statSync(path).size} B sha256 ${(await sha256File(path)).slice(0, 16)}`;
+    } catch {
+      return 'missing';
+    }
+  };
+  const attempts = outcome.attempts
+    .map(
+      (a) => `${a.command} ${at(a.start)}-${at(a.end)} ${a.ok ? 'ok' : a.error.split('\n')[0]!.slice(0, 60)}`,
+    )
+    .join('; ');
+  mismatches.push({
+    name,
+    rule,
+    sourceSha: await sha256File(source),
+    text: `${name}: sent ${await describe(source)}, arrived ${await describe(arrived)} (checked at ${stamp()}); attempts: ${attempts}`,
+  });
+}
+
 async function main(): Promise<number> {
   const work = await makeTempDir('soak');
   const key = await generateKey(work);
@@ -143,6 +178,7 @@ async function uploadWorker(
     }).done;
     const delivered = join(env.inDir, name);
     const intact = outcome.ok && (await sha256File(delivered).catch(() => '')) === (await sha256File(local));
+    if (outcome.ok && !intact) await noteMismatch('up', name, local, delivered, outcome);
     record('upload', name, outcome, intact);
     expected.push({ rule: 'up', file: name, kind: 'upload' });
     rmSync(local, { force: true });
@@ -174,6 +210,7 @@ async function downloadWorker(
       retryDelayMs: 1000,
     }).done;
     const intact = outcome.ok && (await sha256File(local).catch(() => '')) === (await sha256File(source));
+    if (outcome.ok && !intact) await noteMismatch('down', name, source, local, outcome);
     record('download', name, outcome, intact);
     expected.push({ rule: 'down', file: name, kind: 'download' });
     rmSync(local, { force: true });
@@ -222,6 +259,7 @@ async function pushWorker(
     });
     const delivered = join(partnerInbox, name);
     const intact = outcome.ok && (await sha256File(delivered).catch(() => '')) === (await sha256File(source));
+    if (outcome.ok && !intact) await noteMismatch('push', name, source, delivered, outcome);
     record('push', name, outcome, intact);
     expected.push({ rule: 'push', file: name, kind: 'push' });
     rmSync(delivered, { force: true });
@@ -331,10 +369,24 @@ async function verify(env: GatewayEnv): Promise<number> {
       ...unfinished
         .slice(0, 20)
         .map((t) => `    unfinished ${t.rule} ${t.destFilename} ${t.status} on ${t.node}: ${t.errorDetails}`),
+      ...mismatches.flatMap((m) => [
+        `  mismatch ${m.text}`,
+        ...all
+          .filter((t) => t.rule === m.rule && t.destFilename === m.name)
+          .map(
+            (t) =>
+              `    record ${t.id} ${t.status} on ${t.node}, ${t.progress} B, step ${t.step}, ` +
+              `sha256 ${(typeof t.info.sha256 === 'string' ? t.info.sha256 : '?').slice(0, 16)} ` +
+              `(sent ${m.sourceSha.slice(0, 16)}), ${at(t.start)} -> ${t.stop === null ? '-' : at(t.stop)}`,
+          ),
+      ]),
     ];
     console.log(`\n${lines.join('\n')}`);
-    if (opts.out !== undefined)
+    if (opts.out !== undefined) {
       writeFileSync(opts.out, `${lines.join('\n')}\n\nevents:\n${events.join('\n')}\n`);
+      // The nodes' log goes with a failed run's result: the work folder is removed at the end.
+      if (!ok) writeFileSync(`${opts.out}.gatewayd.log`, logText);
+    }
     return ok ? 0 : 1;
   } finally {
     await stores.db.close();
