@@ -86,7 +86,11 @@ export class SftpConnection {
           this.#account = outcome.account;
           // Forgotten before the client hears it is in, as failures are counted before it
           // hears the refusal: a client that logs in again at once finds its count clean.
-          void this.#forgetFailures().then(() => auth.accept());
+          void this.#forgetFailures()
+            .then(() => auth.accept())
+            .catch((err: unknown) =>
+              this.#log.debug({ err }, 'the client left before its login was answered'),
+            );
         } else if (outcome.kind === 'key-ok') {
           auth.accept();
         } else {
@@ -109,7 +113,9 @@ export class SftpConnection {
     // failure is written before the client hears the refusal: a client that retries at once
     // (a new connection) must find its ban already in place.
     if (auth.method !== 'password') return this.#refuse(auth, false);
-    void this.#countFailure().then((banned) => this.#refuse(auth, banned));
+    void this.#countFailure()
+      .then((banned) => this.#refuse(auth, banned))
+      .catch((err: unknown) => this.#log.debug({ err }, 'the client left before its refusal was answered'));
   }
 
   #refuse(auth: AuthContext, banned: boolean): void {
