@@ -112,13 +112,17 @@ for (const timing of timings) {
         30_000,
       );
 
+      // The pushes crawl while the skewed nodes start (slowly on a loaded machine): they must
+      // still be running, their nodes full, when the skewed nodes arrive.
+      relay.setRate(MiB / 16);
       ahead = await cluster.addNode();
       behind = await cluster.addNode();
       await Promise.all([ahead.start({ env: skewedClockEnv(8) }), behind.start({ env: skewedClockEnv(-8) })]);
       await waitSftpListeners([ahead, behind], key);
       // The second wave can only go to the skewed nodes: the first two are full.
       const full = await s.transfers.listNormalized({ status: ['RUNNING'], rule: ['push'] });
-      assert.equal(full.length, 4, 'the first wave still runs (a machine too slow for this test?)');
+      assert.equal(full.length, 4, 'the first wave still runs');
+      relay.setRate(MiB);
       const secondPushes = await Promise.all([0, 1, 2, 3].map((i) => push(`b${i}.bin`, 8 * MiB)));
       uploads.push(await upload(ahead, 'u3.bin', 8 * MiB), await upload(behind, 'u4.bin', 8 * MiB));
 
