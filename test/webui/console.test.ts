@@ -3,15 +3,18 @@
  * gateway processes sharing one MariaDB database, behind a real HAProxy running the generated
  * configuration (round robin on the admin port, the SFTP port passed through). Every page is
  * loaded through HAProxy, so consecutive requests land on different nodes: the session lives in
- * the database, not in a node. Screenshots of the main pages go to docs/webui/.
+ * the database, not in a node. Screenshots of the main pages are taken on every run, into a
+ * temporary folder; WAARP_WEBUI_SCREENSHOTS=docs/webui refreshes the documentation's (a run
+ * must not leave the checkout changed).
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { StartedBrowser } from '../support/browser.js';
@@ -26,7 +29,9 @@ import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import type { StartedHaproxy } from './haproxy.js';
 import { startHaproxy } from './haproxy.js';
 
-const shots = join(repoRoot, 'docs', 'webui');
+const shotsDir = process.env.WAARP_WEBUI_SCREENSHOTS;
+const shots =
+  shotsDir === undefined ? join(tmpdir(), 'waarp-webui-screenshots') : resolve(repoRoot, shotsDir);
 const MiB = 1 << 20;
 const partnerPassword = 'partner-password-0123';
 const watcherPassword = 'watcher-password-0123';
