@@ -74,6 +74,8 @@ export class DownloadTransfer extends ServerTransfer {
     row: Transfer,
     state: TaskState,
     readonly identity: FileIdentity,
+    /** The offset of the read that made this record: above 0, a resume (`reget`) whose cut record was not continued. */
+    readonly firstOffset = 0,
   ) {
     super(ctx, rule, peer, row, state);
     this.#sent = sentOf(row);

@@ -266,7 +266,13 @@ export class ServerTransfers {
     return transfer;
   }
 
-  /** What other records of the same download (other nodes' segments) sent: merged into `t`. */
+  /**
+   * What other records of the same download sent, merged into `t` (they are discarded): other
+   * nodes' segments once they let go, and the record a node was sending when it died (its lease
+   * waited for, as at a resume). When `t` began at a later offset (a `reget` that could not
+   * continue the cut record) and no other session still sends the file, the partner's offset
+   * counts as received too: it holds those bytes, which the merged record sent.
+   */
   async mergeParts(t: DownloadTransfer, src: DownloadSource): Promise<ContiguousRange | undefined> {
     const { ctx } = this;
     const store = ctx.stores.transfers;
@@ -274,18 +280,28 @@ export class ServerTransfers {
       (s) =>
         s.id !== t.id &&
         s.srcFilename === src.rel &&
-        s.status === 'INTERRUPTED' &&
+        (s.status === 'INTERRUPTED' || s.status === 'RUNNING') &&
         sameIdentity(identityOf(s), src.identity),
     );
     if (siblings.length === 0) return undefined;
     const sent = new ContiguousRange();
+    let merged = 0;
+    let live = 0;
     for (const s of siblings) {
-      const claimed = await store.claimOne(s.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
-      if (claimed === undefined) continue;
+      let claimed = await store.claimOne(s.id, ctx.nodeName, ctx.config.cluster.nodeTimeoutMs);
+      if (claimed === undefined && s.status === 'RUNNING' && (await this.#holderSilent(s)))
+        claimed = await this.#claim(s, 'give up');
+      if (claimed === undefined) {
+        live++;
+        continue;
+      }
       sent.addAll(sentOf(claimed));
       await store.discard(s.id, ctx.nodeName);
+      merged++;
       t.log.info({ part: s.id }, 'merged another part of this download into its record');
     }
+    if (merged > 0 && live === 0 && t.firstOffset > 0)
+      sent.add(0, Math.min(t.firstOffset, src.identity.size));
     return sent;
   }
 
@@ -297,7 +313,15 @@ export class ServerTransfers {
       const row = resumed ?? (await this.#createDownload(src));
       const dirs = this.dirs(src.rule, src.peer);
       const state = this.#state(src, row, src.path, dirs);
-      const t = new DownloadTransfer(ctx, src.rule, src.peer, row, state, src.identity);
+      const t = new DownloadTransfer(
+        ctx,
+        src.rule,
+        src.peer,
+        row,
+        state,
+        src.identity,
+        resumed === undefined ? offset : 0,
+      );
       // The partner resumes the record it was cut from at `offset`: it holds every byte before,
       // even those sent after the record's last progress write (a node killed mid-file).
       if (resumed !== undefined) t.partnerHolds(offset);

@@ -143,20 +143,29 @@ describe('download records', { timeout: 60_000 }, () => {
     assert.equal(list[0]?.info.sha256, sha256(data));
   });
 
-  /** Makes `cut` a record node-b was sending when it died (or, `beating`, still sends). */
-  const heldByNodeB = async (cut: NormalizedTransfer, savedProgress: number, beating: boolean) => {
+  /**
+   * Makes `cut` a record node-b is sending, its lease lapsing in `leaseMs`. node-b beat last
+   * `silentMs` ago; `beating`: it goes on beating (alive) until the returned function is called.
+   */
+  const heldByNodeB = async (
+    cut: NormalizedTransfer,
+    o: { savedProgress: number; silentMs: number; leaseMs: number; beating: boolean },
+  ): Promise<() => void> => {
     const node = { state: 'running' as const, version: 'test', schemaVersion: 0, host: 'b', pid: 1 };
     await h.stores.nodes.register(
       { ...node, name: 'node-b', incarnation: 'b1', adminAddress: '', clockOffsetMs: null },
       60_000,
     );
-    await h.db.run(`UPDATE nodes SET heartbeat_at = ? WHERE name = 'node-b'`, [
-      Date.now() - (beating ? 0 : 3000),
-    ]);
+    const beat = (silentMs: number) =>
+      h.db.run(`UPDATE nodes SET heartbeat_at = ? WHERE name = 'node-b'`, [Date.now() - silentMs]);
+    await beat(o.silentMs);
     await h.db.run(
       `UPDATE transfers SET status = 'RUNNING', node = 'node-b', progress = ?, lease_expires_at = ? WHERE id = ?`,
-      [savedProgress, Date.now() + 1500, cut.id],
+      [o.savedProgress, Date.now() + o.leaseMs, cut.id],
     );
+    if (!o.beating) return () => undefined;
+    const timer = setInterval(() => void beat(0), 200);
+    return () => clearInterval(timer);
   };
 
   it('continues the record of a download whose node died: waits for its lease, then DONE once', async () => {
@@ -171,7 +180,7 @@ describe('download records', { timeout: 60_000 }, () => {
       const [t] = await records('orphan.bin');
       return t?.status === 'INTERRUPTED' ? t : undefined;
     });
-    await heldByNodeB(cut, 100_000, false);
+    await heldByNodeB(cut, { savedProgress: 100_000, silentMs: 3000, leaseMs: 1500, beating: false });
     const started = Date.now();
     const again = await p.open(c.sftp, '/out/orphan.bin', 'r');
     const rest = await readRange(c, again, 300_000, data.length);
@@ -181,6 +190,32 @@ describe('download records', { timeout: 60_000 }, () => {
     const list = await records('orphan.bin');
     assert.equal(list.length, 1, JSON.stringify(list));
     assert.equal(list[0]?.id, cut.id);
+    assert.equal(list[0]?.status, 'DONE');
+    assert.equal(list[0]?.info.sha256, sha256(data));
+  });
+
+  it('merges the record of a node that died just before the reget, once its lease lapses: DONE once', async () => {
+    // The reget came so soon after the kill that node-b had not yet missed a heartbeat: the
+    // resume made a record of its own. When the partner closes, node-b is silent: its record is
+    // waited for, merged, and the partner's offset counts as received.
+    const data = offer('soon.bin', 500_000);
+    const first = await connect(h.port, login);
+    const handle = await p.open(first.sftp, '/out/soon.bin', 'r');
+    const got = await readRange(first, handle, 0, 300_000);
+    first.destroy();
+    const cut = await eventually(async () => {
+      const [t] = await records('soon.bin');
+      return t?.status === 'INTERRUPTED' ? t : undefined;
+    });
+    await heldByNodeB(cut, { savedProgress: 0, silentMs: 500, leaseMs: 3000, beating: false });
+    const again = await p.open(c.sftp, '/out/soon.bin', 'r');
+    const rest = await readRange(c, again, 300_000, data.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    await p.close(c.sftp, again);
+    assert.ok(Buffer.concat([got, rest]).equals(data));
+    const list = await records('soon.bin');
+    assert.equal(list.length, 1, JSON.stringify(list));
+    assert.notEqual(list[0]?.id, cut.id, "the resume's own record, the cut one merged into it");
     assert.equal(list[0]?.status, 'DONE');
     assert.equal(list[0]?.info.sha256, sha256(data));
   });
@@ -195,11 +230,17 @@ describe('download records', { timeout: 60_000 }, () => {
       const [t] = await records('segment.bin');
       return t?.status === 'INTERRUPTED' ? t : undefined;
     });
-    await heldByNodeB(cut, 100_000, true);
+    const stopBeating = await heldByNodeB(cut, {
+      savedProgress: 100_000,
+      silentMs: 0,
+      leaseMs: 1500,
+      beating: true,
+    });
     const started = Date.now();
     const again = await p.open(c.sftp, '/out/segment.bin', 'r');
     await readRange(c, again, 100_000, 200_000);
     await p.close(c.sftp, again);
+    stopBeating();
     assert.ok(Date.now() - started < 1000, 'no wait');
     const list = await records('segment.bin');
     assert.equal(list.length, 2, 'a record of its own: the other one is still being sent');
