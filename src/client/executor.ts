@@ -13,6 +13,7 @@ import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/en
 import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
 import type { Checkpoint, RetryPlan } from '../db/stores/transfers.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import type { RunningTransfer, StopReason } from '../transfer/registry.js';
 import { clientPaths } from './paths.js';
 import { pullFile, pushFile, fileSize } from './sftp-copy.js';
@@ -364,25 +365,6 @@ class Execution {
       remainingTries: t.remainingTries - 1,
     };
   }
-}
-
-/** Connection-level database failures (mysql2/Node codes), as opposed to a transfer's own errors. */
-function isDatabaseUnavailable(err: unknown): boolean {
-  if (err instanceof TransferError) return false;
-  const code = (err as { code?: unknown }).code;
-  return (
-    typeof code === 'string' &&
-    [
-      'ETIMEDOUT',
-      'ECONNREFUSED',
-      'ECONNRESET',
-      'EPIPE',
-      'PROTOCOL_CONNECTION_LOST',
-      'ER_LOCK_DEADLOCK',
-      'ER_LOCK_WAIT_TIMEOUT',
-      'SQLITE_BUSY',
-    ].includes(code)
-  );
 }
 
 async function sha256(path: string): Promise<string> {
