@@ -1,9 +1,27 @@
 /** SHA-256 of files, read in large chunks through one fd. */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
+import { read } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { promisify } from 'node:util';
 
+const readFd = promisify(read);
 const chunk = 1 << 20;
+
+/** Feeds bytes [0, length) of the open file `fd` to `hash` (length undefined: to the end). */
+export async function hashFd(fd: number, hash: Hash = createHash('sha256'), length?: number): Promise<Hash> {
+  const buf = Buffer.allocUnsafe(chunk);
+  let pos = 0;
+  for (;;) {
+    const want = length === undefined ? chunk : Math.min(chunk, length - pos);
+    if (want <= 0) break;
+    const { bytesRead } = await readFd(fd, buf, 0, want, pos);
+    if (bytesRead === 0) break;
+    hash.update(buf.subarray(0, bytesRead));
+    pos += bytesRead;
+  }
+  return hash;
+}
 
 /** Feeds bytes [0, length) of the file to `hash` (length undefined: to the end). */
 export async function hashFile(
@@ -13,17 +31,7 @@ export async function hashFile(
 ): Promise<Hash> {
   const fh = await open(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(chunk);
-    let pos = 0;
-    for (;;) {
-      const want = length === undefined ? chunk : Math.min(chunk, length - pos);
-      if (want <= 0) break;
-      const { bytesRead } = await fh.read(buf, 0, want, pos);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-    return hash;
+    return await hashFd(fh.fd, hash, length);
   } finally {
     await fh.close();
   }

@@ -9,11 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Hash } from 'node:crypto';
-import { read } from 'node:fs';
-import { promisify } from 'node:util';
-
-const readFd = promisify(read);
-const chunk = 1 << 20;
+import { hashFd } from './hash.js';
 
 export class SentHash {
   #hash: Hash | undefined;
@@ -56,14 +52,6 @@ export class SentHash {
     const streamed = this.#hash !== undefined && this.#hashedTo === size ? this.#hash : undefined;
     this.#hash = undefined; // a digest is final: later reads add nothing
     if (streamed !== undefined) return streamed.digest('hex');
-    const hash = createHash('sha256');
-    const buf = Buffer.allocUnsafe(Math.min(chunk, Math.max(size, 1)));
-    for (let pos = 0; pos < size;) {
-      const { bytesRead } = await readFd(fd, buf, 0, Math.min(buf.length, size - pos), pos);
-      if (bytesRead === 0) break;
-      hash.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-    return hash.digest('hex');
+    return (await hashFd(fd, createHash('sha256'), size)).digest('hex');
   }
 }
