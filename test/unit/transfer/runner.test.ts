@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../../src/log.js';
 import type { TaskSpec } from '../../../src/model/entities.js';
-import { execArguments, shellQuote, splitArgs } from '../../../src/transfer/tasks/exec.js';
+import { execArguments, shellQuote, splitArgs } from '../../../src/transfer/tasks/program.js';
 import { runTaskChain, TaskChainError } from '../../../src/transfer/tasks/runner.js';
 import type { TaskState } from '../../../src/transfer/tasks/types.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
