@@ -14,7 +14,7 @@ const messageLimit = 4096;
 const newFileName = 'NEWFILENAME:';
 
 /** The message and the new file's path a program printed. */
-export function readExecOutput(stdout: string): { message: string; newFile?: string } {
+function readExecOutput(stdout: string): { message: string; newFile?: string } {
   const lines = outputLines(stdout);
   const last = lines.at(-1)?.trim() ?? '';
   const newFile = last.startsWith(newFileName) ? last.slice(newFileName.length).trim() : undefined;

@@ -19,7 +19,7 @@ import { requireArg, TaskFailure } from './types.js';
 
 const killGraceMs = 2000;
 /** What is kept of the standard output (its end): EXECMOVE's path, EXECOUTPUT's message. */
-export const stdoutLimit = 64 * 1024;
+const stdoutLimit = 64 * 1024;
 /** What is kept of both outputs together (their end), for the message of a failure. */
 const outputLimit = 4096;
 
