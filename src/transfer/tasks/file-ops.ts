@@ -1,8 +1,10 @@
 /** File moves and copies shared by the file tasks. */
 import { randomUUID } from 'node:crypto';
-import { copyFile, mkdir, rename, unlink } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { copyFile, lstat, mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { protectedFileAt } from '../../config/gateway-files.js';
+import type { TaskState } from './types.js';
 import { TaskFailure } from './types.js';
 
 /**
@@ -44,4 +46,28 @@ export async function moveTo(from: string, to: string): Promise<void> {
     }
     await unlink(from);
   }
+}
+
+/**
+ * Points the transfer at `reported`, a file a program says it left the transfer's file in
+ * (EXECMOVE, EXECOUTPUT's NEWFILENAME); a relative path is the program's, from the daemon's
+ * working folder. It must be a regular file (not a link, not a folder) and none of the
+ * gateway's own files: the next tasks, the record and a download would use it.
+ */
+export async function followReportedFile(task: string, reported: string, state: TaskState): Promise<void> {
+  const path = taskPath(reported, process.cwd());
+  let st: Stats;
+  try {
+    st = await lstat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT' || code === 'ENOTDIR' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
+    throw new TaskFailure(`${task}: the reported file "${path}" ${why}`, 'TeExternalOperation', {
+      cause: err,
+    });
+  }
+  if (!st.isFile()) throw new TaskFailure(`${task}: the reported file "${path}" is not a regular file`);
+  state.trueFullPath = path;
+  state.fileSize = st.size;
 }

@@ -3,6 +3,8 @@ import { copyTask } from './copy.js';
 import { copyRenameTask } from './copyrename.js';
 import { deleteTask } from './delete.js';
 import { execTask } from './exec.js';
+import { execMoveTask } from './execmove.js';
+import { execOutputTask } from './execoutput.js';
 import { moveTask } from './move.js';
 import { moveRenameTask } from './moverename.js';
 import { renameTask } from './rename.js';
@@ -18,13 +20,20 @@ export const taskTypes: Readonly<Record<string, TaskRunner>> = {
   RENAME: renameTask,
   DELETE: deleteTask,
   EXEC: execTask,
+  EXECMOVE: execMoveTask,
+  EXECOUTPUT: execOutputTask,
 };
 
 /**
- * Arguments a task type substitutes itself rather than receiving substituted: EXEC splits its
- * argument string first, so that a value (a partner's file name) is always one argument.
+ * Arguments a task type substitutes itself rather than receiving substituted: the EXEC tasks
+ * split their argument string first, so that a value (a partner's file name) is always one
+ * argument.
  */
-export const verbatimArgs: Readonly<Record<string, readonly string[]>> = { EXEC: ['args'] };
+export const verbatimArgs: Readonly<Record<string, readonly string[]>> = {
+  EXEC: ['args'],
+  EXECMOVE: ['args'],
+  EXECOUTPUT: ['args'],
+};
 
 /** Every task type, including those that need the gateway itself (TRANSFER plans a transfer). */
 export function taskTypesFor(ctx: GatewayContext): Readonly<Record<string, TaskRunner>> {

@@ -4,7 +4,7 @@
  * saved offset, cancel, and a transfer planned in the database being run by the controller.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { StartedGateway } from '../../support/gateway.js';
@@ -287,6 +287,40 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
     const expected = await sha256File(src);
     assert.equal(await sha256File(join(archive, 'before', 'tasks.bin')), expected);
     assert.equal(await sha256File(join(archive, 'after', `${t.id}-tasks.bin`)), expected);
+  });
+
+  it("sends the file an EXECMOVE pre-task moved, and the record's local path follows it", async () => {
+    const { ctx } = g.node;
+    const staging = join(ctx.config.paths.gatewayHome, 'staging');
+    const stage = join(await makeTempDir('client-execmove'), 'stage.sh');
+    writeFileSync(
+      stage,
+      `#!/bin/sh\nmkdir -p "${staging}" && mv "$TRUEFULLPATH" "${staging}/$TRUEFILENAME" && echo "${staging}/$TRUEFILENAME"\n`,
+    );
+    chmodSync(stage, 0o755);
+    const rule = await ctx.stores.rules.create({
+      name: 'push-staged',
+      isSend: true,
+      comment: '',
+      path: 'push-staged',
+      localDir: '',
+      remoteDir: join(sshd.root, 'in'),
+      tmpLocalRcvDir: '',
+      preTasks: [{ type: 'EXECMOVE', args: { path: stage } }],
+      postTasks: [],
+      errorTasks: [],
+    });
+    const src = join(ctx.config.paths.defaultOutDir, 'staged.bin');
+    await writeRandomFile(src, 1 * MiB);
+    const expected = await sha256File(src);
+    const t = await ctx.stores.transfers.create(
+      plan({ ruleId: rule.id, srcFilename: 'staged.bin', destFilename: 'staged.bin' }),
+    );
+    const done = await waitFor('DONE', transferIn(ctx, t.id, ['DONE', 'ERROR']));
+    assert.equal(done.status, 'DONE', done.errorDetails);
+    assert.equal(done.localPath, join(staging, 'staged.bin'));
+    assert.equal(existsSync(src), false);
+    assert.equal(await sha256File(join(sshd.root, 'in', 'staged.bin')), expected);
   });
 
   it('forwards a file received by SFTP to the partner (TRANSFER task, planned in the database)', async () => {

@@ -1,7 +1,9 @@
 /**
  * Task chains around server transfers: COPY, MOVE and EXEC post-tasks with substitutions, a
  * warning that lets the transfer end DONE (TeWarning), and a failing EXEC that leaves the
- * transfer in ERROR (TeExternalOperation) after the error chain ran.
+ * transfer in ERROR (TeExternalOperation) after the error chain ran. EXECMOVE and EXECOUTPUT:
+ * the record follows the path their program reports, unless it is not a regular file or one of
+ * the gateway's own; EXECOUTPUT's standard output is the error of a failed transfer.
  */
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -69,6 +71,50 @@ describe('task chains of server transfers', { timeout: 60_000 }, () => {
       ],
       errorTasks: [{ type: 'EXEC', args: { path: onError, args: '#ERRORCODE#:#TRUEFILENAME#' } }],
     });
+    // A partner's program as migrated configurations have them: it moves the file and says where.
+    const mover = script(
+      work,
+      'mover.sh',
+      `mkdir -p "${work}/processed" && mv "$TRUEFULLPATH" "${work}/processed/$1" && echo "${work}/processed/$1"`,
+    );
+    await h.addRule({
+      name: 'execmove',
+      isSend: false,
+      path: 'execmove',
+      postTasks: [{ type: 'EXECMOVE', args: { path: mover, args: 'done-#TRUEFILENAME#' } }],
+    });
+    // Prints what it is given as the new path, without moving anything.
+    const liar = script(work, 'liar.sh', 'echo "$1"');
+    await h.addRule({
+      name: 'execmove-bad',
+      isSend: false,
+      path: 'execmove-bad',
+      postTasks: [{ type: 'EXECMOVE', args: { path: liar, args: join(work, 'not-there.txt') } }],
+    });
+    await h.addRule({
+      name: 'execmove-key',
+      isSend: false,
+      path: 'execmove-key',
+      postTasks: [{ type: 'EXECMOVE', args: { path: liar, args: h.ctx.config.database.aesPassphrase } }],
+    });
+    const refuse = script(work, 'refuse.sh', 'echo "Rejected by the ledger:"; echo "unknown IBAN"; exit 2');
+    await h.addRule({
+      name: 'execoutput-fail',
+      isSend: false,
+      path: 'execoutput-fail',
+      postTasks: [{ type: 'EXECOUTPUT', args: { path: refuse } }],
+    });
+    const renamer = script(
+      work,
+      'renamer.sh',
+      'mv "$TRUEFULLPATH" "$TRUEFULLPATH.checked" && echo "checked" && echo "NEWFILENAME:$TRUEFULLPATH.checked"',
+    );
+    await h.addRule({
+      name: 'execoutput-rename',
+      isSend: false,
+      path: 'execoutput-rename',
+      postTasks: [{ type: 'EXECOUTPUT', args: { path: renamer } }],
+    });
   });
   after(() => h.stop());
 
@@ -122,5 +168,57 @@ describe('task chains of server transfers', { timeout: 60_000 }, () => {
     assert.ok(existsSync(join(work, 'before-failure', 'f.txt')), 'tasks before the failure ran');
     assert.equal(existsSync(join(work, 'never', 'f.txt')), false, 'tasks after the failure did not');
     assert.equal(readFileSync(join(work, 'error-chain.txt'), 'utf8').trim(), 'TeExternalOperation:f.txt');
+  });
+
+  async function failedRow(rule: string) {
+    const [row] = await h.stores.transfers.listNormalized({ liveOnly: true, rule: [rule] });
+    assert.ok(row, `a live record for ${rule}`);
+    assert.equal(row.status, 'ERROR');
+    return row;
+  }
+
+  it('runs EXECMOVE: the file and the record follow the path the program prints', async () => {
+    await upload('/execmove/in.txt', Buffer.from('to process'));
+    const [entry] = await h.stores.transfers.listNormalized({ historyOnly: true, rule: ['execmove'] });
+    assert.ok(entry);
+    assert.equal(entry.status, 'DONE');
+    assert.equal(entry.localPath, join(work, 'processed', 'done-in.txt'));
+    assert.equal(readFileSync(entry.localPath, 'utf8'), 'to process');
+    assert.equal(existsSync(join(h.dirs.in, 'in.txt')), false);
+  });
+
+  it('fails an EXECMOVE whose program prints a path that does not exist, naming it', async () => {
+    await assert.rejects(upload('/execmove-bad/x.txt', Buffer.from('x')), /not-there\.txt/);
+    const row = await failedRow('execmove-bad');
+    assert.equal(row.errorCode, 'TeExternalOperation');
+    assert.match(row.errorDetails, /EXECMOVE.*not-there\.txt.*does not exist/);
+    assert.equal(row.localPath, join(h.dirs.in, 'x.txt'), 'the record keeps the real file');
+  });
+
+  it("refuses an EXECMOVE that points the record at the gateway's own files", async () => {
+    await assert.rejects(upload('/execmove-key/k.txt', Buffer.from('k')));
+    const row = await failedRow('execmove-key');
+    assert.equal(row.errorCode, 'TeForbidden');
+    assert.match(row.errorDetails, /gateway's own files/);
+    assert.notEqual(row.localPath, h.ctx.config.database.aesPassphrase);
+  });
+
+  it("fails with EXECOUTPUT's standard output as the error message", async () => {
+    await assert.rejects(upload('/execoutput-fail/pay.xml', Buffer.from('<pay/>')), /unknown IBAN/);
+    const row = await failedRow('execoutput-fail');
+    assert.equal(row.errorCode, 'TeExternalOperation');
+    assert.match(row.errorDetails, /exited with 2: Rejected by the ledger:\nunknown IBAN$/);
+  });
+
+  it('renames the transfer to the NEWFILENAME an EXECOUTPUT program prints', async () => {
+    await upload('/execoutput-rename/r.txt', Buffer.from('rename me'));
+    const [entry] = await h.stores.transfers.listNormalized({
+      historyOnly: true,
+      rule: ['execoutput-rename'],
+    });
+    assert.ok(entry);
+    assert.equal(entry.status, 'DONE');
+    assert.equal(entry.localPath, join(h.dirs.in, 'r.txt.checked'));
+    assert.equal(readFileSync(entry.localPath, 'utf8'), 'rename me');
   });
 });

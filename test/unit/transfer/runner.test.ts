@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { taskTypes as acceptedTaskTypes } from '../../../src/admin/dto/rules.js';
+import type { GatewayContext } from '../../../src/gateway/context.js';
 import { silentLogger } from '../../../src/log.js';
 import type { TaskSpec } from '../../../src/model/entities.js';
-import { execArguments, shellQuote, splitArgs } from '../../../src/transfer/tasks/exec.js';
+import { execArguments, shellQuote, splitArgs } from '../../../src/transfer/tasks/program.js';
+import { taskTypesFor } from '../../../src/transfer/tasks/index.js';
 import { runTaskChain, TaskChainError } from '../../../src/transfer/tasks/runner.js';
 import type { TaskState } from '../../../src/transfer/tasks/types.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
@@ -205,6 +208,136 @@ describe('runTaskChain', () => {
         name,
       ]);
       assert.equal(shellQuote(`a'b`), `'a'\\''b'`);
+    });
+  });
+
+  it('runs every task type the admin API and the import accept', () => {
+    // No context is used until a TRANSFER task runs.
+    const runners = taskTypesFor({} as GatewayContext);
+    const missing = acceptedTaskTypes.filter((type) => runners[type] === undefined);
+    assert.deepEqual(missing, []);
+  });
+
+  describe('EXECMOVE and EXECOUTPUT', () => {
+    function script(name: string, body: string): string {
+      const file = join(dir, name);
+      writeFileSync(file, `#!/bin/sh\n${body}\n`);
+      chmodSync(file, 0o755);
+      return file;
+    }
+    const run = (st: TaskState, type: string, args: Record<string, string>) =>
+      runTaskChain('POST', [{ type, args }], st, 0, hooks([]));
+    const failure = (st: TaskState, type: string, args: Record<string, string>) =>
+      run(st, type, args).then(
+        () => assert.fail(`${type} should have failed`),
+        (e: unknown) => {
+          assert.ok(e instanceof TaskChainError, String(e));
+          return e;
+        },
+      );
+
+    it('EXECMOVE: the transfer follows the path the program prints (its last line)', async () => {
+      // The program moves the file where it likes and says where, after some chatter.
+      const mover = script(
+        'mover.sh',
+        'mkdir -p "$2" && mv "$1" "$2/moved-$TRUEFILENAME" && echo "moving $1" && echo "$2/moved-$TRUEFILENAME" && echo',
+      );
+      const st = fileState('em.txt', 'twelve bytes');
+      await run(st, 'EXECMOVE', { path: mover, args: `#TRUEFULLPATH# ${join(dir, 'em-out')}` });
+      assert.equal(st.trueFullPath, join(dir, 'em-out', 'moved-em.txt'));
+      assert.equal(readFileSync(st.trueFullPath, 'utf8'), 'twelve bytes');
+      assert.equal(st.fileSize, 12);
+      assert.equal(existsSync(join(dir, 'em.txt')), false);
+    });
+
+    it('EXECMOVE: a path that is not a regular file, or nothing printed, fails the task naming it', async () => {
+      mkdirSync(join(dir, 'a-folder'), { recursive: true });
+      symlinkSync(join(dir, 'link-target.txt'), join(dir, 'a-link.txt'));
+      writeFileSync(join(dir, 'link-target.txt'), 'x');
+      for (const [printed, reason] of [
+        [join(dir, 'no-such-file'), /does not exist/],
+        [join(dir, 'a-folder'), /not a regular file/],
+        [join(dir, 'a-link.txt'), /not a regular file/],
+      ] as const) {
+        const st = fileState('bad.txt');
+        const before = st.trueFullPath;
+        const err = await failure(st, 'EXECMOVE', { path: script('print.sh', `echo "${printed}"`) });
+        assert.equal(err.code, 'TeExternalOperation');
+        assert.match(err.message, /EXECMOVE/);
+        assert.ok(err.message.includes(printed), err.message);
+        assert.match(err.message, reason);
+        assert.equal(st.trueFullPath, before, 'the transfer does not follow a refused path');
+      }
+      const st = fileState('silent.txt');
+      const err = await failure(st, 'EXECMOVE', { path: script('silent.sh', 'true') });
+      assert.match(err.message, /EXECMOVE: .* printed no path/);
+    });
+
+    it('EXECMOVE: exit codes as EXEC (1 a warning, the file stays; others fail)', async () => {
+      const st = fileState('emw.txt');
+      const res = await run(st, 'EXECMOVE', { path: script('emw.sh', 'echo "not a path"; exit 1') });
+      assert.equal(res.warnings.length, 1);
+      assert.equal(st.trueFullPath, join(dir, 'emw.txt'));
+      const fail = await failure(st, 'EXECMOVE', { path: script('emf.sh', 'echo oops >&2; exit 4') });
+      assert.match(fail.message, /exited with 4: oops/);
+    });
+
+    it("EXECOUTPUT: on failure the program's standard output is the error message", async () => {
+      const st = fileState('eo.txt');
+      const err = await failure(st, 'EXECOUTPUT', {
+        path: script(
+          'eo.sh',
+          'echo "noise on stderr" >&2; echo "Invoice 42 rejected:"; echo "bad VAT number"; exit 2',
+        ),
+      });
+      assert.match(err.message, /EXECOUTPUT: .* exited with 2: Invoice 42 rejected:\nbad VAT number$/);
+      assert.doesNotMatch(err.message, /noise on stderr/);
+      assert.equal(st.trueFullPath, join(dir, 'eo.txt'));
+    });
+
+    it('EXECOUTPUT: a last line NEWFILENAME:<path> renames the transfer, on success or failure', async () => {
+      const renamer = script(
+        'renamer.sh',
+        'mv "$1" "$1.done" && echo "converted" && echo "NEWFILENAME:$1.done" && exit "$2"',
+      );
+      const st = fileState('eor.txt', 'abc');
+      await run(st, 'EXECOUTPUT', { path: renamer, args: '#TRUEFULLPATH# 0' });
+      assert.equal(st.trueFullPath, join(dir, 'eor.txt.done'));
+      assert.equal(readFileSync(st.trueFullPath, 'utf8'), 'abc');
+
+      const failed = fileState('eof.txt');
+      const err = await failure(failed, 'EXECOUTPUT', { path: renamer, args: '#TRUEFULLPATH# 3' });
+      assert.match(
+        err.message,
+        /exited with 3: converted$/,
+        'the NEWFILENAME line is not part of the message',
+      );
+      assert.equal(
+        failed.trueFullPath,
+        join(dir, 'eof.txt.done'),
+        'the error chain sees the file where it is',
+      );
+
+      const bad = fileState('eob.txt');
+      const refused = await failure(bad, 'EXECOUTPUT', {
+        path: script('eob.sh', `echo "NEWFILENAME:${join(dir, 'nowhere.txt')}"`),
+      });
+      assert.match(refused.message, /EXECOUTPUT: .*nowhere\.txt.* does not exist/);
+      assert.equal(bad.trueFullPath, join(dir, 'eob.txt'));
+    });
+
+    it("keeps a bounded part of a program's output", async () => {
+      // 1 MiB of output before the path: the path still counts, the message stays short.
+      const chatty = script(
+        'chatty.sh',
+        `head -c 1048576 /dev/zero | tr '\\0' 'x'; echo; mv "$1" "$1.moved"; echo "$1.moved"`,
+      );
+      const st = fileState('big.txt');
+      await run(st, 'EXECMOVE', { path: chatty, args: '#TRUEFULLPATH#' });
+      assert.equal(st.trueFullPath, join(dir, 'big.txt.moved'));
+      const loud = script('loud.sh', `head -c 1048576 /dev/zero | tr '\\0' 'y'; exit 2`);
+      const err = await failure(fileState('loud.txt'), 'EXECOUTPUT', { path: loud });
+      assert.ok(err.message.length < 10_000, `message of ${err.message.length} characters`);
     });
   });
 
