@@ -311,6 +311,11 @@ export abstract class ServerTransfer implements RunningTransfer {
    * Fails the transfer: the error chain runs, then the row goes to ERROR (fenced) with the
    * step and task where it failed, so a later attempt resumes there.
    */
+  /** Where the file is when the transfer fails: what its record names (the resume starts there). */
+  protected failedFilePath(): string {
+    return this.state.trueFullPath;
+  }
+
   protected async failWith(err: unknown): Promise<TransferError> {
     const terr = toTransferError(err);
     if (this.phase === 'ended') return this.#halt ?? terr;
@@ -341,7 +346,7 @@ export abstract class ServerTransfer implements RunningTransfer {
       this.log.error({ err: e }, 'error tasks failed');
     }
     try {
-      const cp = this.checkpointNow({ error: undefined, localPath: this.state.trueFullPath });
+      const cp = this.checkpointNow({ error: undefined, localPath: this.failedFilePath() });
       const ok = await this.ctx.stores.transfers.fail(
         this.id,
         this.ctx.nodeName,

@@ -138,7 +138,11 @@ export class ServerTransfers {
     if (stepRank(t.step) > stepRank('StepData')) return undefined;
     const live = this.ctx.running.get(t.id);
     if (live instanceof UploadTransfer) return { received: live.received, live };
-    const onDisk = t.localPath === '' ? 0 : ((await fileSize(t.localPath).catch(() => 0)) ?? 0);
+    // A record that names its tmp file: no more than that file holds. (A record that failed in
+    // its data phase before 6c8d944 named the final path: its tmp file is found by name at the
+    // open, from the progress, which is then what it says.)
+    if (!t.localPath.endsWith('.part')) return { received: t.progress, live: undefined };
+    const onDisk = (await fileSize(t.localPath).catch(() => 0)) ?? 0;
     return { received: Math.min(t.progress, onDisk), live: undefined };
   }
 

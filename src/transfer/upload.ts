@@ -50,6 +50,8 @@ export class UploadTransfer extends ServerTransfer {
   #writer: FileWriter | undefined;
   #released: Promise<void> | undefined;
   #tmpPath = '';
+  /** The file was moved from its tmp name to its final place. */
+  #moved = false;
   #finalDir = '';
   #start = 0;
   /** Set once every byte is received: the size, which progress then is. */
@@ -228,6 +230,7 @@ export class UploadTransfer extends ServerTransfer {
       this.#received = size;
       const sha256 = hashed ?? (await sha256File(this.#tmpPath));
       finalPath = await this.#moveToFinal();
+      this.#moved = true;
       await this.#applyAttrs(finalPath);
       this.state.trueFullPath = finalPath;
       this.state.fileSize = size;
@@ -276,6 +279,11 @@ export class UploadTransfer extends ServerTransfer {
       await this.#closeFile(false);
     })();
     return this.#released;
+  }
+
+  /** Failed before its file was moved: the bytes are in the tmp file, which a resume continues. */
+  protected override failedFilePath(): string {
+    return this.#moved || this.#tmpPath === '' ? super.failedFilePath() : this.#tmpPath;
   }
 
   protected override async onCancelled(): Promise<void> {

@@ -201,6 +201,37 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     assert.equal(history[0]?.id, t.id);
   });
 
+  it('resumes an upload that failed in its data phase (a full disk) from its progress, never doubled', async () => {
+    // A write error (ENOSPC) leaves the record ERROR with its progress; the tmp file is found
+    // again from the record. stat must say that progress: saying 0 sent the whole file, which
+    // the open appended after the bytes already there (the nodes tier's full-home test).
+    const data = randomBytes(1024 * 1024);
+    writeFileSync(join(local, 'full.bin'), data);
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, '/in/full.bin', 'w');
+    await p.write(c.sftp, handle, data.subarray(0, 400 * 1024), 0);
+    c.destroy();
+    const t = await eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+    // As a failure in the data phase wrote the record before: ERROR, naming the final path.
+    await h.db.run(
+      `UPDATE transfers SET status = 'ERROR', error_code = 'TeDataTransfer', local_path = ? WHERE id = ?`,
+      [join(h.dirs.in, 'full.bin'), t.id],
+    );
+    const ls = await sftpBatch(o, ['ls -l in/full.bin']);
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, new RegExp(`\\s${400 * 1024}\\s`));
+    const resumed = await sftpBatch(o, ['cd in', 'reput full.bin']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(statSync(join(h.dirs.in, 'full.bin')).size, data.length);
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'full.bin'))), sha(data));
+    const history = await historyOf(h, 'full.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, t.id);
+  });
+
   it('fails a file closed with bytes missing instead of delivering it', async () => {
     const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
     const handle = await p.open(c.sftp, '/in/gap.bin', 'w');
