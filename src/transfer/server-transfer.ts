@@ -307,15 +307,15 @@ export abstract class ServerTransfer implements RunningTransfer {
     }
   }
 
-  /**
-   * Fails the transfer: the error chain runs, then the row goes to ERROR (fenced) with the
-   * step and task where it failed, so a later attempt resumes there.
-   */
   /** Where the file is when the transfer fails: what its record names (the resume starts there). */
   protected failedFilePath(): string {
     return this.state.trueFullPath;
   }
 
+  /**
+   * Fails the transfer: the error chain runs, then the row goes to ERROR (fenced) with the
+   * step and task where it failed, so a later attempt resumes there.
+   */
   protected async failWith(err: unknown): Promise<TransferError> {
     const terr = toTransferError(err);
     if (this.phase === 'ended') return this.#halt ?? terr;
