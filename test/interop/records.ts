@@ -43,19 +43,24 @@ export class GatewayRecords {
     return (await this.page(0, 1))[0]?.id ?? 0;
   }
 
-  /** The account's records made after `mark`, once none of them is RUNNING any more (or after 10 s). */
-  async since(mark: number): Promise<TransferRecord[]> {
+  /**
+   * The account's records made after `mark`, once there are at least `atLeast` of them and none
+   * is RUNNING any more (or after 10 s). sshfs sends its CLOSE after `cp` has returned: the
+   * record of an empty file it downloads is made only then.
+   */
+  async since(mark: number, atLeast = 0): Promise<TransferRecord[]> {
     const deadline = Date.now() + settleMs;
     for (;;) {
       const fresh = (await this.newerThan(mark)).filter((r) => r.requester === this.requester);
-      if (!fresh.some((r) => r.status === 'RUNNING') || Date.now() > deadline) return fresh;
+      const settled = fresh.length >= atLeast && !fresh.some((r) => r.status === 'RUNNING');
+      if (settled || Date.now() > deadline) return fresh;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
   /** Exactly one DONE record per file, of the right size and SHA-256; no other record; none RUNNING. */
   async expectTransfers(mark: number, expected: readonly ExpectedTransfer[]): Promise<void> {
-    const fresh = await this.since(mark);
+    const fresh = await this.since(mark, expected.length);
     const problems: string[] = [];
     const running = fresh.filter((r) => r.status === 'RUNNING');
     if (running.length > 0) problems.push(`left RUNNING: ${running.map(show).join(', ')}`);
