@@ -84,6 +84,27 @@ function record(kind: keyof typeof counts, name: string, outcome: UploadOutcome,
   else c.failed.push(`${name}: ${outcome.ok ? 'checksum differs' : describeAttempts(outcome.attempts)}`);
 }
 
+const ruleOf = { upload: 'up', download: 'down', push: 'push' } as const;
+
+/**
+ * A transfer has ended: both ends compared (a file that arrived different is described), the
+ * count kept, the record expected, both files removed so the disk does not fill.
+ */
+async function settle(
+  kind: keyof typeof counts,
+  name: string,
+  outcome: UploadOutcome,
+  sent: string,
+  arrived: string,
+): Promise<void> {
+  const intact = outcome.ok && (await sha256File(arrived).catch(() => '')) === (await sha256File(sent));
+  if (outcome.ok && !intact) await noteMismatch(ruleOf[kind], name, sent, arrived, outcome);
+  record(kind, name, outcome, intact);
+  expected.push({ rule: ruleOf[kind], file: name, kind });
+  rmSync(sent, { force: true });
+  rmSync(arrived, { force: true });
+}
+
 /**
  * What a post-mortem of a file that arrived different needs: both ends' sizes and SHA-256, and
  * when each client attempt ran (to line up with the kills); the record's hash is added at the end.
@@ -177,12 +198,7 @@ async function uploadWorker(
       retryDelayMs: 1000,
     }).done;
     const delivered = join(env.inDir, name);
-    const intact = outcome.ok && (await sha256File(delivered).catch(() => '')) === (await sha256File(local));
-    if (outcome.ok && !intact) await noteMismatch('up', name, local, delivered, outcome);
-    record('upload', name, outcome, intact);
-    expected.push({ rule: 'up', file: name, kind: 'upload' });
-    rmSync(local, { force: true });
-    rmSync(delivered, { force: true });
+    await settle('upload', name, outcome, local, delivered);
   }
 }
 
@@ -209,12 +225,7 @@ async function downloadWorker(
       deadline: until + settleMs,
       retryDelayMs: 1000,
     }).done;
-    const intact = outcome.ok && (await sha256File(local).catch(() => '')) === (await sha256File(source));
-    if (outcome.ok && !intact) await noteMismatch('down', name, source, local, outcome);
-    record('download', name, outcome, intact);
-    expected.push({ rule: 'down', file: name, kind: 'download' });
-    rmSync(local, { force: true });
-    rmSync(source, { force: true });
+    await settle('download', name, outcome, source, local);
   }
 }
 
@@ -258,12 +269,7 @@ async function pushWorker(
       error: `${last?.status ?? 'not created'} ${last?.errorMsg ?? ''}`,
     });
     const delivered = join(partnerInbox, name);
-    const intact = outcome.ok && (await sha256File(delivered).catch(() => '')) === (await sha256File(source));
-    if (outcome.ok && !intact) await noteMismatch('push', name, source, delivered, outcome);
-    record('push', name, outcome, intact);
-    expected.push({ rule: 'push', file: name, kind: 'push' });
-    rmSync(delivered, { force: true });
-    rmSync(source, { force: true });
+    await settle('push', name, outcome, source, delivered);
   }
 }
 
