@@ -50,6 +50,18 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
   });
   after(() => h.stop());
 
+  /** Writes `first` to /in/`name` through a session then cut: the INTERRUPTED record it leaves. */
+  async function cutUpload(name: string, first: Buffer): Promise<Transfer> {
+    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
+    const handle = await p.open(c.sftp, `/in/${name}`, 'w');
+    await p.write(c.sftp, handle, first, 0);
+    c.destroy();
+    return eventually(async () => {
+      const [row] = await liveRows(h);
+      return row?.status === 'INTERRUPTED' ? row : undefined;
+    });
+  }
+
   it('continues a put cut off mid-file with reput: same record, one DONE, identical file', async () => {
     const data = randomBytes(64 * 1024 * 1024);
     writeFileSync(join(local, 'big.bin'), data);
@@ -150,14 +162,7 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     // node while the cut session was still ending): appending its bytes at the real end would
     // deliver a shifted file, DONE and wrong. They go where the client says; the file is whole.
     const data = randomBytes(1024 * 1024);
-    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
-    const handle = await p.open(c.sftp, '/in/shift.bin', 'w');
-    await p.write(c.sftp, handle, data.subarray(0, 600 * 1024), 0);
-    c.destroy();
-    const t = await eventually(async () => {
-      const [row] = await liveRows(h);
-      return row?.status === 'INTERRUPTED' ? row : undefined;
-    });
+    const t = await cutUpload('shift.bin', data.subarray(0, 600 * 1024));
     assert.equal(t.progress, 600 * 1024);
 
     const told = 400 * 1024;
@@ -179,14 +184,7 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     // written): stat must say what an open resumes from, never the record's progress alone.
     const data = randomBytes(1024 * 1024);
     writeFileSync(join(local, 'lost.bin'), data);
-    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
-    const handle = await p.open(c.sftp, '/in/lost.bin', 'w');
-    await p.write(c.sftp, handle, data.subarray(0, 600 * 1024), 0);
-    c.destroy();
-    const t = await eventually(async () => {
-      const [row] = await liveRows(h);
-      return row?.status === 'INTERRUPTED' ? row : undefined;
-    });
+    const t = await cutUpload('lost.bin', data.subarray(0, 600 * 1024));
     assert.equal(t.progress, 600 * 1024);
     truncateSync(t.localPath, 200 * 1024);
 
@@ -207,14 +205,7 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     // the open appended after the bytes already there (the nodes tier's full-home test).
     const data = randomBytes(1024 * 1024);
     writeFileSync(join(local, 'full.bin'), data);
-    const c = await connect(h.port, { username: 'bob', password: 'bob-password' });
-    const handle = await p.open(c.sftp, '/in/full.bin', 'w');
-    await p.write(c.sftp, handle, data.subarray(0, 400 * 1024), 0);
-    c.destroy();
-    const t = await eventually(async () => {
-      const [row] = await liveRows(h);
-      return row?.status === 'INTERRUPTED' ? row : undefined;
-    });
+    const t = await cutUpload('full.bin', data.subarray(0, 400 * 1024));
     // As a failure in the data phase wrote the record before: ERROR, naming the final path.
     await h.db.run(
       `UPDATE transfers SET status = 'ERROR', error_code = 'TeDataTransfer', local_path = ? WHERE id = ?`,
