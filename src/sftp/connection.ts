@@ -38,8 +38,8 @@ export class SftpConnection {
   readonly #ip: string;
   #account: LocalAccount | undefined;
   #failures = 0;
-  /** The last failure being counted; a success forgets the failures once it is written. */
-  #counting: Promise<unknown> | undefined;
+  /** A failed password was counted on this connection: a login here must forget it. */
+  #countedFailure = false;
   #done!: () => void;
 
   constructor(
@@ -125,7 +125,8 @@ export class SftpConnection {
 
   /** Counts a failed password; resolves to whether the address is now banned. */
   #countFailure(): Promise<boolean> {
-    const counting = this.admitted.bans.failed(this.#ip, 'sftp').then(
+    this.#countedFailure = true;
+    return this.admitted.bans.failed(this.#ip, 'sftp').then(
       (until) => {
         if (until === undefined) return false;
         this.#log.warn({ until: new Date(until).toISOString() }, 'address banned after failed logins');
@@ -136,8 +137,6 @@ export class SftpConnection {
         return false;
       },
     );
-    this.#counting = counting;
-    return counting;
   }
 
   #loggedIn(): void {
@@ -146,9 +145,10 @@ export class SftpConnection {
   }
 
   #forgetFailures(): Promise<void> {
-    const hadFailures = this.admitted.priorFailures > 0 || this.#counting !== undefined;
-    return (this.#counting ?? Promise.resolve())
-      .then(() => this.admitted.bans.succeeded(this.#ip, 'sftp', hadFailures))
+    // Every failure of this connection was written before its refusal was sent: none in flight.
+    const hadFailures = this.admitted.priorFailures > 0 || this.#countedFailure;
+    return this.admitted.bans
+      .succeeded(this.#ip, 'sftp', hadFailures)
       .catch((err: unknown) => this.#log.warn({ err }, 'could not forget the failed logins'));
   }
 
