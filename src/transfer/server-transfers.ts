@@ -130,7 +130,11 @@ export class ServerTransfers {
    * data. Not live here, it is what an open would resume from (UploadTransfer.begin): the
    * record's progress, or less when its tmp file holds less (lost on a crash, or moved by a
    * close whose record could not be written). The partner's `reput` resumes from this size:
-   * it must never be more than the bytes there.
+   * it must never be more than the bytes there. It is also one byte less than those: a resume
+   * must always send something, so that it ends with the CLOSE that delivers the file. When
+   * every byte arrived but a cut hid the CLOSE (a load balancer ending the session, a node
+   * killed), the whole size made OpenSSH's `reput` stop ("same size or larger") and a
+   * size-comparing sync skip a file that was never delivered.
    */
   async uploadState(
     t: Transfer,
@@ -141,9 +145,10 @@ export class ServerTransfers {
     // A record that names its tmp file: no more than that file holds. (A record that failed in
     // its data phase before 6c8d944 named the final path: its tmp file is found by name at the
     // open, from the progress, which is then what it says.)
-    if (!t.localPath.endsWith('.part')) return { received: t.progress, live: undefined };
-    const onDisk = (await fileSize(t.localPath).catch(() => 0)) ?? 0;
-    return { received: Math.min(t.progress, onDisk), live: undefined };
+    const there = t.localPath.endsWith('.part')
+      ? Math.min(t.progress, (await fileSize(t.localPath).catch(() => 0)) ?? 0)
+      : t.progress;
+    return { received: Math.max(0, there - 1), live: undefined };
   }
 
   async openUpload(req: UploadRequest): Promise<UploadTransfer> {

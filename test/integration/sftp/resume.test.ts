@@ -88,10 +88,10 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     assert.equal(sha(part), sha(data.subarray(0, interrupted.progress)), 'bytes before progress are right');
     assert.equal(existsSync(join(h.dirs.in, 'big.bin')), false);
 
-    // stat of the target reports the bytes already received: that is what reput resumes from.
+    // stat of the target reports the bytes already received but the last: reput resumes there.
     const ls = await sftpBatch(o, ['ls -l in/big.bin']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, new RegExp(`\\s${interrupted.progress}\\s`));
+    assert.match(ls.stdout, new RegExp(`\\s${interrupted.progress - 1}\\s`));
 
     const resumed = await sftpBatch(o, ['cd in', 'reput big.bin']);
     assert.equal(resumed.code, 0, resumed.stderr);
@@ -146,7 +146,7 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     // An ssh2 client resumes without TRUNC ('r+') at the offset stat gives.
     const c2 = await connect(h.port, { username: 'bob', password: 'bob-password' });
     const st = await p.stat(c2.sftp, '/in/holes.bin');
-    assert.equal(st.size, 256 * 1024);
+    assert.equal(st.size, 256 * 1024 - 1, 'the bytes before the hole, but the last');
     const h2 = await p.open(c2.sftp, '/in/holes.bin', 'r+');
     await p.write(c2.sftp, h2, data.subarray(st.size), st.size);
     await p.close(c2.sftp, h2);
@@ -190,13 +190,33 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
 
     const ls = await sftpBatch(o, ['ls -l in/lost.bin']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, new RegExp(`\\s${200 * 1024}\\s`));
+    assert.match(ls.stdout, new RegExp(`\\s${200 * 1024 - 1}\\s`));
     const resumed = await sftpBatch(o, ['cd in', 'reput lost.bin']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(sha(readFileSync(join(h.dirs.in, 'lost.bin'))), sha(data));
     const history = await historyOf(h, 'lost.bin');
     assert.equal(history.length, 1);
     assert.equal(history[0]?.id, t.id);
+  });
+
+  it('delivers with reput an upload whose every byte arrived before the cut hid its CLOSE', async () => {
+    // A load balancer cutting the session (swarm's rolling update) or a node killed between the
+    // last WRITE and the CLOSE: all bytes are there, but only the CLOSE delivers the file.
+    // Saying the whole size made OpenSSH's reput stop ("same size or larger"): never delivered.
+    const data = randomBytes(512 * 1024);
+    writeFileSync(join(local, 'whole.bin'), data);
+    const t = await cutUpload('whole.bin', data);
+    assert.equal(t.progress, data.length);
+    assert.equal(existsSync(join(h.dirs.in, 'whole.bin')), false);
+
+    const resumed = await sftpBatch(o, ['cd in', 'reput whole.bin']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.equal(sha(readFileSync(join(h.dirs.in, 'whole.bin'))), sha(data));
+    const history = await historyOf(h, 'whole.bin');
+    assert.equal(history.length, 1);
+    assert.equal(history[0]?.id, t.id);
+    assert.equal(history[0]?.status, 'DONE');
+    assert.equal(history[0]?.filesize, data.length);
   });
 
   it('resumes an upload that failed in its data phase (a full disk) from its progress, never doubled', async () => {
@@ -213,7 +233,7 @@ describe('resumable uploads', { timeout: 180_000 }, () => {
     );
     const ls = await sftpBatch(o, ['ls -l in/full.bin']);
     assert.equal(ls.code, 0, ls.stderr);
-    assert.match(ls.stdout, new RegExp(`\\s${400 * 1024}\\s`));
+    assert.match(ls.stdout, new RegExp(`\\s${400 * 1024 - 1}\\s`));
     const resumed = await sftpBatch(o, ['cd in', 'reput full.bin']);
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(statSync(join(h.dirs.in, 'full.bin')).size, data.length);

@@ -188,7 +188,7 @@ describe('SFTP file semantics', { timeout: 60_000 }, () => {
 });
 
 describe('an upload seen from another node', { timeout: 60_000 }, () => {
-  it('is visible to its account through every node, under its final name, with the bytes received', async () => {
+  it('is visible to its account through every node, under its final name, with the bytes received but the last', async () => {
     const h = await startHarness();
     const other = await freePort();
     // A second node on the same database: its indirection binds the server's address elsewhere.
@@ -216,7 +216,8 @@ describe('an upload seen from another node', { timeout: 60_000 }, () => {
       // Progress reaches the database about once a second, on a write.
       await new Promise((r) => setTimeout(r, 1100));
       await p.write(a.sftp, handle, Buffer.alloc(1000, 2), 1000);
-      await eventually(async () => (await q.stat(b.sftp, '/in/far.bin')).size === 2000);
+      // Not running there: what a resume through node-b would start from, all but the last byte.
+      await eventually(async () => (await q.stat(b.sftp, '/in/far.bin')).size === 1999);
       assert.deepEqual(await p.readdir(b.sftp, '/in'), ['far.bin']);
       await p.close(a.sftp, handle);
       await a.end();
