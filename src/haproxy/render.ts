@@ -52,7 +52,7 @@ export function renderHaproxyConfig(layout: ClusterLayout, options: RenderOption
   const blocks = [
     header(options),
     globalSection(options),
-    ...(options.target === 'host' ? [] : [dockerResolvers()]),
+    ...(options.target === 'host' ? [] : [dockerResolvers(options.target)]),
     defaultsSection(options),
     ...layout.addresses.map((a) => {
       const name = proxyName(a, layout.addresses);
@@ -89,7 +89,16 @@ function globalSection(o: RenderOptions): string[] {
   ];
 }
 
-function dockerResolvers(): string[] {
+/**
+ * Swarm takes a task out of DNS before it sends SIGTERM; the slot losing its address went to
+ * maintenance and HAProxy cut its sessions, the very transfers the drain lets finish. The gone
+ * address is kept as long as a task may take to stop (deploy/swarm/stack.yml stop_grace_period):
+ * the draining node's /lbz 404 already keeps new sessions away, and its check fails once it is
+ * gone. Compose (one name per node) must not keep it: a restarted node's new address would wait.
+ */
+export const swarmHoldObsolete = '45s';
+
+function dockerResolvers(target: RenderOptions['target']): string[] {
   // Compose service names and swarm's tasks.<service> resolve through Docker's embedded DNS; a
   // restarted node gets a new IP, a task that ends leaves the answer.
   return [
@@ -97,6 +106,7 @@ function dockerResolvers(): string[] {
     '    nameserver dns 127.0.0.11:53',
     '    hold valid 10s',
     '    hold other 30s',
+    ...(target === 'swarm' ? [`    hold obsolete ${swarmHoldObsolete}`] : []),
     '    accepted_payload_size 8192',
   ];
 }

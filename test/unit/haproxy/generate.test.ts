@@ -151,6 +151,8 @@ describe('HAProxy generator: the committed files', () => {
       ),
     );
     assert.ok(section(text, 'resolvers docker').includes('nameserver dns 127.0.0.11:53'));
+    // A restarted node's new address is taken at once: the old one is not held.
+    assert.ok(!section(text, 'resolvers docker').some((l) => l.startsWith('hold obsolete')));
     // REST relays the client's address in X-Forwarded-For, not in a PROXY header.
     assert.deepEqual(
       section(text, 'backend be_admin_8080').filter((l) => l.startsWith('server ')),
@@ -220,6 +222,11 @@ describe('HAProxy generator: rules', () => {
     );
     assert.deepEqual(section(text, 'frontend fe_sftp_22').slice(0, 2), ['mode tcp', 'bind :22']);
     assert.ok(text.includes('resolvers docker\n    nameserver dns 127.0.0.11:53'));
+    // A task out of DNS (swarm stops it) keeps its address while it drains: no session cut.
+    assert.deepEqual(
+      section(text, 'resolvers docker').filter((l) => l.startsWith('hold')),
+      ['hold valid 10s', 'hold other 30s', 'hold obsolete 45s'],
+    );
     // No address until DNS gives one: libc would give every server the same first task.
     assert.ok(text.includes('init-addr none resolvers docker'));
     assert.ok(text.includes('# Options: target=swarm (tasks.gw, 5 slots), send-proxy-v2=off.'));

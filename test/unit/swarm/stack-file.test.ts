@@ -13,6 +13,7 @@ import { splitHostPort } from '../../../src/config/address.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { readImportFile } from '../../../src/daemon/import.js';
 import { presets } from '../../../src/haproxy/generate.js';
+import { swarmHoldObsolete } from '../../../src/haproxy/render.js';
 import { repoRoot } from '../../support/compose.js';
 import { makeTempDirSync } from '../../support/tmp.js';
 
@@ -115,6 +116,8 @@ describe('Swarm stack file (deploy/swarm/stack.yml)', () => {
     assert.deepEqual(splitHostPort(config.database.address), { host: 'mysql', port: '3306' });
     const grace = /^(\d+)s$/.exec(gateway.stop_grace_period ?? '')?.[1];
     assert.ok(Number(grace) * 1000 > config.cluster.drainGraceMs + 10_000, 'stop grace covers the drain');
+    // HAProxy keeps a task's address out of DNS as long as the task may take to stop.
+    assert.equal(gateway.stop_grace_period, swarmHoldObsolete, 'hold obsolete = stop grace');
   });
 
   it("HAProxy's generated configuration is the swarm preset's, and finds this service's tasks", () => {
