@@ -8,7 +8,7 @@ import type { CredentialOut } from './api-types.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { AccessTarget, Credential, CredentialType } from '../model/entities.js';
 import { badRequest } from './errors.js';
-import { checkPrivateKey, normalizePublicKey } from './keys.js';
+import { checkPrivateKey, normalizePublicKey } from '../crypto/ssh-keys.js';
 import { is } from './validate.js';
 
 export const credentialShape = {
