@@ -15,7 +15,6 @@ import { protectGatewayFiles } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { latestSchemaVersion } from '../db/migrations.js';
-import type { SqlDatabase } from '../db/sql.js';
 import { createStores } from '../db/stores/index.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { NodeHealth, ServiceRegistry } from '../gateway/context.js';
@@ -63,7 +62,8 @@ export async function startNode(
   const stores = createStores(db, config.global.gatewayName);
   let secrets: SecretBox;
   try {
-    await prepareSchema(db, nodeName, options.migrate ?? true, log);
+    if (options.migrate ?? true) await migrateDatabase(db, nodeName, log);
+    await checkSchema(db, log);
     secrets = await openSecrets(config, stores);
   } catch (err) {
     await db.close();
@@ -175,11 +175,6 @@ function makeDirectories(config: GatewayConfig): void {
   ]) {
     mkdirSync(dir, { recursive: true, mode });
   }
-}
-
-async function prepareSchema(db: SqlDatabase, node: string, doMigrate: boolean, log: Logger): Promise<void> {
-  if (doMigrate) await migrateDatabase(db, node, log);
-  await checkSchema(db, log);
 }
 
 async function waitForTransfers(ctx: GatewayContext, graceMs: number): Promise<void> {
