@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
+import { readdirSync } from 'node:fs';
 
 /**
  * The layers of src/, low to high. A module imports only from modules of LOWER layers (and
@@ -133,6 +134,12 @@ export default tseslint.config(
 function layerImportRules(table, exceptions) {
   const layerOf = new Map(table.flatMap((layer, i) => layer.modules.map((m) => [m, i])));
   const modules = [...layerOf.keys()];
+  // A folder or file of src/ in no layer would escape the rule: lint stops until it is placed.
+  const unplaced = readdirSync(new URL('./src', import.meta.url)).filter(
+    (m) => !m.startsWith('.') && !layerOf.has(m),
+  );
+  if (unplaced.length > 0)
+    throw new Error(`eslint.config.js: src/${unplaced.join(', src/')}: in no layer, add to the table`);
   const isFile = (m) => m.endsWith('.ts');
   const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const depthOf = (file) => file.split('/').length - 1;
