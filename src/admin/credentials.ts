@@ -5,10 +5,10 @@
  * OpenSSH form. Secrets never come back out: a private key shows its public half.
  */
 import type { CredentialOut } from './api-types.js';
-import type { GatewayContext } from '../gateway/context.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import type { AccessTarget, Credential, CredentialType } from '../model/entities.js';
 import { badRequest } from './errors.js';
-import { checkPrivateKey, normalizePublicKey } from './keys.js';
+import { checkPrivateKey, normalizePublicKey } from '../crypto/ssh-keys.js';
 import { is } from './validate.js';
 
 export const credentialShape = {
@@ -45,7 +45,11 @@ export function checkType(kind: AccessTarget['kind'], type: string): CredentialT
 }
 
 /** The stored form of a credential value (not for a local account's password: see routes). */
-export function encodeValue(ctx: GatewayContext, type: CredentialType, value: string): string {
+export function encodeValue(
+  ctx: { readonly secrets: SecretBox },
+  type: CredentialType,
+  value: string,
+): string {
   switch (type) {
     case 'ssh_public_key': {
       const res = normalizePublicKey(value);
@@ -66,7 +70,7 @@ export function encodeValue(ctx: GatewayContext, type: CredentialType, value: st
 }
 
 /** The API view of a stored credential: no secret, only public material. */
-export function credentialOut(ctx: GatewayContext, c: Credential): CredentialOut {
+export function credentialOut(ctx: { readonly secrets: SecretBox }, c: Credential): CredentialOut {
   const out: CredentialOut = { name: c.name, type: c.type };
   if (c.type === 'ssh_public_key') out.value = c.value;
   if (c.type === 'ssh_private_key') {

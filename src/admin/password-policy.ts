@@ -3,12 +3,16 @@
  * `[security] MinPasswordLength` characters. Partner passwords we present (remote accounts) are
  * the partner's choice and are not held to it.
  */
-import type { GatewayContext } from '../gateway/context.js';
+import type { GatewayConfig } from '../config/types.js';
 import { hashPassword } from '../crypto/passwords.js';
 import { badRequest } from './errors.js';
 
 /** The stored hash of a new password; 400 naming `field` when it is too short. */
-export async function newPasswordHash(ctx: GatewayContext, password: string, field: string): Promise<string> {
+export async function newPasswordHash(
+  ctx: { readonly config: Pick<GatewayConfig, 'security'> },
+  password: string,
+  field: string,
+): Promise<string> {
   const min = ctx.config.security.minPasswordLength;
   // Characters as a person counts them (code points), not UTF-16 units.
   if ([...password].length < min) {

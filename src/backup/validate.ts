@@ -2,7 +2,7 @@
  * The checks of an import file, once in our shape (from-reference.ts): every field, before the
  * database is touched; every error names the field by its path in the source file.
  */
-import { checkPrivateKey, normalizePublicKey } from '../admin/keys.js';
+import { checkPrivateKey, normalizePublicKey } from '../crypto/ssh-keys.js';
 import { splitHostPort } from '../config/address.js';
 import { isPasswordHash } from '../crypto/passwords.js';
 import type { ClientInput } from '../db/stores/clients.js';

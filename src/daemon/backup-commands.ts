@@ -16,7 +16,7 @@ import { SecretBox } from '../crypto/secret-box.js';
 import { HistoryStore } from '../db/stores/history.js';
 import { ExitCode, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { openCommandDatabase } from './command-db.js';
+import { openCommandDatabase } from './database.js';
 
 /** Where a command writes: a file (undefined: `stdout`). */
 export interface Output {

@@ -31,7 +31,7 @@ import { createStores } from '../db/stores/index.js';
 import { ExitCode, FatalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { AccessTarget, CredentialOwner } from '../model/entities.js';
-import { openCommandDatabase } from './command-db.js';
+import { openCommandDatabase } from './database.js';
 
 const lockName = 'waarp_gateway_import';
 const lockTimeoutMs = 120_000;

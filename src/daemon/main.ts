@@ -8,13 +8,12 @@ import { loadConfig } from '../config/load.js';
 import { findConfigFile, configFileCandidates } from '../config/find.js';
 import { writeDefaultConfig } from '../config/defaults-file.js';
 import type { GatewayConfig } from '../config/types.js';
-import { migrate } from '../db/migrate.js';
-import { openDatabase } from '../db/open.js';
 import { ExitCode, FatalError } from '../errors.js';
 import { createLogger } from '../log.js';
 import type { Logger } from '../log.js';
 import { version } from '../version.js';
 import { parseDaemonArgs } from './args.js';
+import { commandConnectWaitMs, connectDatabase, migrateDatabase } from './database.js';
 import { startNode } from './node.js';
 
 function locateConfig(file: string | undefined): string {
@@ -71,14 +70,10 @@ async function runServer(file: string | undefined, instance: string | undefined)
 
 async function runMigrate(file: string | undefined): Promise<void> {
   const { config, log } = load(file, undefined);
-  const db = openDatabase(config);
+  const db = await connectDatabase(config, log, commandConnectWaitMs);
   try {
-    const applied = await migrate(db, { node: config.instance ?? 'migrate' });
-    log.info({ applied }, applied.length > 0 ? 'database migrated' : 'database already up to date');
-  } catch (err) {
-    throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
-      cause: err,
-    });
+    const applied = await migrateDatabase(db, config.instance ?? 'migrate', log);
+    if (applied.length === 0) log.info('database already up to date');
   } finally {
     await db.close();
   }

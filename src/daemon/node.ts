@@ -14,12 +14,8 @@ import { Controller } from '../controller/controller.js';
 import { protectGatewayFiles } from '../config/gateway-files.js';
 import type { GatewayConfig } from '../config/types.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { assertSchemaCompatible, migrate, SchemaTooNewError } from '../db/migrate.js';
 import { latestSchemaVersion } from '../db/migrations.js';
-import { openDatabase } from '../db/open.js';
-import type { SqlDatabase } from '../db/sql.js';
 import { createStores } from '../db/stores/index.js';
-import { ExitCode, FatalError } from '../errors.js';
 import type { GatewayContext } from '../gateway/context.js';
 import { NodeHealth, ServiceRegistry } from '../gateway/context.js';
 import type { Logger } from '../log.js';
@@ -28,6 +24,7 @@ import { Housekeeping } from '../transfer/housekeeping.js';
 import { RunningTransfers } from '../transfer/registry.js';
 import { sleep } from '../util/timers.js';
 import { version } from '../version.js';
+import { checkSchema, connectDatabase, migrateDatabase } from './database.js';
 import { openSecrets } from './secrets.js';
 
 export interface NodeOptions {
@@ -61,11 +58,12 @@ export async function startNode(
   await checkAdminAddress(config);
   protectGatewayFiles(config);
   makeDirectories(config);
-  const db = await connect(config, log, options.databaseWaitMs ?? 30_000);
+  const db = await connectDatabase(config, log, options.databaseWaitMs ?? 30_000);
   const stores = createStores(db, config.global.gatewayName);
   let secrets: SecretBox;
   try {
-    await prepareSchema(db, nodeName, options.migrate ?? true, log);
+    if (options.migrate ?? true) await migrateDatabase(db, nodeName, log);
+    await checkSchema(db, log);
     secrets = await openSecrets(config, stores);
   } catch (err) {
     await db.close();
@@ -176,58 +174,6 @@ function makeDirectories(config: GatewayConfig): void {
     config.paths.defaultTmpDir,
   ]) {
     mkdirSync(dir, { recursive: true, mode });
-  }
-}
-
-async function connect(config: GatewayConfig, log: Logger, waitMs: number): Promise<SqlDatabase> {
-  const deadline = Date.now() + waitMs;
-  for (let attempt = 1; ; attempt++) {
-    let db: SqlDatabase | undefined;
-    try {
-      db = openDatabase(config);
-      await db.ping();
-      return db;
-    } catch (err) {
-      await db?.close().catch(() => undefined);
-      if (Date.now() >= deadline) {
-        throw new FatalError(
-          `cannot reach the ${config.database.type} database at ${config.database.address}: ${(err as Error).message}`,
-          ExitCode.databaseUnreachable,
-          { cause: err },
-        );
-      }
-      if (attempt === 1) log.warn({ err: (err as Error).message }, 'database not reachable yet, retrying');
-      await sleep(1000);
-    }
-  }
-}
-
-async function prepareSchema(db: SqlDatabase, node: string, doMigrate: boolean, log: Logger): Promise<void> {
-  try {
-    if (doMigrate) {
-      const applied = await migrate(db, { node });
-      if (applied.length > 0) log.info({ applied }, 'database migrated');
-    }
-    const status = await assertSchemaCompatible(db);
-    if (status.unknown.length > 0) {
-      log.warn(
-        { unknown: status.unknown },
-        'the database has newer additive migrations: a newer node migrated it',
-      );
-    }
-    if (status.current < status.known) {
-      throw new FatalError(
-        `the database schema is at version ${status.current}, this build needs ${status.known}: run waarp-gatewayd migrate`,
-        ExitCode.migrationFailed,
-      );
-    }
-  } catch (err) {
-    if (err instanceof FatalError) throw err;
-    if (err instanceof SchemaTooNewError)
-      throw new FatalError(err.message, ExitCode.schemaTooNew, { cause: err });
-    throw new FatalError(`database migration failed: ${(err as Error).message}`, ExitCode.migrationFailed, {
-      cause: err,
-    });
   }
 }
 

@@ -1,7 +1,10 @@
 /**
  * What every service of a running node shares: configuration, stores, secrets, logger,
- * identity and the node's health. Built once by the daemon (src/daemon/server.ts) and by the
- * test harness; services take it as their only dependency.
+ * identity and the node's health. Built once by the daemon (`startNode` in src/daemon/node.ts)
+ * and by the test harness (test/support/context.ts). The long-lived services (listeners, cluster
+ * loops, executors) take it whole; a module that needs only a part says which, in its own
+ * parameter type (`{ stores, log }`, `Pick<GatewayContext, …>`), so that its needs show and a
+ * test can give just those.
  */
 import type { GatewayConfig } from '../config/types.js';
 import type { SecretBox } from '../crypto/secret-box.js';

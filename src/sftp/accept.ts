@@ -10,7 +10,7 @@
  * must never choose its own address.
  */
 import type { Socket } from 'node:net';
-import { readProxyHeader } from '../cluster/proxy-protocol.js';
+import { readProxyHeader } from './proxy-protocol.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { LoginStanding } from '../db/stores/bans.js';
 import type { Server } from '../model/entities.js';

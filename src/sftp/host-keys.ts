@@ -3,14 +3,23 @@
  * allowed), else one ed25519 key generated once for the whole gateway and kept encrypted in the
  * shared settings, so every node of a cluster presents the same host key behind the balancer.
  */
-import type { GatewayContext } from '../gateway/context.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Stores } from '../db/stores/index.js';
+import type { Logger } from '../log.js';
 import type { Server } from '../model/entities.js';
 import { utils } from './ssh2.js';
+
+/** What host keys are made from: the stored keys, the AES box, a log for the keys skipped. */
+export interface HostKeySources {
+  readonly stores: Pick<Stores, 'credentials' | 'settings'>;
+  readonly secrets: SecretBox;
+  readonly log: Logger;
+}
 
 export const gatewayHostKeySetting = 'sftp.hostKey.ed25519';
 
 /** Private keys (OpenSSH or PEM text) the listener of `server` presents. */
-export async function loadHostKeys(ctx: GatewayContext, server: Server): Promise<string[]> {
+export async function loadHostKeys(ctx: HostKeySources, server: Server): Promise<string[]> {
   const creds = await ctx.stores.credentials.list({ kind: 'server', id: server.id }, 'ssh_private_key');
   const keys: string[] = [];
   for (const c of creds) {
@@ -33,7 +42,7 @@ export async function loadHostKeys(ctx: GatewayContext, server: Server): Promise
 }
 
 /** The gateway-wide generated host key (created by the first node that needs it). */
-export async function gatewayHostKey(ctx: GatewayContext): Promise<string> {
+export async function gatewayHostKey(ctx: Omit<HostKeySources, 'log'>): Promise<string> {
   const stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, () => {
     const pair = utils.generateKeyPairSync('ed25519');
     return ctx.secrets.encrypt(pair.private);

@@ -5,11 +5,17 @@
  * upload is over is stale and passes to whoever delivers that name next.
  */
 import { lstat } from 'node:fs/promises';
+import type { Stores } from '../db/stores/index.js';
 import type { Ownership as Owner } from '../db/stores/partner-files.js';
-import type { GatewayContext } from '../gateway/context.js';
 import type { Transfer } from '../model/entities.js';
 import { TransferError } from '../model/transfer-state.js';
 import type { ServerPeer } from './server-transfer.js';
+
+/** What the claims need: the claims and the transfers behind them, and this node's clock. */
+export interface OwnershipDeps {
+  readonly stores: Pick<Stores, 'partnerFiles' | 'transfers'>;
+  now(): number;
+}
 
 const unfinished = new Set(['RUNNING', 'INTERRUPTED', 'ERROR', 'AVAILABLE', 'PAUSED']);
 
@@ -20,7 +26,7 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 /** Whether a claim is left over: its file gone, its upload over. */
-export async function isStale(ctx: GatewayContext, path: string, o: Owner): Promise<boolean> {
+export async function isStale(ctx: Pick<OwnershipDeps, 'stores'>, path: string, o: Owner): Promise<boolean> {
   if (await exists(path)) return false;
   if (o.transferId === null) return true;
   const t = await ctx.stores.transfers.get(o.transferId);
@@ -29,7 +35,7 @@ export async function isStale(ctx: GatewayContext, path: string, o: Owner): Prom
 
 export class Ownership {
   constructor(
-    private readonly ctx: GatewayContext,
+    private readonly ctx: OwnershipDeps,
     private readonly peer: ServerPeer,
     /** The real final path. */
     private readonly path: string,

@@ -10,7 +10,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { encodeProxyV2 } from '../../../src/cluster/proxy-protocol.js';
+import { encodeProxyV2 } from '../../../src/sftp/proxy-protocol.js';
 import type { StartedGateway } from '../../support/gateway.js';
 import { startGateway } from '../../support/gateway.js';
 import type { SshKey } from '../../support/openssh.js';

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { encodeProxyV2 } from '../../../src/cluster/proxy-protocol.js';
+import { encodeProxyV2 } from '../../../src/sftp/proxy-protocol.js';
 import { Client } from '../../../src/sftp/ssh2.js';
 import type { StartedGateway } from '../../support/gateway.js';
 import { startGateway } from '../../support/gateway.js';

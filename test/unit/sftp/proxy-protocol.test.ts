@@ -7,7 +7,7 @@ import {
   parseProxyV2,
   ProxyProtocolError,
   readProxyHeader,
-} from '../../../src/cluster/proxy-protocol.js';
+} from '../../../src/sftp/proxy-protocol.js';
 
 describe('PROXY protocol v2', () => {
   it('parses an IPv4 header and keeps the bytes after it', () => {
