@@ -1,9 +1,9 @@
 /**
  * The life of one transfer a partner runs on our server, whatever the protocol: the row it
  * owns (every write fenced on this node + RUNNING), its task chains, its step checkpoints and
- * how it ends (DONE, ERROR, INTERRUPTED, PAUSED, CANCELLED; recorded through ./lifecycle.ts,
- * shared with client transfers). Uploads and downloads add the
- * data part. Registered in `ctx.running` so the action poller and the drain can stop it.
+ * how it ends (DONE, ERROR, INTERRUPTED, PAUSED, CANCELLED, through ./lifecycle.ts, which
+ * client transfers share). Uploads and downloads add the data part. Registered in
+ * `ctx.running` so the action poller and the drain can stop it.
  */
 import type { GatewayContext } from '../gateway/context.js';
 import type { Logger } from '../log.js';
