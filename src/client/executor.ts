@@ -10,21 +10,18 @@ import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname, posix } from 'node:path';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/entities.js';
-import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js';
+import type { TransferStep } from '../model/transfer-state.js';
+import { transferTransitions } from '../model/transfer-lifecycle.js';
 import { stepRank, TransferError } from '../model/transfer-state.js';
 import type { Checkpoint, RetryPlan } from '../db/stores/transfers.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
+import { ProgressCheckpoints, recordEnd, stopEnds, TransferLostError } from '../transfer/lifecycle.js';
 import type { RunningTransfer, StopReason } from '../transfer/registry.js';
 import { clientPaths } from './paths.js';
 import { pullFile, pushFile, fileSize } from './sftp-copy.js';
 import { SftpSession } from './sftp-session.js';
 import type { TaskState } from '../transfer/tasks/types.js';
 import { clientTaskState, runClientTasks } from './tasks.js';
-
-/** Progress reaches the database at most this often (never per packet). */
-const checkpointIntervalMs = 1000;
-
-class LeaseLost extends Error {}
 
 export function startClientTransfer(ctx: GatewayContext, transfer: Transfer): RunningTransfer {
   const abort = new AbortController();
@@ -51,8 +48,12 @@ export function startClientTransfer(ctx: GatewayContext, transfer: Transfer): Ru
 
 class Execution {
   #t: Transfer;
-  #lastCheckpoint = 0;
-  #pendingCheckpoint: Promise<void> | undefined;
+  /** Progress writes during the copy (a refused one stops it: another node owns the transfer). */
+  readonly #progress = new ProgressCheckpoints(
+    () => this.#save('StepData'),
+    (err) => this.#abortSelf(err),
+    (err) => this.ctx.log.warn({ err, transfer: this.#t.id }, 'could not save progress'),
+  );
 
   constructor(
     private readonly ctx: GatewayContext,
@@ -111,9 +112,8 @@ class Execution {
         this.#taskDone(n, st),
       );
       this.#t.taskNumber = 0;
-      if (!(await ctx.stores.transfers.complete(this.#t.id, ctx.nodeName, ctx.now(), this.#checkpoint()))) {
-        throw new LeaseLost();
-      }
+      const done = { event: 'complete', checkpoint: this.#checkpoint(), isSend: rule.isSend } as const;
+      if (!(await recordEnd(ctx, this.#t.id, done))) throw new TransferLostError(this.#t.id);
       log.info({ bytes: this.#t.progress }, 'client transfer done');
     } catch (err) {
       session?.close();
@@ -170,11 +170,11 @@ class Execution {
     const handle = await session.open(remote, existing === undefined ? 'w' : 'r+');
     this.#t.progress = from;
     await this.#save('StepData');
+    this.#progress.restart();
     // On failure or stop the handle is NOT closed: in SFTP a close means "the file is complete",
     // and a gateway partner would deliver a partial file. Dropping the connection instead lets
     // the partner keep the upload unfinished, to be continued.
     await pushFile(session.sftp, local, handle, size, this.#copyOptions(from));
-    this.ctx.metrics.bytesOut += size - from;
     // A longer remote file (an older, bigger upload) must not keep its tail.
     if ((existing?.size ?? 0) > size) await session.truncate(handle, size);
     await session.closeHandle(handle);
@@ -197,11 +197,11 @@ class Execution {
     await fh.close();
     this.#t.progress = from;
     await this.#save('StepData');
+    this.#progress.restart();
     const handle = await session.open(remote, 'r');
     // As for a push, only a complete read is closed: a partner gateway records a closed
     // download as served.
     await pullFile(session.sftp, handle, tmp, size, this.#copyOptions(from));
-    this.ctx.metrics.bytesIn += size - from;
     await session.closeHandle(handle);
     this.#t.progress = size;
     await mkdir(dirname(final), { recursive: true });
@@ -216,16 +216,7 @@ class Execution {
       signal: AbortSignal.any([this.signal, this.#leaseAbort.signal]),
       onProgress: (contiguous: number) => {
         this.#t.progress = contiguous;
-        const now = Date.now();
-        if (now - this.#lastCheckpoint >= checkpointIntervalMs && this.#pendingCheckpoint === undefined) {
-          this.#lastCheckpoint = now;
-          this.#pendingCheckpoint = this.#save('StepData')
-            .catch((err: unknown) => {
-              if (err instanceof LeaseLost) this.#abortSelf(err);
-              else this.ctx.log.warn({ err, transfer: this.#t.id }, 'could not save progress');
-            })
-            .finally(() => (this.#pendingCheckpoint = undefined));
-        }
+        this.#progress.soon();
       },
     };
   }
@@ -252,11 +243,11 @@ class Execution {
 
   async #save(step: TransferStep): Promise<void> {
     this.#t.step = step;
-    if (this.#lostLease) throw new LeaseLost();
+    if (this.#lostLease) throw new TransferLostError(this.#t.id);
     const ok = await this.ctx.stores.transfers.checkpoint(this.#t.id, this.ctx.nodeName, this.#checkpoint());
     if (!ok) {
       this.#lostLease = true;
-      throw new LeaseLost();
+      throw new TransferLostError(this.#t.id);
     }
   }
 
@@ -274,41 +265,35 @@ class Execution {
   /** Records how the transfer ended when it did not end well. */
   async #settle(err: unknown, log: GatewayContext['log']): Promise<void> {
     const { ctx } = this;
-    const store = ctx.stores.transfers;
+    const id = this.#t.id;
     const now = ctx.now();
-    await this.#pendingCheckpoint;
-    if (err instanceof LeaseLost || this.#lostLease) {
+    await this.#progress.settled();
+    if (err instanceof TransferLostError || this.#lostLease) {
       log.warn('lost the lease on this transfer (another node owns it now): stopped without recording');
       return;
     }
     const reason = this.stopReason();
-    const c = this.#checkpoint();
+    const checkpoint = this.#checkpoint();
     try {
       if (reason === 'cancel') {
-        await store.cancelRunning(this.#t.id, ctx.nodeName, now, c);
+        await recordEnd(ctx, id, { event: 'cancel', checkpoint }, now);
         log.info('client transfer cancelled');
       } else if (reason !== undefined) {
-        const to = reason === 'pause' ? 'PAUSED' : 'INTERRUPTED';
-        const code: TransferErrorCode = reason === 'pause' ? 'TeStopped' : 'TeShuttingDown';
-        await store.stopRunning(
-          this.#t.id,
-          ctx.nodeName,
-          now,
-          to,
-          { code, details: `${reason} requested` },
-          c,
+        const { event, code } = stopEnds[reason];
+        await recordEnd(ctx, id, { event, checkpoint, error: { code, details: `${reason} requested` } }, now);
+        log.info(
+          { status: transferTransitions[event].to, progress: checkpoint.progress },
+          'client transfer stopped',
         );
-        log.info({ status: to, progress: c.progress }, 'client transfer stopped');
       } else if (isDatabaseUnavailable(err)) {
         // The database went away mid-transfer: not the transfer's fault. Interrupted, due again,
         // no attempt spent (when even this write fails, the lease lapses and a survivor resumes).
-        await store.stopRunning(
-          this.#t.id,
-          ctx.nodeName,
+        const details = `database unavailable: ${(err as Error).message}`;
+        await recordEnd(
+          ctx,
+          id,
+          { event: 'interrupt', checkpoint, error: { code: 'TeInternal', details } },
           now,
-          'INTERRUPTED',
-          { code: 'TeInternal', details: `database unavailable: ${(err as Error).message}` },
-          c,
         );
         log.warn({ err: (err as Error).message }, 'client transfer interrupted: database unavailable');
       } else {
@@ -318,14 +303,8 @@ class Execution {
             : new TransferError('TeInternal', (err as Error).message ?? String(err));
         log.warn({ code: te.code, err: te.message }, 'client transfer failed');
         await this.#runErrorTasks(te);
-        await store.fail(
-          this.#t.id,
-          ctx.nodeName,
-          now,
-          { code: te.code, details: te.message },
-          this.#retryPlan(now),
-          c,
-        );
+        const error = { code: te.code, details: te.message };
+        await recordEnd(ctx, id, { event: 'fail', checkpoint, error, retry: this.#retryPlan(now) }, now);
       }
     } catch (saveErr) {
       log.error(

@@ -4,6 +4,7 @@
  * answers 500 otherwise).
  */
 import type { GatewayContext } from '../gateway/context.js';
+import { recordEnd, stopEnds } from '../transfer/lifecycle.js';
 import { Ticker } from '../util/timers.js';
 
 export class ActionPoller {
@@ -41,13 +42,10 @@ export class ActionPoller {
         await running.stop(action);
       } else if (action === 'cancel') {
         // The row says RUNNING here but nothing runs it: a leftover; settle it directly.
-        await ctx.stores.transfers.cancelRunning(id, ctx.nodeName, now);
+        await recordEnd(ctx, id, { event: 'cancel' }, now);
       } else {
-        const to = action === 'pause' ? 'PAUSED' : 'INTERRUPTED';
-        await ctx.stores.transfers.stopRunning(id, ctx.nodeName, now, to, {
-          code: 'TeStopped',
-          details: `${action} requested`,
-        });
+        const { event, code } = stopEnds[action];
+        await recordEnd(ctx, id, { event, error: { code, details: `${action} requested` } }, now);
       }
     }
   }

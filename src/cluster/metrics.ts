@@ -5,9 +5,12 @@
  */
 
 export class Metrics {
-  /** Bytes received by this node (server uploads, client pulls). */
+  /**
+   * Bytes received by this node (server uploads, client pulls): each transfer's whole size,
+   * counted once by the node that records it DONE (src/transfer/lifecycle.ts).
+   */
   bytesIn = 0;
-  /** Bytes sent by this node (server downloads, client pushes). */
+  /** Bytes sent by this node (server downloads, client pushes), counted as `bytesIn`. */
   bytesOut = 0;
   loginFailures = 0;
   /** Milliseconds of the last database round trip, or -1 when it failed. */

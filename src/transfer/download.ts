@@ -172,7 +172,7 @@ export class DownloadTransfer extends ServerTransfer {
     const info = { ...this.row.info };
     if (beyond.length > 0) info.sentRanges = beyond;
     else delete info.sentRanges;
-    await this.stopWith('INTERRUPTED', why, how, { info });
+    await this.stopWith('interrupt', why, how, { info });
   }
 
   /**

@@ -1,8 +1,9 @@
 /**
  * The life of one transfer a partner runs on our server, whatever the protocol: the row it
  * owns (every write fenced on this node + RUNNING), its task chains, its step checkpoints and
- * how it ends (DONE, ERROR, INTERRUPTED, PAUSED, CANCELLED). Uploads and downloads add the
- * data part. Registered in `ctx.running` so the action poller and the drain can stop it.
+ * how it ends (DONE, ERROR, INTERRUPTED, PAUSED, CANCELLED, through ./lifecycle.ts, which
+ * client transfers share). Uploads and downloads add the data part. Registered in
+ * `ctx.running` so the action poller and the drain can stop it.
  */
 import type { GatewayContext } from '../gateway/context.js';
 import type { Logger } from '../log.js';
@@ -10,6 +11,7 @@ import type { LocalAccount, Rule, Server, Transfer } from '../model/entities.js'
 import type { TransferErrorCode, TransferStep } from '../model/transfer-state.js';
 import { TransferError } from '../model/transfer-state.js';
 import type { Checkpoint } from '../db/stores/transfers.js';
+import { ProgressCheckpoints, recordEnd, stopEnds, TransferLostError } from './lifecycle.js';
 import type { RunningTransfer, StopReason } from './registry.js';
 import { taskTypesFor } from './tasks/index.js';
 import { runTaskChain } from './tasks/runner.js';
@@ -23,24 +25,22 @@ export interface ServerPeer {
   readonly remoteAddress: string;
 }
 
-/** The node lost the transfer (lease taken over, row changed): stop touching it. */
-export class TransferLostError extends TransferError {
-  constructor(id: number) {
-    super('TeInternal', `transfer ${id} is no longer owned by this node`);
-    this.name = 'TransferLostError';
-  }
-}
-
 type Phase = 'setup' | 'data' | 'closing' | 'ended';
 type HaltKind = StopReason | 'connection';
 
-const progressIntervalMs = 1000;
-
-const haltErrors: Record<HaltKind, { code: TransferErrorCode; text: string }> = {
-  interrupt: { code: 'TeShuttingDown', text: 'interrupted by the gateway' },
-  pause: { code: 'TeStopped', text: 'paused by an operator' },
-  cancel: { code: 'TeCanceled', text: 'cancelled by an operator' },
-  connection: { code: 'TeConnectionReset', text: 'the session closed before the file was closed' },
+/** How each halt ends the transfer (a lost session: interrupted, resumable). */
+const halts: Record<
+  HaltKind,
+  { event: 'interrupt' | 'pause' | 'cancel'; code: TransferErrorCode; text: string }
+> = {
+  interrupt: { ...stopEnds.interrupt, text: 'interrupted by the gateway' },
+  pause: { ...stopEnds.pause, text: 'paused by an operator' },
+  cancel: { ...stopEnds.cancel, text: 'cancelled by an operator' },
+  connection: {
+    event: 'interrupt',
+    code: 'TeConnectionReset',
+    text: 'the session closed before the file was closed',
+  },
 };
 
 export abstract class ServerTransfer implements RunningTransfer {
@@ -53,11 +53,15 @@ export abstract class ServerTransfer implements RunningTransfer {
   #end!: () => void;
   #halt: TransferError | undefined;
   #pendingStop: HaltKind | undefined;
-  #lastFlush = 0;
   /** Progress as the database has it (what a resume elsewhere would start from). */
   #savedProgress: number;
-  /** The progress write in flight, if any: later writes wait for it (they must land last). */
-  #flushing: Promise<void> | undefined;
+  /** Progress writes during the data phase (later writes wait for the one in flight). */
+  readonly #progress = new ProgressCheckpoints(
+    () => this.save({ progress: this.progress }),
+    // Lost ownership stops the transfer; a database hiccup only delays the progress.
+    (err) => this.lost(err),
+    (err) => this.log.warn({ err }, 'cannot save the progress (will retry)'),
+  );
 
   constructor(
     protected readonly ctx: GatewayContext,
@@ -115,20 +119,16 @@ export abstract class ServerTransfer implements RunningTransfer {
       this.#pendingStop ??= kind;
       return this.finished;
     }
-    const h = haltErrors[kind];
-    return this.stopWith(
-      kind === 'cancel' ? 'CANCELLED' : kind === 'pause' ? 'PAUSED' : 'INTERRUPTED',
-      new TransferError(h.code, `transfer ${this.id} ${h.text}`),
-      kind,
-    );
+    const h = halts[kind];
+    return this.stopWith(h.event, new TransferError(h.code, `transfer ${this.id} ${h.text}`), kind);
   }
 
   /**
-   * Stops the data phase and records the stop: INTERRUPTED or PAUSED (resumable, lease
-   * released) or CANCELLED (to history). `over`: what else the final checkpoint says.
+   * Stops the data phase and records the stop: interrupt or pause (resumable, lease released)
+   * or cancel (to history). `over`: what else the final checkpoint says.
    */
   protected async stopWith(
-    to: 'INTERRUPTED' | 'PAUSED' | 'CANCELLED',
+    event: 'interrupt' | 'pause' | 'cancel',
     why: TransferError,
     reason: string,
     over: Partial<Checkpoint> = {},
@@ -140,22 +140,9 @@ export abstract class ServerTransfer implements RunningTransfer {
       await this.releaseData();
       await this.settleFlush();
       const cp = this.checkpointNow(over);
-      const now = this.ctx.now();
-      const store = this.ctx.stores.transfers;
-      let ok: boolean;
-      if (to === 'CANCELLED') {
-        ok = await store.cancelRunning(this.id, this.ctx.nodeName, now, cp);
-        if (ok) await this.onCancelled();
-      } else {
-        ok = await store.stopRunning(
-          this.id,
-          this.ctx.nodeName,
-          now,
-          to,
-          { code: why.code, details: why.message },
-          cp,
-        );
-      }
+      const error = { code: why.code, details: why.message };
+      const ok = await recordEnd(this.ctx, this.id, { event, checkpoint: cp, error });
+      if (ok && event === 'cancel') await this.onCancelled();
       if (ok) this.log.info({ reason, progress: cp.progress }, 'transfer stopped');
       else this.log.warn({ reason }, 'transfer stopped but this node no longer owned it');
     } catch (err) {
@@ -174,7 +161,7 @@ export abstract class ServerTransfer implements RunningTransfer {
     try {
       await this.releaseData();
       await this.settleFlush();
-      await this.ctx.stores.transfers.discard(this.id, this.ctx.nodeName);
+      await recordEnd(this.ctx, this.id, { event: 'discard' });
     } finally {
       this.#end();
     }
@@ -232,22 +219,12 @@ export abstract class ServerTransfer implements RunningTransfer {
 
   /** Progress to the database at most about once a second, off the data path. */
   protected flushProgressSoon(): void {
-    const now = Date.now();
-    if (this.#flushing !== undefined || now - this.#lastFlush < progressIntervalMs || this.phase !== 'data')
-      return;
-    this.#lastFlush = now;
-    this.#flushing = this.save({ progress: this.progress })
-      .catch((err: unknown) => {
-        // Lost ownership stops the transfer; a database hiccup only delays the progress.
-        if (err instanceof TransferLostError) this.lost(err);
-        else this.log.warn({ err }, 'cannot save the progress (will retry)');
-      })
-      .finally(() => (this.#flushing = undefined));
+    if (this.phase === 'data') this.#progress.soon();
   }
 
   /** Waits for a progress write in flight, so that it cannot land after (and undo) a later one. */
-  protected async settleFlush(): Promise<void> {
-    await this.#flushing;
+  protected settleFlush(): Promise<void> {
+    return this.#progress.settled();
   }
 
   /** The row is gone from under us: stop without writing anything more. */
@@ -298,7 +275,7 @@ export abstract class ServerTransfer implements RunningTransfer {
     if (saveNow || this.#row.step !== 'StepData' || this.#savedProgress !== 0) await this.save(cp);
     else this.#applied(this.checkpointNow(cp));
     // The first progress write comes a full interval later: a small file never needs one.
-    this.#lastFlush = Date.now();
+    this.#progress.restart();
     this.phase = 'data';
     const pending = this.#pendingStop;
     if (pending !== undefined) {
@@ -346,15 +323,9 @@ export abstract class ServerTransfer implements RunningTransfer {
       this.log.error({ err: e }, 'error tasks failed');
     }
     try {
-      const cp = this.checkpointNow({ error: undefined, localPath: this.failedFilePath() });
-      const ok = await this.ctx.stores.transfers.fail(
-        this.id,
-        this.ctx.nodeName,
-        this.ctx.now(),
-        { code: terr.code, details: terr.message },
-        null,
-        cp,
-      );
+      const checkpoint = this.checkpointNow({ error: undefined, localPath: this.failedFilePath() });
+      const error = { code: terr.code, details: terr.message };
+      const ok = await recordEnd(this.ctx, this.id, { event: 'fail', checkpoint, error, retry: null });
       if (!ok) this.log.warn('transfer failed but this node no longer owned it');
     } catch (e) {
       this.log.error({ err: e }, 'could not record the failure of the transfer');
@@ -374,13 +345,14 @@ export abstract class ServerTransfer implements RunningTransfer {
     });
     // An upload's DONE is durable before its close is answered; a download needs no durability
     // (its record still says DONE only once every byte was sent): see WriteOptions.
-    const ok = await this.ctx.stores.transfers.complete(this.id, this.ctx.nodeName, this.ctx.now(), final, {
-      durable: !this.rule.isSend,
+    const { isSend } = this.rule;
+    const ok = await recordEnd(this.ctx, this.id, {
+      event: 'complete',
+      checkpoint: final,
+      isSend,
+      durable: !isSend,
     });
     if (!ok) throw new TransferLostError(this.id);
-    // Counted once, by the node that completes it (a resumed file counts whole, where it ends).
-    if (this.rule.isSend) this.ctx.metrics.bytesOut += final.progress;
-    else this.ctx.metrics.bytesIn += final.progress;
     this.phase = 'ended';
     this.log.info({ size: this.#row.filesize, rule: this.rule.name }, 'transfer done');
     this.#end();

@@ -16,7 +16,8 @@ import { applyAttrs, checkChange, mergeChanges } from './attributes.js';
 import { FileWriter } from './file-writer.js';
 import { sha256File } from './hash.js';
 import { resolveInside } from './jail.js';
-import { ServerTransfer, TransferLostError } from './server-transfer.js';
+import { TransferLostError } from './lifecycle.js';
+import { ServerTransfer } from './server-transfer.js';
 import { moveTo } from './tasks/file-ops.js';
 
 const openFd = promisify(open);

@@ -7,6 +7,7 @@ import { transferSortKeys } from '../../db/stores/transfers.js';
 import type { TransferFilter } from '../../db/stores/transfers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Transfer } from '../../model/entities.js';
+import { firstApplicable, statusesOf } from '../../model/transfer-lifecycle.js';
 import type { TransferStatus } from '../../model/transfer-state.js';
 import { isTransferStatus, liveStatuses } from '../../model/transfer-state.js';
 import { need } from '../auth.js';
@@ -50,6 +51,10 @@ const cancelTargets: Record<string, readonly TransferStatus[]> = {
   error: ['ERROR'],
   all: liveStatuses,
 };
+
+/** What an operator's pause or cancel does, by status (see the lifecycle table). */
+const pauseEvents = ['pauseWaiting', 'requestAction'] as const;
+const cancelEvents = ['cancelWaiting', 'requestAction'] as const;
 
 export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { transfers } = ctx.stores;
@@ -118,19 +123,20 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     // Two tries: the row may change status (be claimed, end) between the read and the write.
     for (let attempt = 0; attempt < 2; attempt++) {
       const t = await live(ctx, id);
-      if (t.status === 'PLANNED' && (await transfers.pauseWaiting(id))) {
+      const event = firstApplicable(pauseEvents, t.status);
+      if (event === undefined) {
+        throw badRequest(
+          `cannot pause transfer ${id}: it is ${t.status} (only ${statusesOf(pauseEvents)} ones can be)`,
+        );
+      }
+      if (event === 'pauseWaiting' && (await transfers.pauseWaiting(id))) {
         return accepted(c, `transfer ${id} paused`, location('transfers', id));
       }
-      if (t.status === 'RUNNING' && (await transfers.requestAction(id, 'pause'))) {
+      if (event === 'requestAction' && (await transfers.requestAction(id, 'pause'))) {
         return accepted(
           c,
           `pause of transfer ${id} requested from node ${t.node ?? '?'}`,
           location('transfers', id),
-        );
-      }
-      if (t.status !== 'PLANNED' && t.status !== 'RUNNING') {
-        throw badRequest(
-          `cannot pause transfer ${id}: it is ${t.status} (only PLANNED or RUNNING ones can be)`,
         );
       }
     }
@@ -145,7 +151,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     const t = await live(ctx, id);
     if (t.remoteAccountId === null) throw badRequest(`cannot resume transfer ${id}: it is a server transfer`);
     throw badRequest(
-      `cannot resume transfer ${id}: it is ${t.status} (only PAUSED, INTERRUPTED or ERROR ones can be)`,
+      `cannot resume transfer ${id}: it is ${t.status} (only ${statusesOf(['resume'])} ones can be)`,
     );
   });
 
@@ -153,7 +159,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     const id = transferId(c);
     for (let attempt = 0; attempt < 2; attempt++) {
       const t = await live(ctx, id);
-      if (t.status === 'RUNNING') {
+      if (firstApplicable(cancelEvents, t.status) === 'requestAction') {
         if (await transfers.requestAction(id, 'cancel')) {
           return accepted(
             c,
