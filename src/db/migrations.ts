@@ -10,7 +10,6 @@
  * DDL is written once with a few type tokens rendered per dialect, so both dialects stay
  * side by side and cannot drift apart.
  */
-import { historyTransferRowsSql, liveTransferRowsSql } from './normalized-transfers.js';
 import type { Dialect } from './sql.js';
 
 export interface Migration {
@@ -250,11 +249,27 @@ export const migrations: readonly Migration[] = [
       ){table}`,
       `CREATE INDEX history_owner_start ON transfer_history (owner, start)`,
       // Live transfers and history in one shape, as the reference's normalized_transfers view:
-      // the REST API lists and filters both at once. Its two halves: normalized-transfers.ts.
+      // the REST API lists and filters both at once.
       `CREATE VIEW normalized_transfers AS
-        ${liveTransferRowsSql}
+        SELECT t.id, t.owner, t.remote_transfer_id, CASE WHEN t.local_account_id IS NULL THEN 0 ELSE 1 END AS is_server,
+          r.is_send, COALESCE(la.login, ra.login, '') AS account, COALESCE(s.name, p.name, '') AS agent,
+          COALESCE(c.name, '') AS client, COALESCE(s.protocol, p.protocol, '') AS protocol, r.name AS rule,
+          t.src_filename, t.dest_filename, t.local_path, t.remote_path, t.filesize, t.start, t.stop, t.status,
+          t.step, t.progress, t.task_number, t.error_code, t.error_details, t.node, t.info, t.remaining_tries,
+          t.next_retry_delay, t.retry_increment_factor, t.next_retry, 0 AS is_history
+        FROM transfers t
+          JOIN rules r ON r.id = t.rule_id
+          LEFT JOIN local_accounts la ON la.id = t.local_account_id
+          LEFT JOIN local_agents s ON s.id = la.local_agent_id
+          LEFT JOIN remote_accounts ra ON ra.id = t.remote_account_id
+          LEFT JOIN remote_agents p ON p.id = ra.remote_agent_id
+          LEFT JOIN clients c ON c.id = t.client_id
         UNION ALL
-        ${historyTransferRowsSql}`,
+        SELECT h.id, h.owner, h.remote_transfer_id, h.is_server, h.is_send, h.account, h.agent, h.client,
+          h.protocol, h.rule, h.src_filename, h.dest_filename, h.local_path, h.remote_path, h.filesize, h.start,
+          h.stop, h.status, h.step, h.progress, h.task_number, h.error_code, h.error_details, h.node, h.info,
+          0, 0, 1, NULL, 1
+        FROM transfer_history h`,
     ],
   },
   {

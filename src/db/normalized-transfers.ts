@@ -1,9 +1,9 @@
 /**
  * The two halves of the `normalized_transfers` view (migration 1): live transfers and history
- * in one shape, names instead of ids. The migration creates the view from them, and the
- * transfer store reads a page from each half on its own (each with its own index, see
- * stores/transfers/paging.ts), so the two can never drift apart. A later migration that changes
- * the view adds its own constants here, which the store then reads; these stay migration 1's.
+ * in one shape, names instead of ids. The transfer store reads a page from each half on its own
+ * (each with its own index, see stores/transfers/paging.ts). Migration 1 keeps its own frozen
+ * text (migrations are never edited); test/unit/db/migrations-frozen.test.ts checks that these
+ * are its halves. A later migration that changes the view adds its own constants here.
  */
 
 /** The live half. Its text is migration 1's, byte for byte. */
