@@ -45,6 +45,8 @@ interface OpSpec {
   /** Success status and its response. */
   ok: [number, Obj];
   errs?: number[];
+  /** Other statuses with their own reply (not the error shape). */
+  replies?: Record<number, Obj>;
   public?: boolean;
 }
 
@@ -68,6 +70,7 @@ function op(s: OpSpec): Obj {
     responses: {
       [String(s.ok[0])]: s.ok[1],
       ...errors(...new Set([...base, ...(s.errs ?? [])])),
+      ...s.replies,
     },
   };
 }
@@ -281,7 +284,7 @@ const paths: Record<string, Obj> = {
       summary: 'Readiness: started, not draining, database answers within 1 s',
       public: true,
       ok: [200, reply('Ready', ref('Readiness'))],
-      errs: [503],
+      replies: { 503: reply('Not ready: the reasons', ref('Readiness')) },
     }),
   },
   '/lbz': {
@@ -291,7 +294,10 @@ const paths: Record<string, Obj> = {
         "The load balancer's check: 200 ready, 404 draining (keep sessions, send no new ones), 503 down",
       public: true,
       ok: [200, reply('Ready', ref('Readiness'))],
-      errs: [404, 503],
+      replies: {
+        404: reply('Draining', ref('Readiness')),
+        503: reply('Down: the reasons', ref('Readiness')),
+      },
     }),
   },
   '/api/about': {
