@@ -4,20 +4,11 @@
  * lives in the account row), external secrets are AES-GCM ciphertext, public keys are kept in
  * OpenSSH form. Secrets never come back out: a private key shows its public half.
  */
-import type { CredentialOut } from './api-types.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { AccessTarget, Credential, CredentialType } from '../model/entities.js';
 import { badRequest } from './errors.js';
 import { checkPrivateKey, normalizePublicKey } from '../crypto/ssh-keys.js';
-import { is } from './validate.js';
-
-export const credentialShape = {
-  name: is.name(),
-  type: is.string({ nonEmpty: true }),
-  value: is.string({ nonEmpty: true, max: 65536 }),
-  value2: is.string({ max: 65536 }),
-};
-export const credentialRequired = ['type', 'value'] as const;
+import type { CredentialOut } from '../schema/credentials.js';
 
 const ownerLabel: Record<AccessTarget['kind'], string> = {
   server: 'a server',

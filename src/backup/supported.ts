@@ -2,9 +2,9 @@
  * What this gateway implements of the reference's objects: the import keeps these and reports
  * the rest (unsupported.ts); the checks (validate.ts) accept only these.
  */
-import { supportedProtocols } from '../model/protocols.js';
-import { taskTypes } from '../admin/dto/rules.js';
 import type { CredentialType } from '../model/entities.js';
+import { supportedProtocols } from '../model/protocols.js';
+import { taskTypeNames as taskTypes } from '../model/task-types.js';
 
 export { supportedProtocols, taskTypes };
 

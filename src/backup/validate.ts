@@ -1,19 +1,48 @@
 /**
  * The checks of an import file, once in our shape (from-reference.ts): every field, before the
- * database is touched; every error names the field by its path in the source file.
+ * database is touched; every error names the field by its path in the source file. Each field
+ * the REST API also takes is checked with the API's schema of that field (src/schema), so the
+ * import refuses what the API refuses.
  */
+import type { TSchema } from '@sinclair/typebox';
 import { checkPrivateKey, normalizePublicKey } from '../crypto/ssh-keys.js';
-import { splitHostPort } from '../config/address.js';
 import { isPasswordHash } from '../crypto/passwords.js';
 import type { ClientInput } from '../db/stores/clients.js';
 import type { RuleInput } from '../db/stores/rules.js';
 import type { ServerInput } from '../db/stores/servers.js';
 import type { CredentialType, TaskSpec } from '../model/entities.js';
 import { applyPermissions, permissionTargets } from '../model/permissions.js';
+import { isTaskType, taskArgsAsText, taskArgsProblem } from '../model/task-types.js';
+import { ClientIn, LocalAccountIn, ServerIn } from '../schema/agents.js';
+import type { Validator } from '../schema/check.js';
+import { compile } from '../schema/check.js';
+import { CredentialIn } from '../schema/credentials.js';
+import { RuleIn } from '../schema/rules.js';
 import type { Obj, Origins } from './from-reference.js';
 import { ImportFileError, joinPath } from './file-error.js';
 import type { CredentialOwnerKind } from './supported.js';
 import { supportedCredentials, supportedProtocols, taskTypes } from './supported.js';
+
+/** The API's checks of the fields the import shares with it, compiled once. */
+const apiField = {
+  name: compile(ServerIn.properties.name),
+  address: compile(ServerIn.properties.address),
+  localAddress: compile(ClientIn.properties.localAddress),
+  ipAddress: compile(LocalAccountIn.properties.ipAddresses.items),
+  credentialValue: compile(CredentialIn.properties.value),
+  comment: compile(RuleIn.properties.comment),
+  rulePath: compile(RuleIn.properties.path),
+  dir: compile(RuleIn.properties.localDir),
+  serverDir: compile(ServerIn.properties.rootDir),
+};
+const maxIpAddresses = LocalAccountIn.properties.ipAddresses.maxItems ?? Infinity;
+const maxTasks = RuleIn.properties.preTasks.maxItems ?? Infinity;
+
+/** A number field's range, as the API's schema states it. */
+function rangeOf(schema: TSchema): { min: number; max: number; int: boolean } {
+  const s = schema as { minimum?: number; maximum?: number; type?: string };
+  return { min: s.minimum ?? -Infinity, max: s.maximum ?? Infinity, int: s.type === 'integer' };
+}
 
 export interface CredentialDecl {
   readonly name: string;
@@ -211,8 +240,8 @@ class Reader {
   }
 
   name(o: Obj, key: string, at: string): string {
-    const v = this.string(o, key, at, { required: true }).trim();
-    if (v.length > 255) this.fail(this.path(o, at, key), 'must be at most 255 characters');
+    const v = this.string(o, key, at, { required: true });
+    this.api(v, this.path(o, at, key), apiField.name);
     return v;
   }
 
@@ -227,11 +256,14 @@ class Reader {
     return v;
   }
 
-  address(o: Obj, key: string, at: string, required: boolean): string {
-    const v = this.string(o, key, at, { required }).trim();
-    if (v === '') return v;
-    const a = splitHostPort(v);
-    if (a === undefined || a.port === undefined) this.fail(this.path(o, at, key), `"${v}" is not host:port`);
+  address(o: Obj, key: string, at: string, check: Validator<unknown>): string {
+    const v = this.string(o, key, at, { required: check === apiField.address }).trim();
+    this.api(
+      v,
+      this.path(o, at, key),
+      check,
+      `"${v}" is not ${check === apiField.address ? 'host:port' : 'host[:port]'}`,
+    );
     return v;
   }
 
@@ -274,6 +306,19 @@ class Reader {
     return isPasswordHash(value) ? { hash: value } : { plain: value };
   }
 
+  /** `value` (read at `here`) checked by the API's check of the same field. */
+  api(value: unknown, here: string, check: Validator<unknown>, reason?: string): void {
+    const e = check.firstError(value);
+    if (e !== undefined) this.fail(here, reason ?? e.reason);
+  }
+
+  /** An optional string field, checked as the API checks it. */
+  apiString(o: Obj, key: string, at: string, check: Validator<unknown>): string {
+    const v = this.string(o, key, at);
+    this.api(v, this.path(o, at, key), check);
+    return v;
+  }
+
   unique<T>(list: readonly Located<T>[], nameOf: (x: Located<T>) => string, key: string): void {
     const seen = new Set<string>();
     for (const x of list) {
@@ -295,6 +340,7 @@ class Reader {
       this.fail(this.path(o, at, 'value2'), `must be empty for ${type}`);
     const name = o.name === undefined ? type : this.name(o, 'name', at);
     const raw = this.string(o, 'value', at, { required: true });
+    this.api(raw, this.path(o, at, 'value'), apiField.credentialValue);
     if (type === 'ssh_public_key') {
       const res = normalizePublicKey(raw);
       if ('error' in res) this.fail(this.path(o, at, 'value'), res.error);
@@ -325,14 +371,14 @@ class Reader {
       'credentials',
       'accounts',
     ]);
-    const rootDir = this.string(o, 'rootDir', at);
+    const rootDir = this.apiString(o, 'rootDir', at, apiField.serverDir);
     // As the reference's LocalAgent.makePaths: under a root, empty folders get their defaults.
     const dir = (key: string, fallback: string): string =>
-      this.string(o, key, at) || (rootDir ? fallback : '');
+      this.apiString(o, key, at, apiField.serverDir) || (rootDir ? fallback : '');
     const server: ServerInput = {
       name: this.name(o, 'name', at),
       protocol: this.protocol(o, at),
-      address: this.address(o, 'address', at, true),
+      address: this.address(o, 'address', at, apiField.address),
       enabled: !this.boolean(o, 'disabled', at, false),
       rootDir,
       receiveDir: dir('receiveDir', 'in'),
@@ -352,9 +398,12 @@ class Reader {
   localAccount(v: unknown, at: string): LocalAccountDecl {
     const o = this.object(v, at, ['login', 'password', 'passwordHash', 'ipAddresses', 'credentials']);
     const ips = this.list(o, 'ipAddresses', at, (x, here) => {
-      if (typeof x !== 'string' || x.trim() === '') this.fail(here, 'must be an IP address');
-      return x.trim();
+      const ip = typeof x === 'string' ? x.trim() : x;
+      this.api(ip, here, apiField.ipAddress);
+      return ip as string;
     });
+    if (ips.length > maxIpAddresses)
+      this.fail(this.path(o, at, 'ipAddresses'), `has more than ${maxIpAddresses} addresses`);
     const account: LocalAccountDecl = {
       login: this.name(o, 'login', at),
       password: this.password(o, at),
@@ -374,7 +423,7 @@ class Reader {
     return {
       name: this.name(o, 'name', at),
       protocol: this.protocol(o, at),
-      address: this.address(o, 'address', at, true),
+      address: this.address(o, 'address', at, apiField.address),
       protoConfig: this.jsonObject(o, 'configuration', at),
       credentials: this.credentials(o, at, 'partner'),
       accounts: accounts.map((a) => a.value),
@@ -408,11 +457,17 @@ class Reader {
     return {
       name: this.name(o, 'name', at),
       protocol: this.protocol(o, at),
-      localAddress: this.address(o, 'localAddress', at, false),
+      localAddress: this.address(o, 'localAddress', at, apiField.localAddress),
       enabled: !this.boolean(o, 'disabled', at, false),
-      nbOfAttempts: this.number(o, 'nbOfAttempts', at, 0, { min: 0, max: 1000, int: true }),
-      firstRetryDelay: this.number(o, 'firstRetryDelay', at, 0, { min: 0, max: 86_400 * 30, int: true }),
-      retryIncrementFactor: this.number(o, 'retryIncrementFactor', at, 1, { min: 0, max: 1000, int: false }),
+      nbOfAttempts: this.number(o, 'nbOfAttempts', at, 0, rangeOf(ClientIn.properties.nbOfAttempts)),
+      firstRetryDelay: this.number(o, 'firstRetryDelay', at, 0, rangeOf(ClientIn.properties.firstRetryDelay)),
+      retryIncrementFactor: this.number(
+        o,
+        'retryIncrementFactor',
+        at,
+        1,
+        rangeOf(ClientIn.properties.retryIncrementFactor),
+      ),
       protoConfig: this.jsonObject(o, 'configuration', at),
     };
   }
@@ -420,15 +475,17 @@ class Reader {
   task(v: unknown, at: string): TaskSpec {
     const o = this.object(v, at, ['type', 'args']);
     const type = this.string(o, 'type', at, { required: true }).toUpperCase();
-    if (!(taskTypes as readonly string[]).includes(type)) {
+    if (!isTaskType(type)) {
       this.fail(this.path(o, at, 'type'), `unknown task type "${type}" (known: ${taskTypes.join(', ')})`);
     }
-    const args: Record<string, string> = {};
-    for (const [k, x] of Object.entries(this.jsonObject(o, 'args', at))) {
+    const given = this.jsonObject(o, 'args', at);
+    for (const [k, x] of Object.entries(given)) {
       if (x === null) this.fail(joinPath(this.path(o, at, 'args'), k), 'must not be null');
-      // As the reference: task arguments are strings; other JSON values keep their JSON text.
-      args[k] = typeof x === 'string' ? x : JSON.stringify(x);
     }
+    // As the reference: task arguments are strings; other JSON values keep their JSON text.
+    const args = taskArgsAsText(given);
+    const problem = taskArgsProblem(type, args);
+    if (problem !== undefined) this.fail(this.path(o, at, 'args'), problem);
     return { type, args };
   }
 
@@ -450,17 +507,21 @@ class Reader {
       this.fail(this.path(o, at, 'isSend'), 'is required (true: send rule, false: receive rule)');
     const name = this.name(o, 'name', at);
     // The reference: an empty or "/" path is the rule's name; leading and trailing "/" go.
-    const path = this.string(o, 'path', at).trim().replace(/^\/+/, '').replace(/\/+$/, '') || name;
-    const tasks = (chain: string): TaskSpec[] =>
-      this.list(o, chain, at, (x, here) => this.task(x, here)).map((t) => t.value);
+    const path =
+      this.apiString(o, 'path', at, apiField.rulePath).trim().replace(/^\/+/, '').replace(/\/+$/, '') || name;
+    const tasks = (chain: string): TaskSpec[] => {
+      const list = this.list(o, chain, at, (x, here) => this.task(x, here));
+      if (list.length > maxTasks) this.fail(this.path(o, at, chain), `has more than ${maxTasks} tasks`);
+      return list.map((t) => t.value);
+    };
     const rule: RuleInput = {
       name,
       isSend: this.boolean(o, 'isSend', at, false),
-      comment: this.string(o, 'comment', at),
+      comment: this.apiString(o, 'comment', at, apiField.comment),
       path,
-      localDir: this.string(o, 'localDir', at),
-      remoteDir: this.string(o, 'remoteDir', at),
-      tmpLocalRcvDir: this.string(o, 'tmpLocalRcvDir', at),
+      localDir: this.apiString(o, 'localDir', at, apiField.dir),
+      remoteDir: this.apiString(o, 'remoteDir', at, apiField.dir),
+      tmpLocalRcvDir: this.apiString(o, 'tmpLocalRcvDir', at, apiField.dir),
       preTasks: tasks('pre'),
       postTasks: tasks('post'),
       errorTasks: tasks('error'),

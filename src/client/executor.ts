@@ -17,7 +17,7 @@ import type { Checkpoint, RetryPlan } from '../db/stores/transfers.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { ProgressCheckpoints, recordEnd, stopEnds, TransferLostError } from '../transfer/lifecycle.js';
 import type { RunningTransfer, StopReason } from '../transfer/registry.js';
-import { clientPaths } from './paths.js';
+import { clientPaths } from '../transfer/client-paths.js';
 import { pullFile, pushFile, fileSize } from './sftp-copy.js';
 import { SftpSession } from './sftp-session.js';
 import type { TaskState } from '../transfer/tasks/types.js';

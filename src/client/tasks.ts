@@ -7,7 +7,7 @@ import type { Client, Partner, RemoteAccount, Rule, TaskChain, Transfer } from '
 import { taskTypesFor } from '../transfer/tasks/index.js';
 import { runTaskChain } from '../transfer/tasks/runner.js';
 import type { TaskState } from '../transfer/tasks/types.js';
-import type { ClientPaths } from './paths.js';
+import type { ClientPaths } from '../transfer/client-paths.js';
 
 export interface Parties {
   rule: Rule;

@@ -4,7 +4,7 @@
  * client. The client-transfer engine of whichever node claims the row resolves the real paths.
  */
 import { basename } from 'node:path';
-import { clientPaths } from '../client/paths.js';
+import { clientPaths } from './client-paths.js';
 import { UniqueViolationError } from '../db/sql.js';
 import type { GatewayContext } from '../gateway/context.js';
 import type { Client, Partner, RemoteAccount, Rule, Transfer } from '../model/entities.js';

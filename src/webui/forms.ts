@@ -5,7 +5,7 @@
  * `data-type` each field carries, and sends it to the API itself: the API validates, checks the
  * rights and words the errors, exactly as for any other client. Nothing here repeats a rule.
  *
- * To follow another schema source (the TypeBox schemas of #16), change `schemaNamed` only.
+ * The document serves the contract's schemas (src/schema) as they are: the forms follow them.
  */
 import { openApiDocument } from '../admin/openapi.js';
 import type { Html, HtmlValue } from './html.js';

@@ -1,22 +1,8 @@
 /** Local and remote accounts: JSON ↔ entity. Passwords come in, never go out. */
-import type { LocalAccountOut, RemoteAccountOut } from '../api-types.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { LocalAccount, RemoteAccount } from '../../model/entities.js';
-import { is } from '../validate.js';
+import type { LocalAccountOut, RemoteAccountOut } from '../../schema/agents.js';
 import { authorizedRules, credentialNames } from './common.js';
-
-const password = is.string({ nonEmpty: true, max: 1024 });
-
-export const localAccountShape = {
-  login: is.name(),
-  password,
-  ipAddresses: is.arrayOf(is.ipOrCidr(), { max: 256 }),
-};
-
-export const remoteAccountShape = {
-  login: is.name(),
-  password,
-};
 
 /** The internal password of a local account is its `passwordHash`, listed as credential "password". */
 export const localPasswordName = 'password';

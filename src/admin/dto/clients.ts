@@ -1,24 +1,7 @@
 /** Clients (outbound engines): JSON ↔ entity. `disabled` in, `enabled` out, as the reference. */
-import type { ClientOut } from '../api-types.js';
 import type { Client } from '../../model/entities.js';
 import type { ClientInput } from '../../db/stores/clients.js';
-import { supportedProtocols } from '../protocols.js';
-import type { Out } from '../validate.js';
-import { is } from '../validate.js';
-
-export const clientShape = {
-  name: is.name(),
-  protocol: is.oneOf(supportedProtocols),
-  disabled: is.boolean(),
-  localAddress: is.optionalAddress(),
-  nbOfAttempts: is.integer({ min: 0, max: 1000 }),
-  firstRetryDelay: is.integer({ min: 0, max: 86_400 * 30 }),
-  retryIncrementFactor: is.number({ min: 0, max: 1000 }),
-  protoConfig: is.jsonObject(),
-};
-export const clientRequired = ['name', 'protocol'] as const;
-
-export type ClientFields = Partial<Out<typeof clientShape>>;
+import type { ClientFields, ClientOut } from '../../schema/agents.js';
 
 /** Defaults of a new client: no automatic retry. */
 export function blankClient(): ClientInput {

@@ -1,5 +1,5 @@
 /** Parts of API outputs shared by servers, partners and accounts. */
-import type { AuthorizedRules } from '../api-types.js';
+import type { AuthorizedRulesOut as AuthorizedRules } from '../../schema/agents.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { AccessTarget } from '../../model/entities.js';
 

@@ -1,22 +1,9 @@
 /** Partners (remote agents): JSON ↔ entity. */
-import type { PartnerOut } from '../api-types.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Partner } from '../../model/entities.js';
 import type { PartnerInput } from '../../db/stores/partners.js';
-import { supportedProtocols } from '../protocols.js';
-import type { Out } from '../validate.js';
-import { is } from '../validate.js';
+import type { PartnerFields, PartnerOut } from '../../schema/agents.js';
 import { authorizedRules, credentialNames } from './common.js';
-
-export const partnerShape = {
-  name: is.name(),
-  protocol: is.oneOf(supportedProtocols),
-  address: is.address(),
-  protoConfig: is.jsonObject(),
-};
-export const partnerRequired = ['name', 'protocol', 'address'] as const;
-
-export type PartnerFields = Partial<Out<typeof partnerShape>>;
 
 export function blankPartner(): PartnerInput {
   return { name: '', protocol: 'sftp', address: '', protoConfig: {} };

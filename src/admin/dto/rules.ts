@@ -1,102 +1,47 @@
 /** Rules: JSON ↔ entity, task checks, and the reference's path rules (§1.5). */
-import type { RuleOut } from '../api-types.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Rule, TaskSpec } from '../../model/entities.js';
 import type { TreeChange } from '../../model/tree-changes.js';
-import { allowedChanges, treeChanges } from '../../model/tree-changes.js';
+import { allowedChanges } from '../../model/tree-changes.js';
 import type { RuleInput } from '../../db/stores/rules.js';
+import { isTaskType, taskArgsAsText, taskArgsProblem } from '../../model/task-types.js';
+import type { RuleFieldsIn, RuleOut } from '../../schema/rules.js';
 import { badRequest } from '../errors.js';
-import type { Check, Out } from '../validate.js';
-import { is, isPlainObject, objectOf } from '../validate.js';
 
-/** Task types the gateway runs. */
-export const taskTypes = [
-  'COPY',
-  'COPYRENAME',
-  'MOVE',
-  'MOVERENAME',
-  'RENAME',
-  'DELETE',
-  'EXEC',
-  'EXECMOVE',
-  'EXECOUTPUT',
-  'TRANSFER',
-] as const;
+type TaskIn = NonNullable<RuleFieldsIn['preTasks']>[number];
 
-/** Arguments a task cannot run without. */
-const requiredArgs: Partial<Record<(typeof taskTypes)[number], string[]>> = {
-  COPY: ['path'],
-  COPYRENAME: ['path'],
-  MOVE: ['path'],
-  MOVERENAME: ['path'],
-  RENAME: ['path'],
-  EXEC: ['path'],
-  EXECMOVE: ['path'],
-  EXECOUTPUT: ['path'],
-  TRANSFER: ['file', 'rule', 'as'],
-};
-
-/**
- * Task args are strings after substitution; as the reference, numbers, booleans and objects
- * (TRANSFER's `info`) are accepted and stored in their JSON text form.
- */
-const taskArgs: Check<Record<string, string>> = (value, field) => {
-  if (!isPlainObject(value)) throw badRequest(`field "${field}" must be an object`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(value)) {
-    if (v === null || v === undefined) throw badRequest(`field "${field}.${k}" must not be null`);
-    out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return out;
-};
-
-const taskCheck = objectOf({ type: is.string({ nonEmpty: true }), args: taskArgs }, ['type']);
-
-const task: Check<TaskSpec> = (value, field) => {
-  const t = taskCheck(value, field);
+/** A checked task in its stored form: the type in upper case, every argument as text. */
+function task(t: TaskIn, field: string): TaskSpec {
   const type = t.type.toUpperCase();
-  if (!(taskTypes as readonly string[]).includes(type)) {
-    throw badRequest(`field "${field}.type": unknown task type "${t.type}" (known: ${taskTypes.join(', ')})`);
-  }
-  const args = t.args ?? {};
-  for (const name of requiredArgs[type as (typeof taskTypes)[number]] ?? []) {
-    if ((args[name] ?? '') === '')
-      throw badRequest(`field "${field}.args": task ${type} needs the argument "${name}"`);
-  }
-  if (type === 'TRANSFER' && (args.to === undefined) === (args.from === undefined)) {
-    throw badRequest(
-      `field "${field}.args": task TRANSFER needs exactly one of "to" (push) or "from" (pull)`,
-    );
-  }
+  const args = taskArgsAsText(t.args ?? {});
+  const problem = isTaskType(type) ? taskArgsProblem(type, args) : `unknown task type "${t.type}"`;
+  if (problem !== undefined) throw badRequest(`field "${field}.args": ${problem}`);
   return { type, args };
-};
+}
 
-const dir = is.string({ max: 4096 });
+const chain = (list: TaskIn[] | undefined, field: string): TaskSpec[] | undefined =>
+  list?.map((t, i) => task(t, `${field}[${i}]`));
 
-/** `partnerChanges`: a list of tree changes, or null for the direction's default. */
-const changes: Check<TreeChange[] | null> = (value, field) => {
-  if (value === null) return null;
-  const list = is.arrayOf(is.oneOf(treeChanges), { max: treeChanges.length * 2 })(value, field);
-  return [...new Set(list)];
-};
+/** The fields of a checked body (RuleIn or RulePatch) in the stored form. */
+export interface RuleFields extends Omit<RuleFieldsIn, 'preTasks' | 'postTasks' | 'errorTasks'> {
+  preTasks?: TaskSpec[];
+  postTasks?: TaskSpec[];
+  errorTasks?: TaskSpec[];
+}
 
-export const ruleShape = {
-  name: is.name(),
-  isSend: is.boolean(),
-  comment: is.string({ max: 4096 }),
-  path: is.string({ max: 255 }),
-  localDir: dir,
-  remoteDir: dir,
-  tmpLocalRcvDir: dir,
-  sharedFolder: is.boolean(),
-  partnerChanges: changes,
-  preTasks: is.arrayOf(task, { max: 100 }),
-  postTasks: is.arrayOf(task, { max: 100 }),
-  errorTasks: is.arrayOf(task, { max: 100 }),
-};
-export const ruleRequired = ['name', 'isSend'] as const;
-
-export type RuleFields = Partial<Out<typeof ruleShape>>;
+export function ruleFields(body: RuleFieldsIn): RuleFields {
+  const { preTasks, postTasks, errorTasks, partnerChanges, ...rest } = body;
+  const out: RuleFields = { ...rest };
+  if (partnerChanges !== undefined)
+    out.partnerChanges = partnerChanges === null ? null : [...new Set<TreeChange>(partnerChanges)];
+  const pre = chain(preTasks, 'preTasks');
+  const post = chain(postTasks, 'postTasks');
+  const error = chain(errorTasks, 'errorTasks');
+  if (pre !== undefined) out.preTasks = pre;
+  if (post !== undefined) out.postTasks = post;
+  if (error !== undefined) out.errorTasks = error;
+  return out;
+}
 
 export function blankRule(): RuleInput {
   return {
@@ -115,7 +60,8 @@ export function blankRule(): RuleInput {
   };
 }
 
-export function mergeRule(base: RuleInput, f: RuleFields): RuleInput {
+export function mergeRule(base: RuleInput, body: RuleFieldsIn): RuleInput {
+  const f = ruleFields(body);
   return {
     name: f.name ?? base.name,
     isSend: f.isSend ?? base.isSend,

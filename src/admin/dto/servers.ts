@@ -1,28 +1,9 @@
 /** Servers (local agents): JSON ↔ entity. */
-import type { ServerOut } from '../api-types.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Server } from '../../model/entities.js';
 import type { ServerInput } from '../../db/stores/servers.js';
-import { supportedProtocols } from '../protocols.js';
-import type { Out } from '../validate.js';
-import { is } from '../validate.js';
+import type { ServerFields, ServerOut } from '../../schema/agents.js';
 import { authorizedRules, credentialNames } from './common.js';
-
-const dir = is.string({ max: 4096 });
-
-export const serverShape = {
-  name: is.name(),
-  protocol: is.oneOf(supportedProtocols),
-  address: is.address(),
-  rootDir: dir,
-  receiveDir: dir,
-  sendDir: dir,
-  tmpReceiveDir: dir,
-  protoConfig: is.jsonObject(),
-};
-export const serverRequired = ['name', 'protocol', 'address'] as const;
-
-export type ServerFields = Partial<Out<typeof serverShape>>;
 
 /** A server as it is after a PUT/POST: omitted fields take their defaults. */
 export function blankServer(enabled = true): ServerInput {

@@ -1,24 +1,7 @@
 /** Transfers: the create body, and the normalized row → the reference's transfer JSON. */
-import type { TransferOut } from '../api-types.js';
 import type { NormalizedTransfer } from '../../db/stores/transfers.js';
-import { is } from '../validate.js';
+import type { TransferOut } from '../../schema/transfers.js';
 import { rfc3339 } from './common.js';
-
-export const newTransferShape = {
-  rule: is.string({ nonEmpty: true }),
-  isSend: is.boolean(),
-  partner: is.string({ nonEmpty: true }),
-  account: is.string({ nonEmpty: true }),
-  client: is.string({ nonEmpty: true }),
-  file: is.string({ nonEmpty: true, max: 4096 }),
-  output: is.string({ nonEmpty: true, max: 4096 }),
-  start: is.dateTime(),
-  transferInfo: is.jsonObject(),
-  nbOfAttempts: is.integer({ min: 0, max: 1000 }),
-  firstRetryDelay: is.integer({ min: 0, max: 86_400 * 30 }),
-  retryIncrementFactor: is.number({ min: 0, max: 1000 }),
-};
-export const newTransferRequired = ['rule', 'isSend', 'partner', 'account', 'file'] as const;
 
 export function transferOut(t: NormalizedTransfer): TransferOut {
   const out: TransferOut = {

@@ -3,7 +3,7 @@
  * clients are listed from the database (every node sees the same list), with this node's
  * state of each when its service reported one.
  */
-import type { AboutOut, ServiceOut } from '../api-types.js';
+import type { AboutOut, ServiceOut } from '../../schema/status.js';
 import type { GatewayContext, ServiceStatus } from '../../gateway/context.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';

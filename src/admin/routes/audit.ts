@@ -6,7 +6,7 @@ import type { AuditEntry, AuditFilter } from '../../db/stores/audit.js';
 import { auditResults, auditSortKeys } from '../../db/stores/audit.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { treeChanges } from '../../model/tree-changes.js';
-import type { AuditEntryOut } from '../api-types.js';
+import type { AuditEntryOut } from '../../schema/status.js';
 import { need } from '../auth.js';
 import { rfc3339 } from '../dto/common.js';
 import { badRequest } from '../errors.js';
@@ -34,7 +34,7 @@ export function auditOut(e: AuditEntry): AuditEntryOut {
     remoteAddress: e.remoteAddress,
     rule: e.rule,
     isSend: e.isSend,
-    operation: e.operation,
+    operation: e.operation as AuditEntryOut['operation'],
     path: e.path,
     target: e.target,
     localPath: e.localPath,

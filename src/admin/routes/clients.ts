@@ -7,13 +7,13 @@ import { clientSortKeys } from '../../db/stores/clients.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { blankClient, clientOut, clientRequired, clientShape, mergeClient } from '../dto/clients.js';
+import { blankClient, clientOut, mergeClient } from '../dto/clients.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findClient } from '../lookup.js';
 import { checkParams, listOptions, many } from '../paging.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 
 export function clientRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { clients } = ctx.stores;
@@ -28,7 +28,7 @@ export function clientRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/clients', need('servers', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), clientShape, clientRequired);
+    const body = bodyOf('ClientIn', await readJson(c));
     const cl = await clients.create(mergeClient(blankClient(), body));
     created(c, location('clients', cl.name), clientOut(cl));
   });
@@ -43,8 +43,8 @@ export function clientRoutes(router: ApiRouter, ctx: GatewayContext): void {
       const json = await readJson(c);
       const next =
         method === 'patch'
-          ? mergeClient(old, parseObject(json, clientShape))
-          : mergeClient(blankClient(), parseObject(json, clientShape, clientRequired));
+          ? mergeClient(old, bodyOf('ClientPatch', json))
+          : mergeClient(blankClient(), bodyOf('ClientIn', json));
       await clients.update(old.id, next);
       created(c, location('clients', next.name), clientOut(await findClient(ctx, next.name)));
     });

@@ -1,5 +1,5 @@
 /** `GET /api/cluster/nodes`: every node of this gateway, from the shared nodes table. */
-import type { NodeOut } from '../api-types.js';
+import type { NodeOut } from '../../schema/status.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { need } from '../auth.js';
 import { rfc3339 } from '../dto/common.js';

@@ -3,14 +3,14 @@ import { accountSortKeys } from '../../db/stores/accounts.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { localAccountOut, localAccountShape } from '../dto/accounts.js';
+import { localAccountOut } from '../dto/accounts.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findLocalAccount, findServer } from '../lookup.js';
 import { checkParams, listOptions } from '../paging.js';
 import { newPasswordHash } from '../password-policy.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
 
@@ -29,7 +29,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
 
   router.post(base, need('servers', 'w'), async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
-    const body = parseObject(await readJson(c), localAccountShape, ['login']);
+    const body = bodyOf('LocalAccountIn', await readJson(c));
     const a = await accounts.create({
       serverId: s.id,
       login: body.login,
@@ -52,10 +52,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
       const s = await findServer(ctx, param(c, 'server'));
       const old = await findLocalAccount(ctx, s, param(c, 'login'));
       const json = await readJson(c);
-      const body =
-        method === 'patch'
-          ? parseObject(json, localAccountShape)
-          : parseObject(json, localAccountShape, ['login']);
+      const body = method === 'patch' ? bodyOf('LocalAccountPatch', json) : bodyOf('LocalAccountIn', json);
       const next = {
         login: body.login ?? old.login,
         passwordHash:

@@ -18,7 +18,7 @@ import { ApiError, badRequest, notFound } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { checkParams } from '../paging.js';
-import { is, isPlainObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 
 function overrideFile(ctx: GatewayContext): string {
   const instance = ctx.config.instance;
@@ -55,10 +55,7 @@ export function overrideRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['post', 'put', 'patch'] as const) {
     router[method]('/api/override/addresses', need('administration', 'w'), async (c) => {
       const file = overrideFile(ctx);
-      const body = await readJson(c);
-      if (!isPlainObject(body))
-        throw badRequest('the request body must be a JSON object {"target": "real address"}');
-      const entries = Object.entries(body).map(([k, v]) => [k, is.string({ nonEmpty: true })(v, k)] as const);
+      const entries = Object.entries(bodyOf('Indirections', await readJson(c)));
       try {
         for (const [target, real] of entries) addIndirection(file, target, real);
       } catch (err) {

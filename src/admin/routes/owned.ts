@@ -7,20 +7,14 @@ import type { AccessTarget, LocalAccount } from '../../model/entities.js';
 import type { PermissionTarget } from '../../model/permissions.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import {
-  checkType,
-  credentialOut,
-  credentialRequired,
-  credentialShape,
-  encodeValue,
-} from '../credentials.js';
+import { checkType, credentialOut, encodeValue } from '../credentials.js';
 import { localPasswordName } from '../dto/accounts.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
 import { newPasswordHash } from '../password-policy.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 
 /** The owner a request names, resolved from its path. */
 export interface Owner {
@@ -49,7 +43,7 @@ export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec
 
   router.post(base, need(spec.permission, 'w'), async (c) => {
     const owner = await spec.resolve(c);
-    const body = parseObject(await readJson(c), credentialShape, credentialRequired);
+    const body = bodyOf('CredentialIn', await readJson(c));
     const type = checkType(owner.target.kind, body.type);
     const name = body.name ?? type;
     if (owner.localAccount !== undefined && (type === 'password') !== (name === localPasswordName)) {

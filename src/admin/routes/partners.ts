@@ -3,13 +3,13 @@ import { partnerSortKeys } from '../../db/stores/partners.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { blankPartner, mergePartner, partnerOut, partnerRequired, partnerShape } from '../dto/partners.js';
+import { blankPartner, mergePartner, partnerOut } from '../dto/partners.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findPartner } from '../lookup.js';
 import { checkParams, listOptions, many } from '../paging.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
 
@@ -26,7 +26,7 @@ export function partnerRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/partners', need('partners', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), partnerShape, partnerRequired);
+    const body = bodyOf('PartnerIn', await readJson(c));
     const p = await partners.create(mergePartner(blankPartner(), body));
     created(c, location('partners', p.name), await partnerOut(ctx, p));
   });
@@ -41,8 +41,8 @@ export function partnerRoutes(router: ApiRouter, ctx: GatewayContext): void {
       const json = await readJson(c);
       const next =
         method === 'patch'
-          ? mergePartner(old, parseObject(json, partnerShape))
-          : mergePartner(blankPartner(), parseObject(json, partnerShape, partnerRequired));
+          ? mergePartner(old, bodyOf('PartnerPatch', json))
+          : mergePartner(blankPartner(), bodyOf('PartnerIn', json));
       await partners.update(old.id, next);
       created(c, location('partners', next.name), await partnerOut(ctx, await findPartner(ctx, next.name)));
     });

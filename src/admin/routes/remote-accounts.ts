@@ -7,13 +7,13 @@ import type { GatewayContext } from '../../gateway/context.js';
 import type { RemoteAccount } from '../../model/entities.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { remoteAccountOut, remoteAccountShape } from '../dto/accounts.js';
+import { remoteAccountOut } from '../dto/accounts.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findPartner, findRemoteAccount } from '../lookup.js';
 import { checkParams, listOptions } from '../paging.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
 
@@ -40,7 +40,7 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
 
   router.post(base, need('partners', 'w'), async (c) => {
     const p = await findPartner(ctx, param(c, 'partner'));
-    const body = parseObject(await readJson(c), remoteAccountShape, ['login']);
+    const body = bodyOf('RemoteAccountIn', await readJson(c));
     const a = await accounts.create({ partnerId: p.id, login: body.login });
     if (body.password !== undefined) await setPassword(a, body.password);
     created(c, where(p.name, a.login), await remoteAccountOut(ctx, a));
@@ -56,10 +56,7 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
       const p = await findPartner(ctx, param(c, 'partner'));
       const old = await findRemoteAccount(ctx, p, param(c, 'login'));
       const json = await readJson(c);
-      const body =
-        method === 'patch'
-          ? parseObject(json, remoteAccountShape)
-          : parseObject(json, remoteAccountShape, ['login']);
+      const body = method === 'patch' ? bodyOf('RemoteAccountPatch', json) : bodyOf('RemoteAccountIn', json);
       const login = body.login ?? old.login;
       if (login !== old.login) await accounts.update(old.id, login);
       if (body.password !== undefined) await setPassword(old, body.password);

@@ -5,22 +5,14 @@ import type { GatewayContext } from '../../gateway/context.js';
 import type { Rule } from '../../model/entities.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import {
-  blankRule,
-  checkRulePath,
-  mergeRule,
-  normalizeRulePath,
-  ruleOut,
-  ruleRequired,
-  ruleShape,
-} from '../dto/rules.js';
+import { blankRule, checkRulePath, mergeRule, normalizeRulePath, ruleOut } from '../dto/rules.js';
 import { deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
 import { checkParams, listOptions } from '../paging.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 
 /**
  * What the rule's writer needs beyond `rules:w` (src/admin/privileged.ts), for what it changes:
@@ -57,7 +49,7 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/rules', need('rules', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), ruleShape, ruleRequired);
+    const body = bodyOf('RuleIn', await readJson(c));
     const next = mergeRule(blankRule(), body);
     checkPrivileges(ctx, c, next);
     const r = await rules.create(await prepare(next));
@@ -74,8 +66,8 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
       const json = await readJson(c);
       const merged =
         method === 'patch'
-          ? mergeRule(old, parseObject(json, ruleShape))
-          : mergeRule(blankRule(), parseObject(json, ruleShape, ruleRequired));
+          ? mergeRule(old, bodyOf('RulePatch', json))
+          : mergeRule(blankRule(), bodyOf('RuleIn', json));
       checkPrivileges(ctx, c, merged, old);
       const next = await prepare(merged, old.id);
       await rules.update(old.id, next);

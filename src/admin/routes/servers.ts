@@ -11,14 +11,14 @@ import type { Server } from '../../model/entities.js';
 import { proxyProtocolProblem } from '../../model/proxy-trust.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { blankServer, mergeServer, serverOut, serverRequired, serverShape } from '../dto/servers.js';
+import { blankServer, mergeServer, serverOut } from '../dto/servers.js';
 import { badRequest, deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
 import { checkParams, listOptions, many } from '../paging.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { registerAccess, registerCredentials } from './owned.js';
 
@@ -60,7 +60,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/servers', need('servers', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), serverShape, serverRequired);
+    const body = bodyOf('ServerIn', await readJson(c));
     const next = checkProxyTrust(ctx, mergeServer(blankServer(), body));
     checkFolders(ctx, c, next);
     const s = await servers.create(next);
@@ -78,8 +78,8 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
       const json = await readJson(c);
       const next =
         method === 'patch'
-          ? mergeServer(old, parseObject(json, serverShape))
-          : mergeServer(blankServer(old.enabled), parseObject(json, serverShape, serverRequired));
+          ? mergeServer(old, bodyOf('ServerPatch', json))
+          : mergeServer(blankServer(old.enabled), bodyOf('ServerIn', json));
       checkFolders(ctx, c, next, old);
       await servers.update(old.id, checkProxyTrust(ctx, next));
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));

@@ -12,13 +12,13 @@ import type { TransferStatus } from '../../model/transfer-state.js';
 import { isTransferStatus, liveStatuses } from '../../model/transfer-state.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { newTransferRequired, newTransferShape, transferOut } from '../dto/transfers.js';
+import { transferOut } from '../dto/transfers.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, ok, param } from '../http.js';
 import { checkParams, date, listOptions, many, one } from '../paging.js';
 import { planTransfer, resolveParties, selectClient } from '../../transfer/planner.js';
-import { parseObject } from '../validate.js';
+import { bodyOf, parseRfc3339 } from '../validate.js';
 
 export function transferId(c: ApiContext): number {
   const raw = param(c, 'id');
@@ -75,7 +75,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/transfers', need('transfers', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), newTransferShape, newTransferRequired);
+    const body = bodyOf('TransferIn', await readJson(c));
     const parties = await resolveParties(ctx, body);
     const client = await selectClient(ctx, parties.partner.protocol, body.client);
     const t = await planTransfer(ctx, {
@@ -83,7 +83,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
       client,
       file: body.file,
       output: body.output,
-      start: body.start ?? ctx.now(),
+      start: body.start === undefined ? ctx.now() : (parseRfc3339(body.start) ?? ctx.now()),
       info: body.transferInfo ?? {},
       nbOfAttempts: body.nbOfAttempts,
       firstRetryDelay: body.firstRetryDelay,

@@ -10,13 +10,13 @@ import type { User } from '../../model/entities.js';
 import { hasPermission, rightsBeyond } from '../../model/permissions.js';
 import { need } from '../auth.js';
 import { readJson } from '../body.js';
-import { editPermissions, ownPasswordShape, userOut, userRequired, userShape } from '../dto/users.js';
+import { editPermissions, userOut } from '../dto/users.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { checkParams, listOptions } from '../paging.js';
-import { parseObject } from '../validate.js';
+import { bodyOf } from '../validate.js';
 
 const lastManager = 'it is the last user with the "write" permission on "users"';
 
@@ -52,7 +52,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   router.post('/api/users', need('users', 'w'), async (c) => {
-    const body = parseObject(await readJson(c), userShape, userRequired);
+    const body = bodyOf('UserIn', await readJson(c));
     const permissions = editPermissions(0, body.perms ?? {});
     mayGrant(c, permissions);
     const u = await users.create({
@@ -73,8 +73,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
       const old = await find(param(c, 'user'));
       mayManage(c, old);
       const json = await readJson(c);
-      const body =
-        method === 'patch' ? parseObject(json, userShape) : parseObject(json, userShape, userRequired);
+      const body = method === 'patch' ? bodyOf('UserPatch', json) : bodyOf('UserIn', json);
       const permissions = editPermissions(method === 'patch' ? old.permissions : 0, body.perms ?? {});
       mayGrant(c, permissions);
       const demoted =
@@ -108,7 +107,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   // No permission needed: the user is the one authenticated by this very request.
   router.put('/api/me/password', async (c) => {
-    const body = parseObject(await readJson(c), ownPasswordShape, ['password']);
+    const body = bodyOf('OwnPasswordIn', await readJson(c));
     const me = c.state.user;
     await users.setPasswordHash(me.id, await newPasswordHash(ctx, body.password, 'password'));
     ctx.log.info({ user: me.username }, 'password changed by its user');

@@ -1,4 +1,7 @@
-/** The task types the gateway runs, by the name rules use (TRANSFER: see taskTypesFor). */
+/**
+ * The runner of every task type a rule may name (src/model/task-types.ts lists them; the record
+ * type makes a type without a runner a compile error). TRANSFER needs the gateway: taskTypesFor.
+ */
 import { copyTask } from './copy.js';
 import { copyRenameTask } from './copyrename.js';
 import { deleteTask } from './delete.js';
@@ -9,10 +12,11 @@ import { moveTask } from './move.js';
 import { moveRenameTask } from './moverename.js';
 import { renameTask } from './rename.js';
 import type { GatewayContext } from '../../gateway/context.js';
+import type { TaskType } from '../../model/task-types.js';
 import { createTransferTask } from './transfer.js';
 import type { TaskRunner } from './types.js';
 
-export const taskTypes: Readonly<Record<string, TaskRunner>> = {
+export const taskTypes: Readonly<Record<Exclude<TaskType, 'TRANSFER'>, TaskRunner>> = {
   COPY: copyTask,
   COPYRENAME: copyRenameTask,
   MOVE: moveTask,
@@ -36,6 +40,6 @@ export const verbatimArgs: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** Every task type, including those that need the gateway itself (TRANSFER plans a transfer). */
-export function taskTypesFor(ctx: GatewayContext): Readonly<Record<string, TaskRunner>> {
+export function taskTypesFor(ctx: GatewayContext): Readonly<Record<TaskType, TaskRunner>> {
   return { ...taskTypes, TRANSFER: createTransferTask(ctx) };
 }

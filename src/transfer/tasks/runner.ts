@@ -55,7 +55,7 @@ export async function runTaskChain(
     const task = tasks[i];
     if (task === undefined) continue;
     const label = `${chain} task #${i} (${task.type})`;
-    const run = types[task.type.toUpperCase()];
+    const run = (types as Readonly<Partial<Record<string, TaskRunner>>>)[task.type.toUpperCase()];
     if (run === undefined) {
       throw new TaskChainError('TeExternalOperation', `${label}: unknown task type`, chain, i);
     }

@@ -17,7 +17,7 @@ import {
   findRule,
   findServer,
 } from '../../admin/lookup.js';
-import type { AuthorizedRules } from '../../admin/api-types.js';
+import type { AuthorizedRulesOut as AuthorizedRules } from '../../schema/agents.js';
 import type { AccessTarget, User } from '../../model/entities.js';
 import type { PermissionTarget } from '../../model/permissions.js';
 import type { Console, WebContext, WebRouter } from '../context.js';

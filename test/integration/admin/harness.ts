@@ -3,6 +3,7 @@
  * database: SQLite in a temp dir, or MariaDB when WAARP_TEST_DB=mysql. Tests drive it with fetch.
  */
 import { fileURLToPath } from 'node:url';
+import { replyProblem } from './contract.js';
 import type { AdminServer } from '../../../src/admin/server.js';
 import { startAdminServer } from '../../../src/admin/server.js';
 import { ensureAdminUser } from '../../../src/admin/bootstrap.js';
@@ -129,6 +130,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<AdminH
         parsed = text;
       }
     }
+    const problem = replyProblem(method, path, res.status, parsed);
+    if (problem !== undefined) throw new Error(problem);
     return { status: res.status, headers: res.headers, body: parsed as T };
   };
 

@@ -54,3 +54,100 @@ describe('OpenAPI document', () => {
     assert.deepEqual(health.security, []);
   });
 });
+
+/**
+ * Every route with a body validates it with the schema the document shows: for each documented
+ * request body, an unknown field is refused naming the fields of the documented schema, and a
+ * string one character over a documented maxLength is refused naming that bound.
+ */
+describe('request bodies follow the document', () => {
+  let h: AdminHarness;
+  let doc: { paths: Record<string, Record<string, Op>>; components: { schemas: Record<string, Schema> } };
+  interface Schema {
+    properties?: Record<string, { maxLength?: number; type?: string }>;
+    additionalProperties?: unknown;
+  }
+  interface Op {
+    requestBody?: { content: { 'application/json': { schema: { $ref: string } } } };
+  }
+  const params: Record<string, string> = {
+    server: 's1',
+    partner: 'p1',
+    login: 'a1',
+    client: 'c1',
+    rule: 'r1',
+    dir: 'send',
+    user: 'u1',
+  };
+  before(async () => {
+    h = await startHarness({ instance: 'node1' });
+    const setup: [string, unknown][] = [
+      ['/api/servers', { name: 's1', protocol: 'sftp', address: '127.0.0.1:2222' }],
+      ['/api/servers/s1/accounts', { login: 'a1', password: 'a-long-enough-password' }],
+      ['/api/partners', { name: 'p1', protocol: 'sftp', address: '127.0.0.1:2222' }],
+      ['/api/partners/p1/accounts', { login: 'a1', password: 'a-long-enough-password' }],
+      ['/api/clients', { name: 'c1', protocol: 'sftp' }],
+      ['/api/rules', { name: 'r1', isSend: true }],
+      ['/api/users', { username: 'u1', password: 'a-long-enough-password' }],
+    ];
+    for (const [path, body] of setup) assert.equal((await h.call('POST', path, body)).status, 201, path);
+    doc = (await h.call<typeof doc>('GET', '/api/openapi.json')).body;
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const concrete = (template: string): string =>
+    template.replace(/\{(\w+)\}/g, (_m, p: string) => params[p] ?? p);
+  const message = (r: { body: unknown }): string =>
+    (r.body as { error?: { message?: string } }).error?.message ?? JSON.stringify(r.body);
+
+  it('refuses, for every documented body, what its documented schema refuses', async () => {
+    let checked = 0;
+    for (const [template, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const ref = op.requestBody?.content['application/json'].schema.$ref;
+        if (ref === undefined) continue;
+        const schema = doc.components.schemas[ref.split('/').pop() ?? ''];
+        assert.ok(schema !== undefined, ref);
+        const route = `${method.toUpperCase()} ${template}`;
+        const path = concrete(template);
+        if (schema.properties === undefined || Object.keys(schema.properties).length === 0) {
+          // A map ({target: real}): its values' schema decides.
+          const r = await h.call(method.toUpperCase(), path, { x: 5 });
+          assert.equal(r.status, 400, route);
+          assert.match(message(r), /field "x" must be a string, got a number/, route);
+          checked++;
+          continue;
+        }
+        const r = await h.call(method.toUpperCase(), path, { zzUnknown: 1 });
+        assert.equal(r.status, 400, route);
+        const fields = Object.keys(schema.properties).join(', ');
+        assert.equal(message(r), `unknown field "zzUnknown" (expected: ${fields})`, route);
+        for (const [name, p] of Object.entries(schema.properties)) {
+          if (p.type !== 'string' || p.maxLength === undefined) continue;
+          const long = await h.call(method.toUpperCase(), path, { [name]: 'x'.repeat(p.maxLength + 1) });
+          assert.equal(long.status, 400, `${route} ${name}`);
+          assert.match(
+            message(long),
+            new RegExp(`field "${name}" is longer than ${p.maxLength} characters`),
+            route,
+          );
+        }
+        checked++;
+      }
+    }
+    assert.ok(checked >= 30, `expected every body route, checked ${checked}`);
+  });
+
+  it('documents the bounds the validators enforce (a maximum, maxItems, the name pattern)', () => {
+    const s = doc.components.schemas as Record<
+      string,
+      { properties: Record<string, Record<string, unknown>> }
+    >;
+    assert.equal(s.ClientIn?.properties.nbOfAttempts?.maximum, 1000);
+    assert.equal(s.RuleIn?.properties.preTasks?.maxItems, 100);
+    assert.equal(typeof s.ServerIn?.properties.name?.pattern, 'string');
+    assert.equal(s.LocalAccountIn?.properties.ipAddresses?.maxItems, 256);
+  });
+});

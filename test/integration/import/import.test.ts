@@ -394,6 +394,31 @@ describe('import file checks name the field', () => {
       { clients: [{ name: 'c', protocol: 'sftp', nbOfAttempts: -1 }] },
       /clients\[0\]\.nbOfAttempts: must be an integer from 0 to 1000/,
     ],
+    // Refused by REST, accepted by the import until both read the same schemas (#16).
+    [
+      'a server name with a slash',
+      { locals: [{ name: 'a/b', protocol: 'sftp', address: 'h:1' }] },
+      /locals\[0\]\.name: must not contain "\/", control characters or surrounding spaces/,
+    ],
+    [
+      'an account IP address that is not one',
+      {
+        locals: [
+          {
+            name: 's',
+            protocol: 'sftp',
+            address: 'h:1',
+            accounts: [{ login: 'a', password: 'p', ipAddresses: ['not-an-ip'] }],
+          },
+        ],
+      },
+      /locals\[0\]\.accounts\[0\]\.ipAddresses\[0\]: must be an IP address or a CIDR block, got "not-an-ip"/,
+    ],
+    [
+      'a COPY task without its path',
+      { rules: [{ name: 'r', isSend: true, post: [{ type: 'COPY', args: {} }] }] },
+      /rules\[0\]\.post\[0\]\.args: task COPY needs the argument "path"/,
+    ],
   ];
   for (const [what, json, message] of cases) {
     it(`rejects ${what}`, () => {

@@ -1,0 +1,26 @@
+/** Credentials of servers, partners and accounts: secrets go in, never come out. */
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { Name, Str } from './types.js';
+
+export const CredentialIn = Type.Object(
+  {
+    name: Type.Optional(Name({ description: 'Default: the type' })),
+    type: Str({ nonEmpty: true }),
+    value: Str({ nonEmpty: true, max: 65536 }),
+    value2: Type.Optional(Str({ max: 65536 })),
+  },
+  { additionalProperties: false },
+);
+
+/** `value` is the public key for SSH keys, absent for passwords. */
+export const Credential = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  value: Type.Optional(
+    Type.String({ description: 'Public key (OpenSSH form) for SSH keys; absent for passwords' }),
+  ),
+  value2: Type.Optional(Type.String()),
+});
+
+export type CredentialOut = Static<typeof Credential>;
