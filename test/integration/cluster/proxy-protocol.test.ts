@@ -18,7 +18,7 @@ import { generateKey, sftpArgs } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { waitFor } from '../client/helpers.js';
-import { declareLocalAccount, sftpServer } from '../../support/declare.js';
+import { declareLocalAccount, rule, sftpServer } from '../../support/declare.js';
 
 const haproxyBin = '/usr/sbin/haproxy';
 
@@ -172,18 +172,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
 
   it("records the relayed client's address in the transfer", async () => {
     const { stores } = g.node.ctx;
-    await stores.rules.create({
-      name: 'inbox',
-      isSend: false,
-      comment: '',
-      path: 'inbox',
-      localDir: '',
-      remoteDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [],
-      errorTasks: [],
-    });
+    await stores.rules.create(rule({ name: 'inbox', isSend: false }));
     const file = join(dir, 'relayed.txt');
     writeFileSync(file, 'through HAProxy\n');
     const put = await sftpFrom('127.0.0.2', lbPort, 'alice', key, `put ${file} /inbox/relayed.txt\n`);
