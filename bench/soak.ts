@@ -20,7 +20,7 @@ import { randomInt } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TransferOut } from '../src/admin/api-types.js';
+import type { TransferOut } from '../src/schema/transfers.js';
 import { clusterStores, setupPartner } from '../test/nodes/helpers.js';
 import { writeRandomFile, sha256File } from '../test/support/files.js';
 import { generateKey } from '../test/support/openssh.js';

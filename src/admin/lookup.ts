@@ -6,28 +6,29 @@ import { notFound } from './errors.js';
 /** Lookups read the stores only. */
 type Lookup = { readonly stores: Stores };
 
+/** `value`, or a 404 with `message` when there is none. */
+function found<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw notFound(message);
+  return value;
+}
+
 export async function findServer(ctx: Lookup, name: string): Promise<Server> {
-  const s = await ctx.stores.servers.get(name);
-  if (s === undefined) throw notFound(`server "${name}" not found`);
-  return s;
+  return found(await ctx.stores.servers.get(name), `server "${name}" not found`);
 }
 
 export async function findPartner(ctx: Lookup, name: string): Promise<Partner> {
-  const p = await ctx.stores.partners.get(name);
-  if (p === undefined) throw notFound(`partner "${name}" not found`);
-  return p;
+  return found(await ctx.stores.partners.get(name), `partner "${name}" not found`);
 }
 
 export async function findClient(ctx: Lookup, name: string): Promise<Client> {
-  const c = await ctx.stores.clients.get(name);
-  if (c === undefined) throw notFound(`client "${name}" not found`);
-  return c;
+  return found(await ctx.stores.clients.get(name), `client "${name}" not found`);
 }
 
 export async function findLocalAccount(ctx: Lookup, server: Server, login: string): Promise<LocalAccount> {
-  const a = await ctx.stores.localAccounts.get(server.id, login);
-  if (a === undefined) throw notFound(`local account "${login}" not found on server "${server.name}"`);
-  return a;
+  return found(
+    await ctx.stores.localAccounts.get(server.id, login),
+    `local account "${login}" not found on server "${server.name}"`,
+  );
 }
 
 export async function findRemoteAccount(
@@ -35,13 +36,15 @@ export async function findRemoteAccount(
   partner: Partner,
   login: string,
 ): Promise<RemoteAccount> {
-  const a = await ctx.stores.remoteAccounts.get(partner.id, login);
-  if (a === undefined) throw notFound(`remote account "${login}" not found on partner "${partner.name}"`);
-  return a;
+  return found(
+    await ctx.stores.remoteAccounts.get(partner.id, login),
+    `remote account "${login}" not found on partner "${partner.name}"`,
+  );
 }
 
 export async function findRule(ctx: Lookup, name: string, isSend: boolean): Promise<Rule> {
-  const r = await ctx.stores.rules.get(name, isSend);
-  if (r === undefined) throw notFound(`${isSend ? 'send' : 'receive'} rule "${name}" not found`);
-  return r;
+  return found(
+    await ctx.stores.rules.get(name, isSend),
+    `${isSend ? 'send' : 'receive'} rule "${name}" not found`,
+  );
 }

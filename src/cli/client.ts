@@ -3,7 +3,7 @@
  * request, so commands that send none (`version`, `-h`) never ask for a password; it goes in an
  * Authorization header (fetch refuses URLs that carry credentials).
  */
-import type { ErrorBody } from '../admin/api-types.js';
+import type { ErrorBodyOut as ErrorBody } from '../schema/status.js';
 import { CliError, CliExit, exitForStatus, usageError } from './exit-codes.js';
 import type { Login } from './login.js';
 

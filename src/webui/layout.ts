@@ -119,6 +119,22 @@ export function notice(kind: 'error' | 'info', text: HtmlValue): Html {
   return html`<p class="notice ${kind}" role="${kind === 'error' ? 'alert' : 'status'}">${text}</p>`;
 }
 
+/** A data table's caption (read by screen readers only) and its column headers. */
+export function tableHead(caption: string | undefined, columns: readonly string[]): Html {
+  return html`${
+      caption === undefined
+        ? ''
+        : html`<caption class="sr-only">
+            ${caption}
+          </caption>`
+    }
+    <thead>
+      <tr>
+        ${columns.map((c) => html`<th scope="col">${c}</th>`)}
+      </tr>
+    </thead>`;
+}
+
 /** A date as the operator reads it (UTC, ISO-like, to the second). */
 export function when(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || ms <= 0) return '';

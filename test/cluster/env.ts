@@ -16,7 +16,8 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
 import { Wait } from 'testcontainers';
-import type { NodeOut, TransferOut } from '../../src/admin/api-types.js';
+import type { NodeOut } from '../../src/schema/status.js';
+import type { TransferOut } from '../../src/schema/transfers.js';
 import type { HaproxyServer, OfflineImages } from '../support/compose.js';
 import {
   ComposeProject,

@@ -23,7 +23,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { TransferOut } from '../../src/admin/api-types.js';
+import type { TransferOut } from '../../src/schema/transfers.js';
 import { Client } from '../../src/sftp/ssh2.js';
 import { asComment, docker, sleep } from '../support/compose.js';
 import type { ResilientUpload, UploadOptions, UploadOutcome } from './clients.js';

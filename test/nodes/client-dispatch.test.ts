@@ -4,7 +4,6 @@
  * and pause/cancel asked through the node that is NOT running a transfer take effect.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Stores } from '../../src/db/stores/index.js';
@@ -24,16 +23,12 @@ describe('client transfers across two gateway processes on MariaDB', { timeout: 
   let sshd: StartedSshd;
   let s: Stores;
   let p: PartnerSetup;
-  let inbox: string;
 
   before(async () => {
     sshd = await startSshd();
     cluster = await startCluster({ nodes: 2, ini: { controller: { MaxTransferOut: String(cap) } } });
     s = clusterStores(cluster);
-    inbox = join(sshd.root, 'in');
-    mkdirSync(inbox);
-    p = await setupPartner(cluster, s, sshd, inbox);
-    mkdirSync(join(cluster.home, 'out'), { recursive: true });
+    p = await setupPartner(cluster, s, sshd);
   });
 
   after(async () => {
@@ -82,7 +77,7 @@ describe('client transfers across two gateway processes on MariaDB', { timeout: 
       assert.ok(n <= cap, `${node} ran ${n} at once (cap ${cap})`);
     for (let i = 0; i < 30; i += 7) {
       assert.equal(
-        await sha256File(join(inbox, `f${i}.bin`)),
+        await sha256File(join(p.inbox, `f${i}.bin`)),
         await sha256File(join(cluster.home, 'out', `f${i}.bin`)),
       );
     }
@@ -96,7 +91,7 @@ describe('client transfers across two gateway processes on MariaDB', { timeout: 
     // the file must not be through before the running node sees the request.
     const running = await waitFor('running with bytes at the partner', async () => {
       const r = await s.transfers.get(t.id);
-      return r?.status === 'RUNNING' && r.node !== null && fileSize(join(inbox, 'slow.bin')) > 0
+      return r?.status === 'RUNNING' && r.node !== null && fileSize(join(p.inbox, 'slow.bin')) > 0
         ? r
         : undefined;
     });

@@ -6,30 +6,22 @@
  * /api/cluster/nodes, /metrics), and a node beyond `[cluster] MaxClockSkew` stays not ready.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NodeOut } from '../../src/admin/api-types.js';
+import type { NodeOut } from '../../src/schema/status.js';
 import type { Stores } from '../../src/db/stores/index.js';
 import type { ClusterNode, StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
 import { skewedClockEnv } from '../support/faketime.js';
 import type { SftpResult, SshKey } from '../support/openssh.js';
-import { generateKey, startSftp } from '../support/openssh.js';
+import { startSftp } from '../support/openssh.js';
 import type { StartedSshd } from '../support/sshd.js';
 import { startSshd } from '../support/sshd.js';
 import type { ThrottledRelay } from '../support/throttle.js';
 import { startThrottledRelay } from '../support/throttle.js';
-import { makeTempDir } from '../support/tmp.js';
 import { sha256File, waitFor, writeRandomFile } from '../integration/client/helpers.js';
 import type { PartnerSetup } from './helpers.js';
-import {
-  clusterStores,
-  declareUploadServer,
-  plannedPush,
-  setupPartner,
-  waitSftpListeners,
-} from './helpers.js';
+import { clusterStores, plannedPush, setupPartner, setupUploads, waitSftpListeners } from './helpers.js';
 
 const MiB = 1 << 20;
 /** What a node logs when it reaps, or when its transfer was taken from it. */
@@ -49,7 +41,6 @@ for (const timing of timings) {
     let p: PartnerSetup;
     let key: SshKey;
     let work: string;
-    let inbox: string;
     let ahead: ClusterNode;
     let behind: ClusterNode;
 
@@ -63,14 +54,8 @@ for (const timing of timings) {
         ini: { cluster: timing, controller: { MaxTransferOut: '2' } },
       });
       s = clusterStores(cluster);
-      inbox = join(sshd.root, 'in');
-      mkdirSync(inbox);
-      p = await setupPartner(cluster, s, { ...sshd, address: relay.address }, inbox);
-      work = await makeTempDir('clock-skew');
-      key = await generateKey(work);
-      await declareUploadServer(cluster, s, key);
-      await waitSftpListeners(cluster.nodes, key);
-      mkdirSync(join(cluster.home, 'out'), { recursive: true });
+      p = await setupPartner(cluster, s, sshd, relay.address);
+      ({ work, key } = await setupUploads(cluster, s, 'clock-skew'));
     });
 
     after(async () => {
@@ -165,7 +150,7 @@ for (const timing of timings) {
       for (const h of history) {
         assert.equal(h.errorCode, 'TeOk', `${h.srcFilename}: ${h.errorDetails}`);
         assert.equal(
-          await sha256File(join(inbox, h.destFilename)),
+          await sha256File(join(p.inbox, h.destFilename)),
           await sha256File(join(cluster.home, 'out', h.srcFilename)),
         );
       }

@@ -4,30 +4,26 @@
  * byte-identical, each with exactly one DONE record, nothing left running.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Stores } from '../../src/db/stores/index.js';
 import type { ClusterNode, StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
 import type { SshKey } from '../support/openssh.js';
-import { generateKey } from '../support/openssh.js';
 import type { ResilientUpload } from '../support/resilient-sftp.js';
 import { describeAttempts, opensshTransfer } from '../support/resilient-sftp.js';
 import type { StartedSshd } from '../support/sshd.js';
 import { startSshd } from '../support/sshd.js';
 import type { ThrottledRelay } from '../support/throttle.js';
 import { startThrottledRelay } from '../support/throttle.js';
-import { makeTempDir } from '../support/tmp.js';
 import { sha256File, waitFor, writeRandomFile } from '../integration/client/helpers.js';
 import type { PartnerSetup } from './helpers.js';
 import {
   assertOneDoneRecordEach,
   clusterStores,
-  declareUploadServer,
   plannedPush,
   setupPartner,
-  waitSftpListeners,
+  setupUploads,
 } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -40,21 +36,14 @@ describe('kill -9 of the database under load', { timeout: 240_000 }, () => {
   let p: PartnerSetup;
   let key: SshKey;
   let work: string;
-  let inbox: string;
 
   before(async () => {
     sshd = await startSshd();
     relay = await startThrottledRelay(sshd.address, MiB);
     cluster = await startCluster({ nodes: 3, privateDatabase: true });
     s = clusterStores(cluster);
-    inbox = join(sshd.root, 'in');
-    mkdirSync(inbox);
-    p = await setupPartner(cluster, s, { ...sshd, address: relay.address }, inbox);
-    work = await makeTempDir('db-crash');
-    key = await generateKey(work);
-    await declareUploadServer(cluster, s, key);
-    await waitSftpListeners(cluster.nodes, key);
-    mkdirSync(join(cluster.home, 'out'), { recursive: true });
+    p = await setupPartner(cluster, s, sshd, relay.address);
+    ({ work, key } = await setupUploads(cluster, s, 'db-crash'));
   });
 
   after(async () => {
@@ -123,7 +112,7 @@ describe('kill -9 of the database under load', { timeout: 240_000 }, () => {
     }
     for (let i = 0; i < pushes.length; i++) {
       assert.equal(
-        await sha256File(join(inbox, `p${i}.bin`)),
+        await sha256File(join(p.inbox, `p${i}.bin`)),
         await sha256File(join(cluster.home, 'out', `p${i}.bin`)),
       );
     }

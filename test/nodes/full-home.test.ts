@@ -11,11 +11,11 @@ import type { Stores } from '../../src/db/stores/index.js';
 import type { ClusterNode, StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
 import type { SshKey } from '../support/openssh.js';
-import { generateKey, sftpBatch } from '../support/openssh.js';
+import { sftpBatch } from '../support/openssh.js';
 import { mountTmpfs, requireRoot, resizeTmpfs, unmount } from '../support/mounts.js';
 import { makeTempDir, removeTempDir } from '../support/tmp.js';
 import { sha256File, writeRandomFile } from '../integration/client/helpers.js';
-import { assertOneDoneRecordEach, clusterStores, declareUploadServer, waitSftpListeners } from './helpers.js';
+import { assertOneDoneRecordEach, clusterStores, setupUploads } from './helpers.js';
 
 const MiB = 1 << 20;
 describe('a full GatewayHome', { timeout: 180_000 }, () => {
@@ -35,10 +35,7 @@ describe('a full GatewayHome', { timeout: 180_000 }, () => {
     cluster = await startCluster({ nodes: 1, home });
     node = cluster.nodes[0]!;
     s = clusterStores(cluster);
-    work = await makeTempDir('full-home-client');
-    key = await generateKey(work);
-    await declareUploadServer(cluster, s, key);
-    await waitSftpListeners(cluster.nodes, key);
+    ({ work, key } = await setupUploads(cluster, s, 'full-home-client'));
   });
 
   after(async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretBox } from '../../src/crypto/secret-box.js';
 import { MysqlDatabase } from '../../src/db/mysql.js';
@@ -8,11 +8,12 @@ import { createStores } from '../../src/db/stores/index.js';
 import type { NewTransfer } from '../../src/db/stores/transfers.js';
 import type { ClusterNode, StartedCluster } from '../support/cluster.js';
 import type { SshKey } from '../support/openssh.js';
-import { sftpBatch } from '../support/openssh.js';
+import { generateKey, sftpBatch } from '../support/openssh.js';
+import { makeTempDir } from '../support/tmp.js';
 import type { StartedSshd } from '../support/sshd.js';
 import { plannedTransfer } from '../support/transfers.js';
 import { waitFor } from '../integration/client/helpers.js';
-import { declareSftpServer } from '../support/declare.js';
+import { declareOpenSshPartner, declareSftpServer, rule, sftpClient } from '../support/declare.js';
 
 /** The test's own view of the cluster's database (as an operator's SQL client would have). */
 export function clusterStores(c: StartedCluster): Stores {
@@ -29,60 +30,29 @@ export interface PartnerSetup {
   rulePush: number;
   account: number;
   client: number;
+  /** The sshd's folder the pushes land in (`in` under its root). */
+  inbox: string;
 }
 
-/** A partner (the private sshd), its pinned host key, an account with a key, a client and a push rule. */
+/**
+ * The private sshd as the partner (its pinned host key, an account with a key; `address` in
+ * front of it when given, a throttled relay), the client `sftp` and the rule `push` into its
+ * `in` folder; `out` in GatewayHome for the files to push.
+ */
 export async function setupPartner(
   c: StartedCluster,
   s: Stores,
   sshd: StartedSshd,
-  remoteDir: string,
+  address = sshd.address,
 ): Promise<PartnerSetup> {
+  const inbox = join(sshd.root, 'in');
+  mkdirSync(inbox);
+  mkdirSync(join(c.home, 'out'), { recursive: true });
   const secrets = SecretBox.fromKeyFile(join(c.home, 'passphrase.aes'));
-  const partner = await s.partners.create({
-    name: 'openssh',
-    protocol: 'sftp',
-    address: sshd.address,
-    protoConfig: {},
-  });
-  await s.credentials.create({
-    owner: { kind: 'partner', id: partner.id },
-    name: 'hostkey',
-    type: 'ssh_public_key',
-    value: sshd.hostPublicKey,
-    value2: '',
-  });
-  const account = await s.remoteAccounts.create({ partnerId: partner.id, login: sshd.user });
-  await s.credentials.create({
-    owner: { kind: 'remoteAccount', id: account.id },
-    name: 'key',
-    type: 'ssh_private_key',
-    value: secrets.encrypt(readFileSync(sshd.clientKey.file, 'utf8')),
-    value2: '',
-  });
-  const client = await s.clients.create({
-    name: 'sftp',
-    protocol: 'sftp',
-    localAddress: '',
-    enabled: true,
-    nbOfAttempts: 0,
-    firstRetryDelay: 1,
-    retryIncrementFactor: 2,
-    protoConfig: {},
-  });
-  const rule = await s.rules.create({
-    name: 'push',
-    isSend: true,
-    comment: '',
-    path: 'push',
-    localDir: '',
-    remoteDir,
-    tmpLocalRcvDir: '',
-    preTasks: [],
-    postTasks: [],
-    errorTasks: [],
-  });
-  return { rulePush: rule.id, account: account.id, client: client.id };
+  const { account } = await declareOpenSshPartner(s, secrets, sshd, address);
+  const client = await s.clients.create(sftpClient());
+  const push = await s.rules.create(rule({ name: 'push', isSend: true, remoteDir: inbox }));
+  return { rulePush: push.id, account: account.id, client: client.id, inbox };
 }
 
 export function plannedPush(p: PartnerSetup, file: string, output = file): NewTransfer {
@@ -104,6 +74,19 @@ export function declareUploadServer(c: StartedCluster, s: Stores, key: SshKey): 
     login: 'alice',
     publicKey: key.publicKey,
   });
+}
+
+/** A client's key and work folder, `alice` declared with it on the upload server, every listener ready. */
+export async function setupUploads(
+  c: StartedCluster,
+  s: Stores,
+  name: string,
+): Promise<{ work: string; key: SshKey }> {
+  const work = await makeTempDir(name);
+  const key = await generateKey(work);
+  await declareUploadServer(c, s, key);
+  await waitSftpListeners(c.nodes, key);
+  return { work, key };
 }
 
 /** Waits until each node's SFTP listener logs `alice` in (listeners follow the table every 2 s). */

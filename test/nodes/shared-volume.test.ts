@@ -26,7 +26,7 @@ import {
   unmount,
 } from '../support/mounts.js';
 import type { SftpResult, SshKey } from '../support/openssh.js';
-import { generateKey, sftpBatch, startSftp } from '../support/openssh.js';
+import { sftpBatch, startSftp } from '../support/openssh.js';
 import type { StartedSshd } from '../support/sshd.js';
 import { startSshd } from '../support/sshd.js';
 import type { ThrottledRelay } from '../support/throttle.js';
@@ -37,10 +37,9 @@ import type { PartnerSetup } from './helpers.js';
 import {
   assertOneDoneRecordEach,
   clusterStores,
-  declareUploadServer,
   plannedPush,
   setupPartner,
-  waitSftpListeners,
+  setupUploads,
 } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -72,7 +71,6 @@ describe('a shared volume that disappears under a node', { timeout: 300_000 }, (
   let p: PartnerSetup;
   let key: SshKey;
   let work: string;
-  let inbox: string;
 
   before(async () => {
     requireRoot('the shared-volume test');
@@ -94,14 +92,8 @@ describe('a shared volume that disappears under a node', { timeout: 300_000 }, (
     cluster = await startCluster({ nodes: 2, home: shared, launcher: privateMountsLauncher });
     nodes = cluster.nodes as [ClusterNode, ClusterNode];
     s = clusterStores(cluster);
-    inbox = join(sshd.root, 'in');
-    mkdirSync(inbox);
-    p = await setupPartner(cluster, s, { ...sshd, address: relay.address }, inbox);
-    work = await makeTempDir('shared-volume-client');
-    key = await generateKey(work);
-    await declareUploadServer(cluster, s, key);
-    await waitSftpListeners(cluster.nodes, key);
-    mkdirSync(join(shared, 'out'), { recursive: true });
+    p = await setupPartner(cluster, s, sshd, relay.address);
+    ({ work, key } = await setupUploads(cluster, s, 'shared-volume-client'));
   });
 
   after(async () => {
@@ -202,7 +194,7 @@ describe('a shared volume that disappears under a node', { timeout: 300_000 }, (
         'no record of the refused upload',
       );
       assert.equal(await sha256File(join(shared, 'in', upload)), await sha256File(join(work, upload)));
-      assert.equal(await sha256File(join(inbox, push)), await sha256File(join(shared, 'out', push)));
+      assert.equal(await sha256File(join(p.inbox, push)), await sha256File(join(shared, 'out', push)));
       // No file was written where the node's mount used to be (what it sees now: the mount
       // point, on its local disk), nor on the volume by the refused upload.
       if (loss === 'unmounted') assert.equal(await filesIn(pid, shared), '');

@@ -4,7 +4,6 @@
  * SIGTERM a node and its transfers are handed over at once, nothing left RUNNING.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Stores } from '../../src/db/stores/index.js';
@@ -23,17 +22,13 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
   let sshd: StartedSshd;
   let s: Stores;
   let p: PartnerSetup;
-  let inbox: string;
 
   before(async () => {
     sshd = await startSshd();
     // A short grace, so the SIGTERM case really interrupts a transfer in flight.
     cluster = await startCluster({ nodes: 3, ini: { cluster: { DrainGrace: '1s' } } });
     s = clusterStores(cluster);
-    inbox = join(sshd.root, 'in');
-    mkdirSync(inbox);
-    p = await setupPartner(cluster, s, sshd, inbox);
-    mkdirSync(join(cluster.home, 'out'), { recursive: true });
+    p = await setupPartner(cluster, s, sshd);
   });
 
   after(async () => {
@@ -97,7 +92,7 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
     assert.notEqual(done.node, node, 'finished by a survivor');
     if (done.node !== resumed.node) t.diagnostic(`handed on again: finished by ${done.node}`);
     assert.equal(
-      await sha256File(join(inbox, 'kill9.bin')),
+      await sha256File(join(p.inbox, 'kill9.bin')),
       await sha256File(join(cluster.home, 'out', 'kill9.bin')),
     );
     await victim.start();
@@ -137,7 +132,7 @@ describe('takeover of a stopped node’s client transfers', { timeout: 300_000 }
     );
     assert.notEqual(done.node, node);
     assert.equal(
-      await sha256File(join(inbox, 'sigterm.bin')),
+      await sha256File(join(p.inbox, 'sigterm.bin')),
       await sha256File(join(cluster.home, 'out', 'sigterm.bin')),
     );
     const running = await s.transfers.listNormalized({ status: ['RUNNING'] });

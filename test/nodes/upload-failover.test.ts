@@ -13,9 +13,8 @@ import type { StartedCluster } from '../support/cluster.js';
 import { startCluster } from '../support/cluster.js';
 import type { SshKey } from '../support/openssh.js';
 import { generateKey, sftpBatch, startSftp } from '../support/openssh.js';
-import { makeTempDir } from '../support/tmp.js';
 import { sha256File, waitFor, writeRandomFile } from '../integration/client/helpers.js';
-import { clusterStores, declareUploadServer, waitSftpListeners } from './helpers.js';
+import { clusterStores, setupUploads } from './helpers.js';
 
 const MiB = 1 << 20;
 
@@ -28,10 +27,7 @@ describe('SFTP upload failover between gateway processes', { timeout: 300_000 },
   before(async () => {
     cluster = await startCluster({ nodes: 3 });
     s = clusterStores(cluster);
-    work = await makeTempDir('upload-failover');
-    key = await generateKey(work);
-    await declareUploadServer(cluster, s, key);
-    await waitSftpListeners(cluster.nodes, key);
+    ({ work, key } = await setupUploads(cluster, s, 'upload-failover'));
   });
 
   after(async () => {

@@ -4,7 +4,8 @@
  * client would make during a failover, JSON bodies, the lists they poll.
  */
 import assert from 'node:assert/strict';
-import type { NodeOut, TransferOut } from '../../src/admin/api-types.js';
+import type { NodeOut } from '../../src/schema/status.js';
+import type { TransferOut } from '../../src/schema/transfers.js';
 
 export interface ApiResult<T> {
   status: number;

@@ -13,7 +13,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { TransferOut } from '../../src/admin/api-types.js';
+import type { TransferOut } from '../../src/schema/transfers.js';
 import { asComment, docker, eventually, sleep } from '../support/compose.js';
 import { sftpBatch } from '../support/openssh.js';
 import type { ResilientUpload, UploadOutcome } from '../cluster/clients.js';

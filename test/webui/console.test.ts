@@ -334,10 +334,7 @@ describe('web console in chromium, through HAProxy, on two nodes', { timeout: 60
     const sshd = await startSshd();
     const stores = clusterStores(cluster);
     try {
-      const inbox = join(sshd.root, 'in');
-      mkdirSync(inbox);
-      const partner = await setupPartner(cluster, stores, sshd, inbox);
-      mkdirSync(join(cluster.home, 'out'), { recursive: true });
+      const partner = await setupPartner(cluster, stores, sshd);
       await writeRandomFile(join(cluster.home, 'out', 'big.bin'), 768 * MiB);
       const t = await stores.transfers.create(plannedPush(partner, 'big.bin'));
       const running = await eventually(

@@ -1,5 +1,5 @@
 /** `waarp-gateway audit list`: what partners changed in their folders, done or refused. */
-import type { AuditEntryOut } from '../../admin/api-types.js';
+import type { AuditEntryOut } from '../../schema/status.js';
 import type { Output } from '../output.js';
 import { showList } from '../output.js';
 import type { Group } from '../tree.js';

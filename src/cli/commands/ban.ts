@@ -3,7 +3,7 @@
  * whole cluster. A banned operator runs it from another address, or on a node's own host
  * (loopback is in `[security] ExemptAddresses` by default); see docs/security.md.
  */
-import type { BanOut } from '../../admin/api-types.js';
+import type { BanOut } from '../../schema/status.js';
 import { usageError } from '../exit-codes.js';
 import { done, showList } from '../output.js';
 import type { Group } from '../tree.js';

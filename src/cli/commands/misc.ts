@@ -1,22 +1,10 @@
 /** `status`, `version`, `override address …` and `cluster nodes`. */
-import { readFileSync } from 'node:fs';
-import type { AboutOut, NodeOut, ServiceOut } from '../../admin/api-types.js';
+import type { AboutOut, NodeOut, ServiceOut } from '../../schema/status.js';
+import { version } from '../../version.js';
 import { block, done, show } from '../output.js';
 import type { Group, Leaf } from '../tree.js';
 import { group, leaf } from '../tree.js';
 import { arg, need, seg } from '../values.js';
-
-/** The CLI's own version (package.json, two folders above dist/src/cli). */
-export function cliVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
 
 const serviceLine = (s: ServiceOut): string =>
   `    [${s.state}] ${s.name}${s.reason === '' ? '' : ` (${s.reason})`}`;
@@ -45,8 +33,7 @@ export const versionCommand: Leaf = leaf({
   name: 'version',
   summary: 'show the version of this program',
   run: (inv) => {
-    const v = cliVersion();
-    show(inv.out, { version: v }, () => inv.out.line(`waarp-gateway ${v}`));
+    show(inv.out, { version }, () => inv.out.line(`waarp-gateway ${version}`));
     return Promise.resolve();
   },
 });

@@ -1,12 +1,12 @@
 /** `waarp-gateway rule …`: transfer rules, named by NAME and DIRECTION (send|receive). */
-import type { RuleOut, TaskOut } from '../../admin/api-types.js';
+import type { RuleOut, TaskOut } from '../../schema/rules.js';
 import { usageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { block, done, show, showList } from '../output.js';
+import { block, done } from '../output.js';
 import type { Group, Invocation, OptionSpec } from '../tree.js';
 import { group, leaf } from '../tree.js';
-import { arg, direction, list, need, opt, put, seg } from '../values.js';
-import { pagingOptions, pagingQuery } from './shared.js';
+import { arg, direction, list, opt, put, seg } from '../values.js';
+import { crudLeaves } from './crud.js';
 
 const base = '/api/rules';
 const one = (inv: Invocation): string => {
@@ -128,53 +128,17 @@ export const ruleCommand: Group = group({
   name: 'rule',
   summary: 'manage the transfer rules',
   children: [
-    leaf({
-      name: 'add',
-      summary: 'add a rule',
-      options: fields,
-      run: async (inv) => {
-        need(inv.values, 'name');
-        need(inv.values, 'direction');
-        const r = await inv.client().request<RuleOut>('POST', base, { body: body(inv) });
-        show(inv.out, r.body, (x) => inv.out.line(`The rule "${x.name}" was successfully added.`));
-      },
-    }),
-    leaf({
-      name: 'get',
-      summary: 'show a rule',
+    ...crudLeaves<RuleOut>({
+      what: 'rule',
       args: ['name', 'direction'],
-      run: async (inv) => {
-        const r = await inv.client().request<RuleOut>('GET', one(inv));
-        show(inv.out, r.body, (x) => display(inv.out, x));
-      },
-    }),
-    leaf({
-      name: 'list',
-      summary: 'list the rules',
-      options: pagingOptions,
-      run: async (inv) => {
-        const r = await inv.client().request<{ rules: RuleOut[] }>('GET', base, { query: pagingQuery(inv) });
-        showList(inv.out, r.body, r.body.rules, 'rules', (x) => display(inv.out, x));
-      },
-    }),
-    leaf({
-      name: 'update',
-      summary: 'change a rule (only the options given)',
-      args: ['name', 'direction'],
-      options: fields,
-      run: async (inv) => {
-        const r = await inv.client().request<RuleOut>('PATCH', one(inv), { body: body(inv) });
-        show(inv.out, r.body, (x) => inv.out.line(`The rule "${x.name}" was successfully updated.`));
-      },
-    }),
-    leaf({
-      name: 'delete',
-      summary: 'delete a rule',
-      args: ['name', 'direction'],
-      run: async (inv) => {
-        await inv.client().request('DELETE', one(inv));
-        done(inv.out, undefined, `The rule "${arg(inv, 'name')}" was successfully deleted.`);
-      },
+      collection: () => base,
+      one,
+      fields,
+      required: ['name', 'direction'],
+      body,
+      nameOf: (x) => x.name,
+      display,
+      listKey: 'rules',
     }),
     leaf({
       name: 'allow',

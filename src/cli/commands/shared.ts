@@ -1,5 +1,6 @@
 /** Pieces every server, partner and account command has: credentials, authorize/revoke, paging. */
-import type { AuthorizedRules, CredentialOut } from '../../admin/api-types.js';
+import type { AuthorizedRulesOut as AuthorizedRules } from '../../schema/agents.js';
+import type { CredentialOut } from '../../schema/credentials.js';
 import type { Field, Output } from '../output.js';
 import { block, done, show } from '../output.js';
 import type { Group, Invocation, Leaf, OptionSpec } from '../tree.js';

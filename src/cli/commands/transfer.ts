@@ -1,5 +1,5 @@
 /** `waarp-gateway transfer …` and the deprecated `history …`. */
-import type { TransferOut } from '../../admin/api-types.js';
+import type { TransferOut } from '../../schema/transfers.js';
 import type { Output } from '../output.js';
 import { block, done, show, showList } from '../output.js';
 import type { Group, Invocation } from '../tree.js';

@@ -1,12 +1,12 @@
 /** `waarp-gateway user …`: API users and their rights. */
-import type { UserOut } from '../../admin/api-types.js';
+import type { UserOut } from '../../schema/users.js';
 import { usageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
-import { block, done, show, showList } from '../output.js';
+import { block, done } from '../output.js';
 import type { Group, Invocation, OptionSpec } from '../tree.js';
 import { group, leaf } from '../tree.js';
 import { arg, need, opt, put, seg } from '../values.js';
-import { pagingOptions, pagingQuery } from './shared.js';
+import { crudLeaves } from './crud.js';
 
 const base = '/api/users';
 const targets: Record<string, string> = {
@@ -69,51 +69,28 @@ function display(out: Output, u: UserOut): void {
   );
 }
 
+const [add, get, listUsers, update, remove] = crudLeaves<UserOut>({
+  what: 'user',
+  args: ['name'],
+  collection: () => base,
+  one: (inv) => `${base}/${seg(arg(inv, 'name'))}`,
+  fields,
+  required: ['username', 'password'],
+  body,
+  nameOf: (u) => u.username,
+  display,
+  listKey: 'users',
+  updateSummary: 'change a user (only the options given; rights are edits)',
+});
+
 export const userCommand: Group = group({
   name: 'user',
   summary: 'manage the users of the admin API',
   children: [
-    leaf({
-      name: 'add',
-      summary: 'add a user',
-      options: fields,
-      run: async (inv) => {
-        need(inv.values, 'username');
-        need(inv.values, 'password');
-        const r = await inv.client().request<UserOut>('POST', base, { body: body(inv) });
-        show(inv.out, r.body, (u) => inv.out.line(`The user "${u.username}" was successfully added.`));
-      },
-    }),
-    leaf({
-      name: 'get',
-      summary: 'show a user',
-      args: ['name'],
-      run: async (inv) => {
-        const r = await inv.client().request<UserOut>('GET', `${base}/${seg(arg(inv, 'name'))}`);
-        show(inv.out, r.body, (u) => display(inv.out, u));
-      },
-    }),
-    leaf({
-      name: 'list',
-      summary: 'list the users',
-      options: pagingOptions,
-      run: async (inv) => {
-        const r = await inv.client().request<{ users: UserOut[] }>('GET', base, { query: pagingQuery(inv) });
-        showList(inv.out, r.body, r.body.users, 'users', (u) => display(inv.out, u));
-      },
-    }),
-    leaf({
-      name: 'update',
-      summary: 'change a user (only the options given; rights are edits)',
-      args: ['name'],
-      options: fields,
-      run: async (inv) => {
-        const r = await inv
-          .client()
-          .request<UserOut>('PATCH', `${base}/${seg(arg(inv, 'name'))}`, { body: body(inv) });
-        show(inv.out, r.body, (u) => inv.out.line(`The user "${u.username}" was successfully updated.`));
-      },
-    }),
+    add,
+    get,
+    listUsers,
+    update,
     leaf({
       name: 'password',
       summary: 'change your own password (the user of --address; no right needed)',
@@ -126,15 +103,6 @@ export const userCommand: Group = group({
         done(inv.out, r.body, 'Your password was changed: use the new one in --address from now on.');
       },
     }),
-    leaf({
-      name: 'delete',
-      summary: 'delete a user',
-      args: ['name'],
-      run: async (inv) => {
-        const name = arg(inv, 'name');
-        await inv.client().request('DELETE', `${base}/${seg(name)}`);
-        done(inv.out, undefined, `The user "${name}" was successfully deleted.`);
-      },
-    }),
+    remove,
   ],
 });

@@ -19,30 +19,46 @@ function toRemote(r: Row): RemoteAccount {
   return { id: num(r.id), partnerId: num(r.remote_agent_id), login: str(r.login) };
 }
 
-/** Logins on our servers (partners use them to log in to us). */
-export class LocalAccountStore {
-  constructor(private readonly db: SqlDatabase) {}
+/** The reads and the delete both account tables have; `parentColumn` is their server or partner. */
+abstract class AccountTable<T> {
+  protected constructor(
+    protected readonly db: SqlDatabase,
+    private readonly table: string,
+    private readonly parentColumn: string,
+    private readonly toAccount: (r: Row) => T,
+  ) {}
 
-  async list(serverId: number, options: ListOptions = {}): Promise<LocalAccount[]> {
+  async list(parentId: number, options: ListOptions = {}): Promise<T[]> {
     const page = pageClause(options, accountSortKeys, 'login');
-    const rows = await this.db.all('SELECT * FROM local_accounts WHERE local_agent_id = ?' + page.sql, [
-      serverId,
+    const rows = await this.db.all(`SELECT * FROM ${this.table} WHERE ${this.parentColumn} = ?${page.sql}`, [
+      parentId,
       ...page.params,
     ]);
-    return rows.map(toLocal);
+    return rows.map(this.toAccount);
   }
 
-  async get(serverId: number, login: string): Promise<LocalAccount | undefined> {
-    const r = await this.db.get('SELECT * FROM local_accounts WHERE local_agent_id = ? AND login = ?', [
-      serverId,
+  async get(parentId: number, login: string): Promise<T | undefined> {
+    const r = await this.db.get(`SELECT * FROM ${this.table} WHERE ${this.parentColumn} = ? AND login = ?`, [
+      parentId,
       login,
     ]);
-    return r && toLocal(r);
+    return r && this.toAccount(r);
   }
 
-  async getById(id: number): Promise<LocalAccount | undefined> {
-    const r = await this.db.get('SELECT * FROM local_accounts WHERE id = ?', [id]);
-    return r && toLocal(r);
+  async getById(id: number): Promise<T | undefined> {
+    const r = await this.db.get(`SELECT * FROM ${this.table} WHERE id = ?`, [id]);
+    return r && this.toAccount(r);
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.run(`DELETE FROM ${this.table} WHERE id = ?`, [id]);
+  }
+}
+
+/** Logins on our servers (partners use them to log in to us). */
+export class LocalAccountStore extends AccountTable<LocalAccount> {
+  constructor(db: SqlDatabase) {
+    super(db, 'local_accounts', 'local_agent_id', toLocal);
   }
 
   async create(a: Omit<LocalAccount, 'id'>): Promise<LocalAccount> {
@@ -68,36 +84,12 @@ export class LocalAccountStore {
     );
     return res.changes === 1;
   }
-
-  async delete(id: number): Promise<void> {
-    await this.db.run('DELETE FROM local_accounts WHERE id = ?', [id]);
-  }
 }
 
 /** Logins we use on partners. Their secrets are credentials. */
-export class RemoteAccountStore {
-  constructor(private readonly db: SqlDatabase) {}
-
-  async list(partnerId: number, options: ListOptions = {}): Promise<RemoteAccount[]> {
-    const page = pageClause(options, accountSortKeys, 'login');
-    const rows = await this.db.all('SELECT * FROM remote_accounts WHERE remote_agent_id = ?' + page.sql, [
-      partnerId,
-      ...page.params,
-    ]);
-    return rows.map(toRemote);
-  }
-
-  async get(partnerId: number, login: string): Promise<RemoteAccount | undefined> {
-    const r = await this.db.get('SELECT * FROM remote_accounts WHERE remote_agent_id = ? AND login = ?', [
-      partnerId,
-      login,
-    ]);
-    return r && toRemote(r);
-  }
-
-  async getById(id: number): Promise<RemoteAccount | undefined> {
-    const r = await this.db.get('SELECT * FROM remote_accounts WHERE id = ?', [id]);
-    return r && toRemote(r);
+export class RemoteAccountStore extends AccountTable<RemoteAccount> {
+  constructor(db: SqlDatabase) {
+    super(db, 'remote_accounts', 'remote_agent_id', toRemote);
   }
 
   async create(a: Omit<RemoteAccount, 'id'>): Promise<RemoteAccount> {
@@ -110,9 +102,5 @@ export class RemoteAccountStore {
 
   async update(id: number, login: string): Promise<void> {
     await this.db.run('UPDATE remote_accounts SET login = ? WHERE id = ?', [login, id]);
-  }
-
-  async delete(id: number): Promise<void> {
-    await this.db.run('DELETE FROM remote_accounts WHERE id = ?', [id]);
   }
 }

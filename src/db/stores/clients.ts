@@ -1,7 +1,7 @@
 import type { Client } from '../../model/entities.js';
 import type { Row, SqlDatabase, SqlValue } from '../sql.js';
-import type { ListOptions } from './common.js';
-import { bool, json, num, pageClause, str } from './common.js';
+import { bool, json, num, str } from './common.js';
+import { OwnedTable } from './owned-table.js';
 
 export const clientSortKeys = { name: 'name', proto: 'protocol' };
 export type ClientInput = Omit<Client, 'id' | 'owner'>;
@@ -21,71 +21,40 @@ function toClient(r: Row): Client {
   };
 }
 
-function values(c: ClientInput): SqlValue[] {
-  return [
-    c.name,
-    c.protocol,
-    c.localAddress,
-    c.enabled,
-    c.nbOfAttempts,
-    c.firstRetryDelay,
-    c.retryIncrementFactor,
-    JSON.stringify(c.protoConfig),
-  ];
+function toRow(c: ClientInput): Record<string, SqlValue> {
+  return {
+    name: c.name,
+    protocol: c.protocol,
+    local_address: c.localAddress,
+    enabled: c.enabled,
+    nb_of_attempts: c.nbOfAttempts,
+    first_retry_delay: c.firstRetryDelay,
+    retry_increment_factor: c.retryIncrementFactor,
+    proto_config: JSON.stringify(c.protoConfig),
+  };
 }
 
 /** Outbound engines. A client lives in the database, so every node can use it. */
-export class ClientStore {
-  constructor(
-    private readonly db: SqlDatabase,
-    private readonly owner: string,
-  ) {}
-
-  async list(options: ListOptions & { protocol?: string[] } = {}): Promise<Client[]> {
-    const page = pageClause(options, clientSortKeys, 'name');
-    const protocols = options.protocol ?? [];
-    const filter = protocols.length > 0 ? ` AND protocol IN (${protocols.map(() => '?').join(', ')})` : '';
-    const rows = await this.db.all('SELECT * FROM clients WHERE owner = ?' + filter + page.sql, [
-      this.owner,
-      ...protocols,
-      ...page.params,
-    ]);
-    return rows.map(toClient);
-  }
-
-  async get(name: string): Promise<Client | undefined> {
-    const r = await this.db.get('SELECT * FROM clients WHERE owner = ? AND name = ?', [this.owner, name]);
-    return r && toClient(r);
-  }
-
-  async getById(id: number): Promise<Client | undefined> {
-    const r = await this.db.get('SELECT * FROM clients WHERE owner = ? AND id = ?', [this.owner, id]);
-    return r && toClient(r);
+export class ClientStore extends OwnedTable<Client> {
+  constructor(db: SqlDatabase, owner: string) {
+    super(db, owner, {
+      table: 'clients',
+      nameColumn: 'name',
+      sortKeys: clientSortKeys,
+      defaultSort: 'name',
+      toObject: toClient,
+    });
   }
 
   async create(c: ClientInput): Promise<Client> {
-    const res = await this.db.run(
-      `INSERT INTO clients (owner, name, protocol, local_address, enabled, nb_of_attempts, first_retry_delay,
-        retry_increment_factor, proto_config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [this.owner, ...values(c)],
-    );
-    return { ...c, id: res.lastInsertId, owner: this.owner };
+    return { ...c, id: await this.insertRow(toRow(c)), owner: this.owner };
   }
 
   async update(id: number, c: ClientInput): Promise<void> {
-    await this.db.run(
-      `UPDATE clients SET name = ?, protocol = ?, local_address = ?, enabled = ?, nb_of_attempts = ?,
-        first_retry_delay = ?, retry_increment_factor = ?, proto_config = ? WHERE id = ? AND owner = ?`,
-      [...values(c), id, this.owner],
-    );
-  }
-
-  /** Every client of this gateway (import --reset-before-import). */
-  async deleteAll(): Promise<number> {
-    return (await this.db.run('DELETE FROM clients WHERE owner = ?', [this.owner])).changes;
+    await this.updateRow(id, toRow(c));
   }
 
   async delete(id: number): Promise<void> {
-    await this.db.run('DELETE FROM clients WHERE id = ? AND owner = ?', [id, this.owner]);
+    await this.deleteRow(id);
   }
 }

@@ -1,7 +1,7 @@
 import type { Partner } from '../../model/entities.js';
-import type { Row, SqlDatabase } from '../sql.js';
-import type { ListOptions } from './common.js';
-import { json, num, pageClause, str } from './common.js';
+import type { Row, SqlDatabase, SqlValue } from '../sql.js';
+import { json, num, str } from './common.js';
+import { OwnedTable } from './owned-table.js';
 
 export const partnerSortKeys = { name: 'name', proto: 'protocol' };
 export type PartnerInput = Omit<Partner, 'id' | 'owner'>;
@@ -17,59 +17,36 @@ function toPartner(r: Row): Partner {
   };
 }
 
+function toRow(p: PartnerInput): Record<string, SqlValue> {
+  return {
+    name: p.name,
+    protocol: p.protocol,
+    address: p.address,
+    proto_config: JSON.stringify(p.protoConfig),
+  };
+}
+
 /** Remote agents: the peers we connect to. */
-export class PartnerStore {
-  constructor(
-    private readonly db: SqlDatabase,
-    private readonly owner: string,
-  ) {}
-
-  async list(options: ListOptions & { protocol?: string[] } = {}): Promise<Partner[]> {
-    const page = pageClause(options, partnerSortKeys, 'name');
-    const protocols = options.protocol ?? [];
-    const filter = protocols.length > 0 ? ` AND protocol IN (${protocols.map(() => '?').join(', ')})` : '';
-    const rows = await this.db.all('SELECT * FROM remote_agents WHERE owner = ?' + filter + page.sql, [
-      this.owner,
-      ...protocols,
-      ...page.params,
-    ]);
-    return rows.map(toPartner);
-  }
-
-  async get(name: string): Promise<Partner | undefined> {
-    const r = await this.db.get('SELECT * FROM remote_agents WHERE owner = ? AND name = ?', [
-      this.owner,
-      name,
-    ]);
-    return r && toPartner(r);
-  }
-
-  async getById(id: number): Promise<Partner | undefined> {
-    const r = await this.db.get('SELECT * FROM remote_agents WHERE owner = ? AND id = ?', [this.owner, id]);
-    return r && toPartner(r);
+export class PartnerStore extends OwnedTable<Partner> {
+  constructor(db: SqlDatabase, owner: string) {
+    super(db, owner, {
+      table: 'remote_agents',
+      nameColumn: 'name',
+      sortKeys: partnerSortKeys,
+      defaultSort: 'name',
+      toObject: toPartner,
+    });
   }
 
   async create(p: PartnerInput): Promise<Partner> {
-    const res = await this.db.run(
-      'INSERT INTO remote_agents (owner, name, protocol, address, proto_config) VALUES (?, ?, ?, ?, ?)',
-      [this.owner, p.name, p.protocol, p.address, JSON.stringify(p.protoConfig)],
-    );
-    return { ...p, id: res.lastInsertId, owner: this.owner };
+    return { ...p, id: await this.insertRow(toRow(p)), owner: this.owner };
   }
 
   async update(id: number, p: PartnerInput): Promise<void> {
-    await this.db.run(
-      'UPDATE remote_agents SET name = ?, protocol = ?, address = ?, proto_config = ? WHERE id = ? AND owner = ?',
-      [p.name, p.protocol, p.address, JSON.stringify(p.protoConfig), id, this.owner],
-    );
-  }
-
-  /** Every partner of this gateway, with their accounts and credentials (import --reset-before-import). */
-  async deleteAll(): Promise<number> {
-    return (await this.db.run('DELETE FROM remote_agents WHERE owner = ?', [this.owner])).changes;
+    await this.updateRow(id, toRow(p));
   }
 
   async delete(id: number): Promise<void> {
-    await this.db.run('DELETE FROM remote_agents WHERE id = ? AND owner = ?', [id, this.owner]);
+    await this.deleteRow(id);
   }
 }

@@ -1,7 +1,7 @@
 import type { AccessTarget, Rule, TaskChain, TaskSpec } from '../../model/entities.js';
 import type { TreeChange } from '../../model/tree-changes.js';
 import { isTreeChange } from '../../model/tree-changes.js';
-import type { Row, SqlDatabase, SqlExecutor } from '../sql.js';
+import type { Row, SqlDatabase, SqlExecutor, SqlValue } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { bool, json, num, pageClause, str } from './common.js';
 import { targetColumn, targetOf } from './credentials.js';
@@ -15,6 +15,21 @@ const changesColumn = (rule: RuleInput): string | null =>
   rule.partnerChanges === undefined || rule.partnerChanges === null
     ? null
     : JSON.stringify(rule.partnerChanges);
+
+/** The columns of `INSERT` and `UPDATE`, in their order. */
+function values(rule: RuleInput): SqlValue[] {
+  return [
+    rule.name,
+    rule.isSend,
+    rule.comment,
+    rule.path,
+    rule.localDir,
+    rule.remoteDir,
+    rule.tmpLocalRcvDir,
+    rule.sharedFolder ?? false,
+    changesColumn(rule),
+  ];
+}
 
 const chains: [TaskChain, 'preTasks' | 'postTasks' | 'errorTasks'][] = [
   ['PRE', 'preTasks'],
@@ -53,17 +68,7 @@ export class RuleStore {
       const res = await tx.run(
         `INSERT INTO rules (name, is_send, comment, path, local_dir, remote_dir, tmp_local_rcv_dir,
           shared_folder, partner_changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          rule.name,
-          rule.isSend,
-          rule.comment,
-          rule.path,
-          rule.localDir,
-          rule.remoteDir,
-          rule.tmpLocalRcvDir,
-          rule.sharedFolder ?? false,
-          changesColumn(rule),
-        ],
+        values(rule),
       );
       await writeTasks(tx, res.lastInsertId, rule);
       return {
@@ -80,18 +85,7 @@ export class RuleStore {
       await tx.run(
         `UPDATE rules SET name = ?, is_send = ?, comment = ?, path = ?, local_dir = ?, remote_dir = ?,
           tmp_local_rcv_dir = ?, shared_folder = ?, partner_changes = ? WHERE id = ?`,
-        [
-          rule.name,
-          rule.isSend,
-          rule.comment,
-          rule.path,
-          rule.localDir,
-          rule.remoteDir,
-          rule.tmpLocalRcvDir,
-          rule.sharedFolder ?? false,
-          changesColumn(rule),
-          id,
-        ],
+        [...values(rule), id],
       );
       await tx.run('DELETE FROM tasks WHERE rule_id = ?', [id]);
       await writeTasks(tx, id, rule);

@@ -1,11 +1,12 @@
 import type { User } from '../../model/entities.js';
 import type { PermissionRight, PermissionTarget } from '../../model/permissions.js';
 import { hasPermission } from '../../model/permissions.js';
-import type { Row, SqlDatabase } from '../sql.js';
-import type { ListOptions } from './common.js';
-import { num, pageClause, str } from './common.js';
+import type { Row, SqlDatabase, SqlValue } from '../sql.js';
+import { num, str } from './common.js';
+import { OwnedTable } from './owned-table.js';
 
 export const userSortKeys = { username: 'username' };
+type UserInput = Omit<User, 'id' | 'owner'>;
 
 function toUser(r: Row): User {
   return {
@@ -17,27 +18,19 @@ function toUser(r: Row): User {
   };
 }
 
-export class UserStore {
-  constructor(
-    private readonly db: SqlDatabase,
-    private readonly owner: string,
-  ) {}
+function toRow(u: UserInput): Record<string, SqlValue> {
+  return { username: u.username, password_hash: u.passwordHash, permissions: u.permissions };
+}
 
-  async list(options: ListOptions = {}): Promise<User[]> {
-    const page = pageClause(options, userSortKeys, 'username');
-    const rows = await this.db.all('SELECT * FROM users WHERE owner = ?' + page.sql, [
-      this.owner,
-      ...page.params,
-    ]);
-    return rows.map(toUser);
-  }
-
-  async get(username: string): Promise<User | undefined> {
-    const r = await this.db.get('SELECT * FROM users WHERE owner = ? AND username = ?', [
-      this.owner,
-      username,
-    ]);
-    return r && toUser(r);
+export class UserStore extends OwnedTable<User> {
+  constructor(db: SqlDatabase, owner: string) {
+    super(db, owner, {
+      table: 'users',
+      nameColumn: 'username',
+      sortKeys: userSortKeys,
+      defaultSort: 'username',
+      toObject: toUser,
+    });
   }
 
   async count(): Promise<number> {
@@ -47,33 +40,17 @@ export class UserStore {
     return num(r?.n);
   }
 
-  async create(u: Omit<User, 'id' | 'owner'>): Promise<User> {
-    const res = await this.db.run(
-      'INSERT INTO users (owner, username, password_hash, permissions) VALUES (?, ?, ?, ?)',
-      [this.owner, u.username, u.passwordHash, u.permissions],
-    );
-    return { ...u, id: res.lastInsertId, owner: this.owner };
+  async create(u: UserInput): Promise<User> {
+    return { ...u, id: await this.insertRow(toRow(u)), owner: this.owner };
   }
 
-  async update(id: number, u: Omit<User, 'id' | 'owner'>): Promise<void> {
-    await this.db.run(
-      'UPDATE users SET username = ?, password_hash = ?, permissions = ? WHERE id = ? AND owner = ?',
-      [u.username, u.passwordHash, u.permissions, id, this.owner],
-    );
-  }
-
-  /** Every user of this gateway (import --reset-before-import, which then imports others). */
-  async deleteAll(): Promise<number> {
-    return (await this.db.run('DELETE FROM users WHERE owner = ?', [this.owner])).changes;
+  async update(id: number, u: UserInput): Promise<void> {
+    await this.updateRow(id, toRow(u));
   }
 
   /** Replaces the password hash alone (a user changing its own password). */
   async setPasswordHash(id: number, hash: string): Promise<void> {
-    await this.db.run('UPDATE users SET password_hash = ? WHERE id = ? AND owner = ?', [
-      hash,
-      id,
-      this.owner,
-    ]);
+    await this.updateRow(id, { password_hash: hash });
   }
 
   /**

@@ -25,7 +25,7 @@ import { PageError, need, send, who } from '../context.js';
 import { apiButton, renderForm } from '../forms.js';
 import type { Html, HtmlValue } from '../html.js';
 import { html } from '../html.js';
-import { can, page } from '../layout.js';
+import { can, page, tableHead } from '../layout.js';
 
 const enc = encodeURIComponent;
 
@@ -38,14 +38,7 @@ function param(c: WebContext, name: string): string {
 function table(caption: string, head: readonly string[], rows: readonly HtmlValue[], empty: string): Html {
   return html`<div class="scroll">
     <table class="data">
-      <caption class="sr-only">
-        ${caption}
-      </caption>
-      <thead>
-        <tr>
-          ${head.map((h) => html`<th scope="col">${h}</th>`)}
-        </tr>
-      </thead>
+      ${tableHead(caption, head)}
       <tbody>
         ${
           rows.length === 0

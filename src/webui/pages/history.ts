@@ -12,7 +12,7 @@ import type { Console, WebContext, WebRouter } from '../context.js';
 import { PageError, need, send, who } from '../context.js';
 import type { Html } from '../html.js';
 import { html, query } from '../html.js';
-import { bytes, page, when } from '../layout.js';
+import { bytes, page, tableHead, when } from '../layout.js';
 
 export const historyPageSize = 50;
 const csvPage = 1000;
@@ -155,22 +155,7 @@ export function historyPages(router: WebRouter, cons: Console): void {
             </p>
             <div class="scroll">
               <table class="data">
-                <caption class="sr-only">
-                  Finished transfers
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Id</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Start</th>
-                    <th scope="col">End</th>
-                    <th scope="col">Rule</th>
-                    <th scope="col">Account</th>
-                    <th scope="col">File</th>
-                    <th scope="col">Size</th>
-                    <th scope="col">Node</th>
-                  </tr>
-                </thead>
+                ${tableHead('Finished transfers', ['Id', 'Status', 'Start', 'End', 'Rule', 'Account', 'File', 'Size', 'Node'])}
                 <tbody>
                   ${rows.map(row)}
                 </tbody>

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../../gateway/context.js';
 import { apiButton } from '../forms.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
-import { bytes, duration, when } from '../layout.js';
+import { bytes, duration, tableHead, when } from '../layout.js';
 import type { LiveNodes, LiveRender, LiveTransfer } from '../live.js';
 
 export function percent(progress: number, size: number): string {
@@ -104,20 +104,7 @@ export function liveRender(ctx: GatewayContext): LiveRender {
 
     nodes(view: LiveNodes, now: number) {
       return html`<table class="data">
-        <caption class="sr-only">
-          Nodes of the cluster
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Node</th>
-            <th scope="col">State</th>
-            <th scope="col">Heartbeat</th>
-            <th scope="col">Version</th>
-            <th scope="col">Host</th>
-            <th scope="col">Running transfers</th>
-            <th scope="col">Started</th>
-          </tr>
-        </thead>
+        ${tableHead('Nodes of the cluster', ['Node', 'State', 'Heartbeat', 'Version', 'Host', 'Running transfers', 'Started'])}
         <tbody>
           ${view.nodes.map((n) => {
             const alive = n.state !== 'stopped' && now - n.heartbeatAt < nodeTimeout;

@@ -11,7 +11,7 @@ import { PageError, need, send, who } from '../context.js';
 import { apiButton, renderForm } from '../forms.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
-import { bytes, can, page, when } from '../layout.js';
+import { bytes, can, page, tableHead, when } from '../layout.js';
 import { openStream } from './stream.js';
 import { percent, progressBar, transferActions } from './live-render.js';
 
@@ -35,22 +35,7 @@ export function transferPages(router: WebRouter, cons: Console): void {
           <div class="notice-slot" role="alert" aria-live="assertive"></div>
           <div class="scroll" hx-ext="sse" sse-connect="/webui/live/transfers">
             <table class="data" id="running">
-              <caption class="sr-only">
-                Running and waiting transfers
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Rule</th>
-                  <th scope="col">Account</th>
-                  <th scope="col">File</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Speed</th>
-                  <th scope="col">Node / step</th>
-                  ${canAct ? html`<th scope="col">Actions</th>` : ''}
-                </tr>
-              </thead>
+              ${tableHead('Running and waiting transfers', ['Id', 'Status', 'Rule', 'Account', 'File', 'Progress', 'Speed', 'Node / step', ...(canAct ? ['Actions'] : [])])}
               <tbody sse-swap="running">
                 <tr>
                   <td colspan="9" class="muted">Loading…</td>
@@ -159,13 +144,7 @@ export function transferPages(router: WebRouter, cons: Console): void {
               nodes.length === 0
                 ? html`<p class="muted">No node has taken it yet.</p>`
                 : html`<table class="data">
-                    <thead>
-                      <tr>
-                        <th scope="col">When</th>
-                        <th scope="col">Node</th>
-                        <th scope="col">What</th>
-                      </tr>
-                    </thead>
+                    ${tableHead(undefined, ['When', 'Node', 'What'])}
                     <tbody>
                       ${nodes.map(
                         (n) =>

@@ -8,13 +8,13 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '../../../src/crypto/passwords.js';
 import { Client } from '../../../src/sftp/ssh2.js';
 import type { StartedGateway } from '../../support/gateway.js';
 import { startGateway } from '../../support/gateway.js';
 import { freePort } from '../../support/sshd.js';
 import { runCli, withCredentials } from '../cli/helpers.js';
 import { eventually } from '../sftp/harness.js';
+import { declareLocalAccount, sftpServer } from '../../support/declare.js';
 
 const password = 'right-password';
 
@@ -84,23 +84,8 @@ describe('bans an operator can live with', { timeout: 120_000 }, () => {
     });
     port = await freePort();
     const { stores } = g.node.ctx;
-    const server = await stores.servers.create({
-      name: 'sftp',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
-    await stores.localAccounts.create({
-      serverId: server.id,
-      login: 'alice',
-      passwordHash: await hashPassword(password),
-      ipAddresses: [],
-    });
+    const server = await stores.servers.create(sftpServer('sftp', `127.0.0.1:${port}`));
+    await declareLocalAccount(stores, server.id, 'alice', { password: password });
     await eventually(() => g.node.sftpListeners().some((l) => l.port === port));
   });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { NodeOut } from '../../../src/admin/api-types.js';
+import type { NodeOut } from '../../../src/schema/status.js';
 import type { AdminHarness } from './harness.js';
 import { startHarness } from './harness.js';
 

@@ -15,6 +15,13 @@ import { generateKey, sftpBatch } from '../../support/openssh.js';
 import { makeTempDir } from '../../support/tmp.js';
 import type { NewTransfer } from '../../../src/db/stores/transfers.js';
 import { plannedTransfer } from '../../support/transfers.js';
+import {
+  declareLocalAccount,
+  declareOpenSshPartner,
+  rule,
+  sftpClient,
+  sftpServer,
+} from '../../support/declare.js';
 import { fileSize, sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -37,27 +44,7 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
     const { stores, secrets } = g.node.ctx;
     mkdirSync(join(sshd.root, 'in'));
     mkdirSync(join(sshd.root, 'out'));
-    const partner = await stores.partners.create({
-      name: 'openssh',
-      protocol: 'sftp',
-      address: sshd.address,
-      protoConfig: {},
-    });
-    await stores.credentials.create({
-      owner: { kind: 'partner', id: partner.id },
-      name: 'hostkey',
-      type: 'ssh_public_key',
-      value: sshd.hostPublicKey,
-      value2: '',
-    });
-    const account = await stores.remoteAccounts.create({ partnerId: partner.id, login: sshd.user });
-    await stores.credentials.create({
-      owner: { kind: 'remoteAccount', id: account.id },
-      name: 'key',
-      type: 'ssh_private_key',
-      value: secrets.encrypt(readFileSync(sshd.clientKey.file, 'utf8')),
-      value2: '',
-    });
+    const { partner, account } = await declareOpenSshPartner(stores, secrets, sshd);
     const wrongKey = await generateKey(await makeTempDir('wrong-key'));
     const badAccount = await stores.remoteAccounts.create({ partnerId: partner.id, login: 'nobody-here' });
     await stores.credentials.create({
@@ -67,38 +54,13 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
       value: secrets.encrypt(readFileSync(wrongKey.file, 'utf8')),
       value2: '',
     });
-    const client = await stores.clients.create({
-      name: 'sftp',
-      protocol: 'sftp',
-      localAddress: '',
-      enabled: true,
-      nbOfAttempts: 0,
-      firstRetryDelay: 1,
-      retryIncrementFactor: 2,
-      protoConfig: {},
-    });
-    const common = {
-      comment: '',
-      localDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [],
-      errorTasks: [],
-    };
-    const push = await stores.rules.create({
-      ...common,
-      name: 'to-partner',
-      isSend: true,
-      path: 'to-partner',
-      remoteDir: join(sshd.root, 'in'),
-    });
-    const pull = await stores.rules.create({
-      ...common,
-      name: 'from-partner',
-      isSend: false,
-      path: 'from-partner',
-      remoteDir: join(sshd.root, 'out'),
-    });
+    const client = await stores.clients.create(sftpClient());
+    const push = await stores.rules.create(
+      rule({ name: 'to-partner', isSend: true, remoteDir: join(sshd.root, 'in') }),
+    );
+    const pull = await stores.rules.create(
+      rule({ name: 'from-partner', isSend: false, remoteDir: join(sshd.root, 'out') }),
+    );
     ids = {
       push: push.id,
       pull: pull.id,
@@ -326,48 +288,21 @@ describe('client transfers to an OpenSSH partner', { timeout: 180_000 }, () => {
   it('forwards a file received by SFTP to the partner (TRANSFER task, planned in the database)', async () => {
     const { ctx } = g.node;
     const port = await freePort();
-    const server = await ctx.stores.servers.create({
-      name: 'drop',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
+    const server = await ctx.stores.servers.create(sftpServer('drop', `127.0.0.1:${port}`));
     const key = await generateKey(await makeTempDir('rebound-key'));
-    const alice = await ctx.stores.localAccounts.create({
-      serverId: server.id,
-      login: 'alice',
-      passwordHash: null,
-      ipAddresses: [],
-    });
-    await ctx.stores.credentials.create({
-      owner: { kind: 'localAccount', id: alice.id },
-      name: 'k',
-      type: 'ssh_public_key',
-      value: key.publicKey,
-      value2: '',
-    });
-    await ctx.stores.rules.create({
-      name: 'inbound',
-      isSend: false,
-      comment: '',
-      path: 'inbound',
-      localDir: '',
-      remoteDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [
-        {
-          type: 'TRANSFER',
-          args: { to: 'openssh', as: sshd.user, rule: 'to-partner', output: 'forwarded.bin' },
-        },
-      ],
-      errorTasks: [],
-    });
+    await declareLocalAccount(ctx.stores, server.id, 'alice', { publicKey: key.publicKey });
+    await ctx.stores.rules.create(
+      rule({
+        name: 'inbound',
+        isSend: false,
+        postTasks: [
+          {
+            type: 'TRANSFER',
+            args: { to: 'openssh', as: sshd.user, rule: 'to-partner', output: 'forwarded.bin' },
+          },
+        ],
+      }),
+    );
     const work = await makeTempDir('rebound');
     await writeRandomFile(join(work, 'parcel.bin'), 4 * MiB);
     await waitFor('listener', () =>

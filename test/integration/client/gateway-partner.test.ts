@@ -15,6 +15,13 @@ import { generateKey } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir } from '../../support/tmp.js';
 import { plannedTransfer } from '../../support/transfers.js';
+import {
+  declareLocalAccount,
+  declareSftpPartner,
+  rule,
+  sftpClient,
+  sftpServer,
+} from '../../support/declare.js';
 import { fileSize, sha256File, transferIn, waitFor, writeRandomFile } from './helpers.js';
 
 const MiB = 1 << 20;
@@ -32,17 +39,7 @@ describe('a gateway as the partner of another gateway', { timeout: 180_000 }, ()
     const hostKey = await generateKey(keys, 'host');
     // B: an SFTP server with a known host key, an account with a password, two rules.
     const sb = b.node.ctx.stores;
-    const server = await sb.servers.create({
-      name: 'b-sftp',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
+    const server = await sb.servers.create(sftpServer('b-sftp', `127.0.0.1:${port}`));
     await sb.credentials.create({
       owner: { kind: 'server', id: server.id },
       name: 'hostkey',
@@ -51,71 +48,21 @@ describe('a gateway as the partner of another gateway', { timeout: 180_000 }, ()
       value2: '',
     });
     await sb.servers.touch(server.id);
-    const { hashPassword } = await import('../../../src/crypto/passwords.js');
-    await sb.localAccounts.create({
-      serverId: server.id,
-      login: 'gw-a',
-      passwordHash: await hashPassword('a-to-b'),
-      ipAddresses: [],
-    });
-    const none = {
-      comment: '',
-      localDir: '',
-      remoteDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [],
-      errorTasks: [],
-    };
-    await sb.rules.create({ ...none, name: 'from-a', isSend: false, path: 'from-a' });
-    await sb.rules.create({ ...none, name: 'to-a', isSend: true, path: 'to-a' });
+    await declareLocalAccount(sb, server.id, 'gw-a', { password: 'a-to-b' });
+    await sb.rules.create(rule({ name: 'from-a', isSend: false }));
+    await sb.rules.create(rule({ name: 'to-a', isSend: true }));
     // A: B as a partner, its host key pinned, the password stored encrypted.
     const sa = a.node.ctx.stores;
-    const partner = await sa.partners.create({
+    const { account } = await declareSftpPartner(sa, {
       name: 'gw-b',
-      protocol: 'sftp',
       address: `127.0.0.1:${port}`,
-      protoConfig: {},
+      hostPublicKey: hostKey.publicKey,
+      login: 'gw-a',
+      secret: { type: 'password', encrypted: a.node.ctx.secrets.encrypt('a-to-b') },
     });
-    await sa.credentials.create({
-      owner: { kind: 'partner', id: partner.id },
-      name: 'hostkey',
-      type: 'ssh_public_key',
-      value: hostKey.publicKey,
-      value2: '',
-    });
-    const account = await sa.remoteAccounts.create({ partnerId: partner.id, login: 'gw-a' });
-    await sa.credentials.create({
-      owner: { kind: 'remoteAccount', id: account.id },
-      name: 'password',
-      type: 'password',
-      value: a.node.ctx.secrets.encrypt('a-to-b'),
-      value2: '',
-    });
-    const client = await sa.clients.create({
-      name: 'sftp',
-      protocol: 'sftp',
-      localAddress: '',
-      enabled: true,
-      nbOfAttempts: 0,
-      firstRetryDelay: 1,
-      retryIncrementFactor: 2,
-      protoConfig: {},
-    });
-    const push = await sa.rules.create({
-      ...none,
-      name: 'to-b',
-      isSend: true,
-      path: 'to-b',
-      remoteDir: '/from-a',
-    });
-    const pull = await sa.rules.create({
-      ...none,
-      name: 'from-b',
-      isSend: false,
-      path: 'from-b',
-      remoteDir: '/to-a',
-    });
+    const client = await sa.clients.create(sftpClient());
+    const push = await sa.rules.create(rule({ name: 'to-b', isSend: true, remoteDir: '/from-a' }));
+    const pull = await sa.rules.create(rule({ name: 'from-b', isSend: false, remoteDir: '/to-a' }));
     ids = { push: push.id, pull: pull.id, account: account.id, client: client.id };
     await waitFor('B listening', () =>
       Promise.resolve(b.node.sftpListeners().some((l) => l.port === port) ? true : undefined),

@@ -18,6 +18,7 @@ import { generateKey, sftpArgs } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { waitFor } from '../client/helpers.js';
+import { declareLocalAccount, rule, sftpServer } from '../../support/declare.js';
 
 const haproxyBin = '/usr/sbin/haproxy';
 
@@ -90,29 +91,12 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
     nodePort = await freePort();
     lbPort = await freePort();
     const { stores } = g.node.ctx;
-    const server = await stores.servers.create({
-      name: 'behind-lb',
-      protocol: 'sftp',
-      address: `127.0.0.1:${nodePort}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: { proxyProtocol: true },
-    });
-    const account = await stores.localAccounts.create({
-      serverId: server.id,
-      login: 'alice',
-      passwordHash: null,
+    const server = await stores.servers.create(
+      sftpServer('behind-lb', `127.0.0.1:${nodePort}`, { protoConfig: { proxyProtocol: true } }),
+    );
+    await declareLocalAccount(stores, server.id, 'alice', {
+      publicKey: key.publicKey,
       ipAddresses: ['127.0.0.2'],
-    });
-    await stores.credentials.create({
-      owner: { kind: 'localAccount', id: account.id },
-      name: 'k',
-      type: 'ssh_public_key',
-      value: key.publicKey,
-      value2: '',
     });
     const cfg = join(dir, 'haproxy.cfg');
     writeFileSync(
@@ -188,18 +172,7 @@ describe('SFTP behind HAProxy with PROXY protocol v2', { timeout: 90_000 }, () =
 
   it("records the relayed client's address in the transfer", async () => {
     const { stores } = g.node.ctx;
-    await stores.rules.create({
-      name: 'inbox',
-      isSend: false,
-      comment: '',
-      path: 'inbox',
-      localDir: '',
-      remoteDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [],
-      errorTasks: [],
-    });
+    await stores.rules.create(rule({ name: 'inbox', isSend: false }));
     const file = join(dir, 'relayed.txt');
     writeFileSync(file, 'through HAProxy\n');
     const put = await sftpFrom('127.0.0.2', lbPort, 'alice', key, `put ${file} /inbox/relayed.txt\n`);

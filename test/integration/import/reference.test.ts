@@ -41,6 +41,7 @@ import {
   sftpWithPassword,
   supervisorHash,
 } from './helpers.js';
+import { rule as ruleInput, sftpServer } from '../../support/declare.js';
 
 const owner = 'test-gateway';
 const log = silentLogger();
@@ -334,17 +335,7 @@ describe(`import --reset-before-import (${testDbKind()})`, () => {
     });
     await runImport(target.config, log, { source });
     const stores = createStores(target.db, owner);
-    await stores.servers.create({
-      name: 'not-in-the-file',
-      protocol: 'sftp',
-      address: '127.0.0.1:6625',
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
+    await stores.servers.create(sftpServer('not-in-the-file', '127.0.0.1:6625'));
     await stores.partners.create({
       name: 'partner-not-in-the-file',
       protocol: 'sftp',
@@ -591,18 +582,7 @@ describe(`transfer history in the reference's format (${testDbKind()})`, () => {
   });
 
   it('new transfers get ids above the restored ones', async () => {
-    await createStores(t.db, owner).rules.create({
-      name: 'r',
-      isSend: true,
-      comment: '',
-      path: 'r',
-      localDir: '',
-      remoteDir: '',
-      tmpLocalRcvDir: '',
-      preTasks: [],
-      postTasks: [],
-      errorTasks: [],
-    });
+    await createStores(t.db, owner).rules.create(ruleInput({ name: 'r', isSend: true }));
     const rule = await createStores(t.db, owner).rules.get('r', true);
     const res = await t.db.run(
       `INSERT INTO transfers (owner, remote_transfer_id, rule_id, src_filename, dest_filename, local_path,

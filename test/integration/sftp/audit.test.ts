@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { AuditEntryOut } from '../../../src/admin/api-types.js';
+import type { AuditEntryOut } from '../../../src/schema/status.js';
 import { buildAdminApp } from '../../../src/admin/app.js';
 import { hashPassword } from '../../../src/crypto/passwords.js';
 import { allPermissions } from '../../../src/model/permissions.js';

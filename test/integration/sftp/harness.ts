@@ -9,7 +9,6 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { testConfig as sharedTestConfig, testContext } from '../../support/context.js';
-import { hashPassword } from '../../../src/crypto/passwords.js';
 import type { Stores } from '../../../src/db/stores/index.js';
 import type { GatewayContext } from '../../../src/gateway/context.js';
 import type { LocalAccount, Rule, Server, TaskSpec } from '../../../src/model/entities.js';
@@ -18,6 +17,7 @@ import { createSftpService } from '../../../src/sftp/service.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { openTestDatabase, testDbKind } from '../../support/test-db.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
+import { declareLocalAccount, sftpServer } from '../../support/declare.js';
 
 export interface HarnessOptions {
   maxTransferIn?: number;
@@ -98,17 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<SftpHa
   const ctx: GatewayContext = testContext(config, db, options.nodeName ?? 'node-a');
   const stores = ctx.stores;
   const port = await freePort();
-  const server = await stores.servers.create({
-    name: 'sftp-test',
-    protocol: 'sftp',
-    address: `127.0.0.1:${port}`,
-    enabled: true,
-    rootDir: '',
-    receiveDir: '',
-    sendDir: '',
-    tmpReceiveDir: '',
-    protoConfig: {},
-  });
+  const server = await stores.servers.create(sftpServer('sftp-test', `127.0.0.1:${port}`));
   const service = createSftpService(ctx, { pollMs: options.pollMs ?? 200 });
   await service.start();
   let stopped: Promise<void> | undefined;
@@ -121,23 +111,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<SftpHa
     server,
     port,
     dirs: { in: config.paths.defaultInDir, out: config.paths.defaultOutDir, tmp: config.paths.defaultTmpDir },
-    async addAccount(login, o = {}) {
-      const account = await stores.localAccounts.create({
-        serverId: server.id,
-        login,
-        passwordHash: o.password === undefined ? null : await hashPassword(o.password),
-        ipAddresses: o.ipAddresses ?? [],
-      });
-      if (o.publicKey !== undefined) {
-        await stores.credentials.create({
-          owner: { kind: 'localAccount', id: account.id },
-          name: 'key',
-          type: 'ssh_public_key',
-          value: o.publicKey,
-          value2: '',
-        });
-      }
-      return account;
+    addAccount(login, o = {}) {
+      return declareLocalAccount(stores, server.id, login, o);
     },
     addRule(r) {
       return stores.rules.create({

@@ -17,6 +17,7 @@ import { generateKey } from '../../support/openssh.js';
 import { freePort } from '../../support/sshd.js';
 import { makeTempDir, removeTempDir } from '../../support/tmp.js';
 import { eventually } from './harness.js';
+import { declareLocalAccount, sftpServer } from '../../support/declare.js';
 
 /** Logs in with `key` over a TCP connection that starts with a PROXY header claiming `claimed`. */
 function loginClaiming(port: number, claimed: string, user: string, key: SshKey): Promise<string> {
@@ -48,29 +49,12 @@ describe('PROXY protocol with nobody trusted', { timeout: 60_000 }, () => {
     key = await generateKey(dir);
     port = await freePort();
     const { stores } = g.node.ctx;
-    const server = await stores.servers.create({
-      name: 'behind-lb',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: { proxyProtocol: true },
-    });
-    const account = await stores.localAccounts.create({
-      serverId: server.id,
-      login: 'alice',
-      passwordHash: null,
+    const server = await stores.servers.create(
+      sftpServer('behind-lb', `127.0.0.1:${port}`, { protoConfig: { proxyProtocol: true } }),
+    );
+    await declareLocalAccount(stores, server.id, 'alice', {
+      publicKey: key.publicKey,
       ipAddresses: ['203.0.113.77'],
-    });
-    await stores.credentials.create({
-      owner: { kind: 'localAccount', id: account.id },
-      name: 'k',
-      type: 'ssh_public_key',
-      value: key.publicKey,
-      value2: '',
     });
   });
 

@@ -10,6 +10,7 @@ import type { SftpClient } from './client.js';
 import { connect, p } from './client.js';
 import type { SftpHarness } from './harness.js';
 import { eventually, freePort, startHarness } from './harness.js';
+import { sftpServer } from '../../support/declare.js';
 
 async function onlyRow(h: SftpHarness): Promise<Transfer> {
   const rows = await h.db.all<{ id: number }>('SELECT id FROM transfers');
@@ -123,17 +124,7 @@ describe('SFTP service', { timeout: 60_000 }, () => {
 
   it('starts, stops and restarts listeners as server rows change', async () => {
     const port = await freePort();
-    const server = await h.stores.servers.create({
-      name: 'second',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
+    const server = await h.stores.servers.create(sftpServer('second', `127.0.0.1:${port}`));
     await h.stores.localAccounts.create({
       serverId: server.id,
       login: 'ivy',

@@ -8,13 +8,13 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { connect as tcpConnect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { hashPassword } from '../../../src/crypto/passwords.js';
 import type { StartedGateway } from '../../support/gateway.js';
 import { startGateway } from '../../support/gateway.js';
 import { freePort } from '../../support/sshd.js';
 import type { SftpClient } from './client.js';
 import { connect, p } from './client.js';
 import { eventually } from './harness.js';
+import { declareLocalAccount, sftpServer } from '../../support/declare.js';
 
 interface Silent {
   readonly socket: Socket;
@@ -67,23 +67,8 @@ describe('unauthenticated connections', { timeout: 60_000 }, () => {
     });
     port = await freePort();
     const { stores } = g.node.ctx;
-    const server = await stores.servers.create({
-      name: 'sftp',
-      protocol: 'sftp',
-      address: `127.0.0.1:${port}`,
-      enabled: true,
-      rootDir: '',
-      receiveDir: '',
-      sendDir: '',
-      tmpReceiveDir: '',
-      protoConfig: {},
-    });
-    await stores.localAccounts.create({
-      serverId: server.id,
-      login: 'alice',
-      passwordHash: await hashPassword('secret'),
-      ipAddresses: [],
-    });
+    const server = await stores.servers.create(sftpServer('sftp', `127.0.0.1:${port}`));
+    await declareLocalAccount(stores, server.id, 'alice', { password: 'secret' });
     await eventually(() => g.node.sftpListeners().some((l) => l.port === port));
   });
 
