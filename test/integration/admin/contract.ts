@@ -61,7 +61,8 @@ export function documentedReply(method: string, template: string, status: number
   if (typeof reply.$ref === 'string')
     reply = doc.components.responses[reply.$ref.split('/').pop() ?? ''] ?? {};
   const content = reply.content as Record<string, { schema: Json }> | undefined;
-  return content?.['application/json']?.schema ?? {};
+  // JSON when the route speaks it; else its one other type (/metrics: Prometheus text).
+  return (content?.['application/json'] ?? Object.values(content ?? {})[0])?.schema ?? {};
 }
 
 const checks = new Map<string, ReturnType<typeof compile>>();
