@@ -87,6 +87,9 @@ export function spawnSftp(
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  // sftp may exit before reading its batch (a refused or banned connection): EPIPE is not the
+  // result, its exit code and stderr are.
+  child.stdin?.on('error', () => undefined);
   child.stdin?.end(commands.join('\n') + '\n');
   const done = new Promise<SftpResult>((resolve, reject) => {
     child.on('error', reject);
