@@ -4,6 +4,7 @@
  * shared settings, so every node of a cluster presents the same host key behind the balancer.
  */
 import type { SecretBox } from '../crypto/secret-box.js';
+import { generateEd25519KeyPair } from '../crypto/ssh-keygen.js';
 import type { Stores } from '../db/stores/index.js';
 import type { Logger } from '../log.js';
 import type { Server } from '../model/entities.js';
@@ -41,11 +42,20 @@ export async function loadHostKeys(ctx: HostKeySources, server: Server): Promise
   return [await gatewayHostKey(ctx)];
 }
 
-/** The gateway-wide generated host key (created by the first node that needs it). */
-export async function gatewayHostKey(ctx: Omit<HostKeySources, 'log'>): Promise<string> {
-  const stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, () => {
-    const pair = utils.generateKeyPairSync('ed25519');
-    return ctx.secrets.encrypt(pair.private);
-  });
+/**
+ * The gateway-wide generated host key (created by the first node that needs it). A stored key
+ * that cannot be loaded (ssh2's generator, used before 2026-12, made one in a thousand) never
+ * served SFTP, so it is replaced rather than kept: no partner can have it in its known_hosts.
+ */
+export async function gatewayHostKey(ctx: HostKeySources): Promise<string> {
+  const make = (): string => ctx.secrets.encrypt(generateEd25519KeyPair().private);
+  let stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, make);
+  if (utils.parseKey(ctx.secrets.decrypt(stored)) instanceof Error) {
+    ctx.log.warn(
+      { setting: gatewayHostKeySetting },
+      'the generated host key cannot be loaded: replaced by a new one',
+    );
+    stored = await ctx.stores.settings.replace(gatewayHostKeySetting, stored, make());
+  }
   return ctx.secrets.decrypt(stored);
 }

@@ -45,4 +45,18 @@ export class SettingStore {
       return (await this.get(name)) ?? value;
     }
   }
+
+  /**
+   * Replaces `expected` by `value` unless another node replaced it first; returns the stored
+   * value either way, so racing nodes agree.
+   */
+  async replace(name: string, expected: string, value: string): Promise<string> {
+    await this.db.run('UPDATE settings SET value = ? WHERE owner = ? AND name = ? AND value = ?', [
+      value,
+      this.owner,
+      name,
+      expected,
+    ]);
+    return (await this.get(name)) ?? value;
+  }
 }

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import type { AdminHarness } from './harness.js';
 import { startHarness } from './harness.js';
+import { generateEd25519KeyPair } from '../../../src/crypto/ssh-keygen.js';
 
 type Err = { error: { code: string; message: string } };
 type PartnerOut = {
@@ -29,7 +30,7 @@ type ClientOut = {
   protoConfig: Record<string, unknown>;
 };
 
-const partnerHostKey = ssh2.utils.generateKeyPairSync('ed25519');
+const partnerHostKey = generateEd25519KeyPair();
 const clientKey = ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 });
 
 describe('partners, remote accounts and clients', () => {

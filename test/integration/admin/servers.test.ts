@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
 import { verifyPassword } from '../../../src/crypto/passwords.js';
 import type { AdminHarness } from './harness.js';
 import { startHarness } from './harness.js';
+import { generateEd25519KeyPair } from '../../../src/crypto/ssh-keygen.js';
 
 type Err = { error: { code: string; message: string } };
 type ServerOut = {
@@ -26,8 +26,8 @@ type AccountOut = {
   authorizedRules: ServerOut['authorizedRules'];
 };
 
-const hostKey = ssh2.utils.generateKeyPairSync('ed25519');
-const userKey = ssh2.utils.generateKeyPairSync('ed25519');
+const hostKey = generateEd25519KeyPair();
+const userKey = generateEd25519KeyPair();
 
 describe('servers and local accounts', () => {
   let h: AdminHarness;

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import ssh2 from 'ssh2';
 import type { AdminHarness } from '../admin/harness.js';
 import { adminPassword, startHarness, tlsFixture } from '../admin/harness.js';
 import type { CliResult } from './helpers.js';
 import { closedPort, runCli, withCredentials } from './helpers.js';
+import { generateEd25519KeyPair } from '../../../src/crypto/ssh-keygen.js';
 
 function json<T>(r: CliResult): T {
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
@@ -174,7 +174,7 @@ describe('waarp-gateway CLI', () => {
       );
       assert.equal((await cli('server', 'enable', 'sftp1')).code, 0);
 
-      const key = ssh2.utils.generateKeyPairSync('ed25519');
+      const key = generateEd25519KeyPair();
       const keyFile = join(h.home, 'host_key');
       writeFileSync(keyFile, key.private);
       const cred = await cli(
@@ -220,7 +220,7 @@ describe('waarp-gateway CLI', () => {
       );
       assert.deepEqual(bob.ipAddresses, ['10.0.0.1', '10.1.0.0/16']);
       assert.deepEqual(bob.credentials, ['password']);
-      const pub = ssh2.utils.generateKeyPairSync('ed25519').public;
+      const pub = generateEd25519KeyPair().public;
       assert.equal(
         (
           await cli(

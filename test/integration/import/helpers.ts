@@ -7,10 +7,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import type { TestDatabase } from '../../support/test-db.js';
+import { generateEd25519KeyPair } from '../../../src/crypto/ssh-keygen.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const fixtures = join(repoRoot, 'test/fixtures/import');
@@ -33,8 +33,7 @@ export interface FixtureKeys {
 
 /** Throwaway keys, made for each run: no private key lives in the repository. */
 export function makeKeys(): FixtureKeys {
-  const pair = (comment: string): { private: string; public: string } =>
-    ssh2.utils.generateKeyPairSync('ed25519', { comment });
+  const pair = (comment: string): { private: string; public: string } => generateEd25519KeyPair(comment);
   return {
     HOST_PRIVATE_KEY: pair('host').private,
     ALICE_PUBLIC_KEY: pair('alice@laptop').public,

@@ -8,7 +8,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import ssh2 from 'ssh2';
 import { loadConfig } from '../../../src/config/load.js';
 import type { GatewayConfig } from '../../../src/config/types.js';
 import { verifyPassword } from '../../../src/crypto/passwords.js';
@@ -24,6 +23,7 @@ import { silentLogger } from '../../../src/log.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { openTestDatabase, testDbKind } from '../../support/test-db.js';
 import { makeTempDir } from '../../support/tmp.js';
+import { generateEd25519KeyPair } from '../../../src/crypto/ssh-keygen.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const owner = 'test-gateway';
@@ -31,7 +31,7 @@ const owner = 'test-gateway';
 const goHash = '$2a$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga';
 
 // A throwaway key pair for the credential paths, made fresh (no private key in the repository).
-const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'test@waarp-import' });
+const keys = generateEd25519KeyPair('test@waarp-import');
 const hostKey = keys.private;
 const userKey = keys.public;
 
