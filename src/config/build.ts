@@ -127,6 +127,7 @@ export function buildConfig(input: BuildInput, report: Report): GatewayConfig {
       heartbeatIntervalMs: heartbeat,
       nodeTimeoutMs: nodeTimeout,
       drainGraceMs: num('cluster.drainGrace'),
+      drainNoticeMs: num('cluster.drainNotice'),
       clockSkewWarningMs: num('cluster.clockSkewWarning'),
       maxClockSkewMs: num('cluster.maxClockSkew'),
     },

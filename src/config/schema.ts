@@ -404,6 +404,18 @@ export const schema = [
     env: 'DRAIN_GRACE',
   },
   {
+    id: 'cluster.drainNotice',
+    section: 'cluster',
+    key: 'DrainNotice',
+    type: { kind: 'duration', minMs: 0 },
+    default: '0s',
+    doc:
+      'On SIGTERM, how long the node keeps accepting connections after /lbz turns 404, so the ' +
+      "load balancer's next check sees the drain before the listeners close (behind HAProxy: " +
+      'its check interval and a margin, e.g. 3s); 0 = close them at once.',
+    env: 'DRAIN_NOTICE',
+  },
+  {
     id: 'cluster.clockSkewWarning',
     section: 'cluster',
     key: 'ClockSkewWarning',

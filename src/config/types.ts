@@ -66,6 +66,8 @@ export interface GatewayConfig {
     readonly nodeTimeoutMs: number;
     /** How long a SIGTERM waits for running transfers before interrupting them. */
     readonly drainGraceMs: number;
+    /** How long a SIGTERM keeps the listeners open after /lbz turns 404 (the balancer's check). */
+    readonly drainNoticeMs: number;
     /** Clock offset to the database above which the node warns; 0 = never. */
     readonly clockSkewWarningMs: number;
     /** Clock offset to the database above which the node is not ready; 0 = no limit. */

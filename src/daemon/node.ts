@@ -127,14 +127,20 @@ export async function startNode(
   log.info({ node: nodeName, admin: adminAddress, sftp: sftp.listeners() }, 'gateway node started');
 
   let stopping: Promise<void> | undefined;
-  const stop = async (graceMs = config.cluster.drainGraceMs): Promise<void> => {
+  const stop = async (
+    graceMs = config.cluster.drainGraceMs,
+    noticeMs = config.cluster.drainNoticeMs,
+  ): Promise<void> => {
     ctx.health.draining = true;
     membership.setState('draining');
     await membership.beat().catch(() => undefined);
     log.info(
-      { graceMs, running: ctx.running.count() },
-      'draining: no new work, waiting for running transfers',
+      { graceMs, noticeMs, running: ctx.running.count() },
+      'draining: no new sessions, waiting for running transfers',
     );
+    // A balancer sends new sessions until its next check sees /lbz 404; closing the listeners
+    // before that would reset the connections it is still relaying (a client cut mid-handshake).
+    if (noticeMs > 0) await sleep(noticeMs);
     await sftp.stop();
     await controller.stop();
     const deadline = Date.now() + graceMs;
@@ -142,6 +148,7 @@ export async function startNode(
     // Then let idle sessions close on their own (a client ending its batch), within the grace:
     // cutting them would make an `sftp` batch that just finished exit with an error.
     while (sftp.connectionCount() > 0 && Date.now() < deadline) await sleep(100);
+    ctx.health.closing = true;
     const left = ctx.running.list();
     if (left.length > 0) {
       log.warn({ count: left.length }, 'grace period over: interrupting the remaining transfers');

@@ -41,8 +41,10 @@ export class ServiceRegistry {
 
 /** Liveness facts that readiness and the cluster runtime read and write. */
 export class NodeHealth {
-  /** SIGTERM received: refuse new work. */
+  /** SIGTERM received: not ready, no new connections or claims; open sessions go on. */
   draining = false;
+  /** The drain's grace is over: the sessions left are being closed, they start no transfer. */
+  closing = false;
   /** Last database round trip succeeded. */
   databaseUp = true;
   /** Started and registered. */

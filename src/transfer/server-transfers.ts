@@ -376,7 +376,9 @@ export class ServerTransfers {
   /** Takes a slot under `maxTransferIn`; the returned function gives it back (idempotent). */
   #reserve(): () => void {
     const { ctx } = this;
-    if (ctx.health.draining) throw new TransferError('TeShuttingDown', 'the node is shutting down');
+    // A draining node still serves the sessions it has (a batch of puts goes on); it stops
+    // starting transfers once its grace is over and those sessions are being closed.
+    if (ctx.health.closing) throw new TransferError('TeShuttingDown', 'the node is shutting down');
     // A wrong clock or a lost shared volume: let the partner come back through another node.
     const refused = ctx.health.refusesWork;
     if (refused !== undefined) throw new TransferError('TeInternal', `this node is not ready: ${refused}`);

@@ -71,6 +71,7 @@ export function testConfig(o: TestConfigOptions): GatewayConfig {
       heartbeatIntervalMs: 1000,
       nodeTimeoutMs: o.nodeTimeoutMs ?? 5000,
       drainGraceMs: 1000,
+      drainNoticeMs: 0,
       clockSkewWarningMs: 1000,
       maxClockSkewMs: 10_000,
     },

@@ -152,7 +152,7 @@ export interface SftpServerDeclaration {
   /** The address the server is declared with (a node listens on its indirection of it). */
   address: string;
   login: string;
-  publicKey: string;
+  publicKey?: string;
   password?: string;
 }
 

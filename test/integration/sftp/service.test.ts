@@ -111,13 +111,16 @@ describe('SFTP service', { timeout: 60_000 }, () => {
     await h.db.run('DELETE FROM transfers');
   });
 
-  it('refuses new transfers while the node drains', async () => {
+  it('a draining node starts transfers for its open sessions until its grace is over', async () => {
     const c = await connect(h.port, { username: 'henry', password: 'henry-secret' });
     h.ctx.health.draining = true;
     try {
+      await p.close(c.sftp, await p.open(c.sftp, '/in/during-drain.bin', 'w'));
+      h.ctx.health.closing = true;
       await assert.rejects(p.open(c.sftp, '/in/late.bin', 'w'), /shutting down/);
     } finally {
       h.ctx.health.draining = false;
+      h.ctx.health.closing = false;
       await c.end();
     }
   });

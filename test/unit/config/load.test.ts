@@ -62,6 +62,7 @@ void test('a file that only chooses the embedded database gives the documented d
     heartbeatIntervalMs: 1000,
     nodeTimeoutMs: 5000,
     drainGraceMs: 30_000,
+    drainNoticeMs: 0,
     clockSkewWarningMs: 1000,
     maxClockSkewMs: 10_000,
   });
@@ -97,6 +98,7 @@ MaxTransferOut = 20
 HeartbeatInterval = 2s
 NodeTimeout = 1m
 DrainGrace = 0
+DrainNotice = 3s
 `);
   assert.equal(config.global.gatewayName, 'gw-prod');
   assert.equal(config.log.level, 'warn');
@@ -125,6 +127,7 @@ DrainGrace = 0
     heartbeatIntervalMs: 2000,
     nodeTimeoutMs: 60_000,
     drainGraceMs: 0,
+    drainNoticeMs: 3000,
     clockSkewWarningMs: 1000,
     maxClockSkewMs: 10_000,
   });
