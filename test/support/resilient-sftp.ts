@@ -106,8 +106,10 @@ export function opensshTransfer(o: UploadOptions): ResilientUpload {
       const complete = resume && /same size or larger|bigger or same size/i.test(error);
       attempts.push({ command, start, end: Date.now(), ok: code === 0 || complete, error });
       if (code === 0 || complete) return { ok: true, attempts };
-      // Nothing of it reached the other side yet: start over.
-      resume = !(resume && /no such file|not found/i.test(error));
+      // Cut before the login (the session never started): the same command again. Nothing of
+      // it reached the other side yet: start over.
+      const beforeLogin = /kex_exchange_identification|banner exchange|connection refused/i.test(error);
+      if (!beforeLogin) resume = !(resume && /no such file|not found/i.test(error));
       await new Promise((r) => setTimeout(r, o.retryDelayMs ?? 300));
     }
     return { ok: false, attempts };
