@@ -22,7 +22,8 @@ export interface FieldFlag extends Omit<OptionSpec, 'type' | 'doc'> {
   note?: string;
 }
 
-interface FieldSchema {
+/** What the help reads of a field's JSON Schema. */
+export interface FieldSchema {
   description?: string;
   enum?: readonly string[];
   minimum?: number;

@@ -7,19 +7,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { root } from '../../../src/cli/cli.js';
+import type { FieldSchema } from '../../../src/cli/fields.js';
 import type { Group, Leaf } from '../../../src/cli/tree.js';
 import { helpText } from '../../../src/cli/tree.js';
 import type { ComponentName } from '../../../src/schema/index.js';
 import { components } from '../../../src/schema/index.js';
-
-interface FieldSchema {
-  description?: string;
-  enum?: readonly string[];
-  minimum?: number;
-  maximum?: number;
-  maxItems?: number;
-  items?: FieldSchema;
-}
 
 const agent = { name: 'name', protocol: 'protocol', config: 'protoConfig' };
 const retries = {
