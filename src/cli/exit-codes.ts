@@ -40,24 +40,19 @@ export function usageError(message: string): CliError {
   return new CliError(message, CliExit.usage);
 }
 
+/** The exit code of each HTTP status that has its own; any other is a failure. */
+const exitByStatus: Readonly<Record<number, CliExit>> = {
+  400: CliExit.badRequest,
+  405: CliExit.badRequest,
+  413: CliExit.badRequest,
+  415: CliExit.badRequest,
+  401: CliExit.unauthorized,
+  403: CliExit.forbidden,
+  404: CliExit.notFound,
+  409: CliExit.conflict,
+  501: CliExit.notImplemented,
+};
+
 export function exitForStatus(status: number): CliExit {
-  switch (status) {
-    case 400:
-    case 405:
-    case 413:
-    case 415:
-      return CliExit.badRequest;
-    case 401:
-      return CliExit.unauthorized;
-    case 403:
-      return CliExit.forbidden;
-    case 404:
-      return CliExit.notFound;
-    case 409:
-      return CliExit.conflict;
-    case 501:
-      return CliExit.notImplemented;
-    default:
-      return CliExit.failure;
-  }
+  return exitByStatus[status] ?? CliExit.failure;
 }

@@ -53,12 +53,29 @@ export const group = (g: Omit<Group, 'kind'>): Group => ({ kind: 'group', ...g }
 const formatOption: OptionSpec = { type: 'string', arg: 'human|json', doc: 'output format (default human)' };
 const helpOption: OptionSpec = { type: 'boolean', short: 'h', doc: 'show this help' };
 
+/** Help lines end by this column where the words allow. */
+const helpWidth = 100;
+
+/** `text` after `head`, wrapped at `helpWidth`, the next lines under its first word. */
+function wrapped(head: string, text: string): string {
+  const lines: string[] = [];
+  let line = head;
+  for (const word of text.split(' ')) {
+    if (line.length > head.length && line.length + 1 + word.length > helpWidth) {
+      lines.push(line);
+      line = ' '.repeat(head.length);
+    }
+    line += ` ${word}`;
+  }
+  return [...lines, line].join('\n');
+}
+
 function optionLine(name: string, o: OptionSpec): string {
   const flags =
     (o.short === undefined ? '    ' : `-${o.short}, `) +
     `--${name}` +
     (o.arg === undefined ? '' : ` ${o.arg}`);
-  return `  ${flags.padEnd(38)} ${o.doc}${o.multiple === true ? ' (repeatable)' : ''}`;
+  return wrapped(`  ${flags.padEnd(38)}`, `${o.doc}${o.multiple === true ? ' (repeatable)' : ''}`);
 }
 
 export function helpText(path: string[], node: Group | Leaf): string {

@@ -82,8 +82,3 @@ export function valueOrFile(value: string): string {
 
 /** Encodes one path segment. */
 export const seg = (s: string): string => encodeURIComponent(s);
-
-/** Sets `key` on `body` when `value` is defined (PATCH sends only what was given). */
-export function put(body: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined) body[key] = value;
-}

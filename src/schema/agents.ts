@@ -2,7 +2,7 @@
  * Servers (local agents), partners (remote agents), their accounts, and clients: what the API
  * takes (`…In`, refusing unknown fields; `…Patch`, the same fields all optional) and returns.
  */
-import type { Static } from '@sinclair/typebox';
+import type { Static, TInteger, TNumber, TOptional } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { supportedProtocols } from '../model/protocols.js';
 import { FreeObject, Name, Str, StringEnum } from './types.js';
@@ -11,25 +11,33 @@ const closed = { additionalProperties: false } as const;
 const strings = Type.Array(Type.String());
 const dir = (description?: string): ReturnType<typeof Str> =>
   Str({ max: 4096, ...(description === undefined ? {} : { description }) });
-const Protocol = StringEnum(supportedProtocols);
+const Protocol = StringEnum(supportedProtocols, { description: 'Transfer protocol' });
 const password = (description?: string): ReturnType<typeof Str> =>
   Str({ nonEmpty: true, max: 1024, ...(description === undefined ? {} : { description }) });
+
+/** A partner's or client's protocol settings (a server's list what they take). */
+const protoConfig = FreeObject({ description: 'Protocol settings' });
 
 export const AuthorizedRules = Type.Object({ sending: strings, reception: strings });
 
 export const ServerIn = Type.Object(
   {
-    name: Name(),
+    name: Name({ description: 'Server name' }),
     protocol: Protocol,
     address: Str({
       format: 'host-port',
       description: 'host:port to listen on (address indirection applies per node)',
     }),
-    rootDir: Type.Optional(dir()),
-    receiveDir: Type.Optional(dir('Default "in" when rootDir is set')),
-    sendDir: Type.Optional(dir('Default "out" when rootDir is set')),
-    tmpReceiveDir: Type.Optional(dir('Default "tmp" when rootDir is set')),
-    protoConfig: Type.Optional(FreeObject()),
+    rootDir: Type.Optional(dir("Root folder of the server's files")),
+    receiveDir: Type.Optional(dir('Folder of received files; default "in" when rootDir is set')),
+    sendDir: Type.Optional(dir('Folder of the files to send; default "out" when rootDir is set')),
+    tmpReceiveDir: Type.Optional(dir('Folder of files being received; default "tmp" when rootDir is set')),
+    protoConfig: Type.Optional(
+      FreeObject({
+        description:
+          'Protocol settings, e.g. sftp: keyExchanges, ciphers, macs, proxyProtocol (docs/sftp.md)',
+      }),
+    ),
   },
   closed,
 );
@@ -52,10 +60,10 @@ export const Server = Type.Object({
 
 export const PartnerIn = Type.Object(
   {
-    name: Name(),
+    name: Name({ description: 'Partner name' }),
     protocol: Protocol,
-    address: Str({ format: 'host-port', description: 'host:port' }),
-    protoConfig: Type.Optional(FreeObject()),
+    address: Str({ format: 'host-port', description: "host:port of the partner's server" }),
+    protoConfig: Type.Optional(protoConfig),
   },
   closed,
 );
@@ -73,11 +81,12 @@ export const Partner = Type.Object({
 
 export const LocalAccountIn = Type.Object(
   {
-    login: Name(),
-    password: Type.Optional(password()),
+    login: Name({ description: 'Login of the account on our server' }),
+    password: Type.Optional(password('Password of the account (stored hashed)')),
     ipAddresses: Type.Optional(
       Type.Array(Str({ format: 'ip-or-cidr', description: 'IP address or CIDR block' }), {
         maxItems: 256,
+        description: 'IP addresses or CIDR blocks the account may log in from; none: any',
       }),
     ),
   },
@@ -93,7 +102,10 @@ export const LocalAccount = Type.Object({
 });
 
 export const RemoteAccountIn = Type.Object(
-  { login: Name(), password: Type.Optional(password('Stored encrypted (an external secret)')) },
+  {
+    login: Name({ description: 'Our login on the partner' }),
+    password: Type.Optional(password('Our password on the partner (stored encrypted)')),
+  },
   closed,
 );
 export const RemoteAccountPatch = Type.Partial(RemoteAccountIn, closed);
@@ -104,23 +116,49 @@ export const RemoteAccount = Type.Object({
   authorizedRules: AuthorizedRules,
 });
 
-/** Retry settings, the same for clients and for a planned transfer. */
-export const retryFields = {
-  nbOfAttempts: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-  firstRetryDelay: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 * 30, description: 'Seconds' })),
-  retryIncrementFactor: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
-};
+/**
+ * Retry settings, the same for clients and for a planned transfer; `defaults` ends each
+ * description (a transfer's default is its client's).
+ */
+export const retryFields = (defaults = ''): RetryFields => ({
+  nbOfAttempts: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 1000,
+      description: `Automatic retries of a failed transfer${defaults}`,
+    }),
+  ),
+  firstRetryDelay: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: 86_400 * 30,
+      description: `Seconds before the first retry${defaults}`,
+    }),
+  ),
+  retryIncrementFactor: Type.Optional(
+    Type.Number({
+      minimum: 0,
+      maximum: 1000,
+      description: `Factor of the delay after each retry${defaults}`,
+    }),
+  ),
+});
+interface RetryFields {
+  nbOfAttempts: TOptional<TInteger>;
+  firstRetryDelay: TOptional<TInteger>;
+  retryIncrementFactor: TOptional<TNumber>;
+}
 
 export const ClientIn = Type.Object(
   {
-    name: Name(),
+    name: Name({ description: 'Client name' }),
     protocol: Protocol,
-    disabled: Type.Optional(Type.Boolean()),
+    disabled: Type.Optional(Type.Boolean({ description: 'Marked disabled (status shows it)' })),
     localAddress: Type.Optional(
-      Str({ format: 'host-optional-port', description: 'host[:port] to bind to, or empty' }),
+      Str({ format: 'host-optional-port', description: 'Local host[:port] to bind to, or empty' }),
     ),
-    ...retryFields,
-    protoConfig: Type.Optional(FreeObject()),
+    ...retryFields(),
+    protoConfig: Type.Optional(protoConfig),
   },
   closed,
 );

@@ -5,10 +5,14 @@ import { Name, Str } from './types.js';
 
 export const CredentialIn = Type.Object(
   {
-    name: Type.Optional(Name({ description: 'Default: the type' })),
-    type: Str({ nonEmpty: true }),
-    value: Str({ nonEmpty: true, max: 65536 }),
-    value2: Type.Optional(Str({ max: 65536 })),
+    name: Type.Optional(Name({ description: 'Credential name; default: the type' })),
+    type: Str({
+      nonEmpty: true,
+      description:
+        'Credential type: ssh_private_key (servers), ssh_public_key (partners, local accounts), password (accounts)',
+    }),
+    value: Str({ nonEmpty: true, max: 65536, description: 'The password, or the key (OpenSSH or PEM text)' }),
+    value2: Type.Optional(Str({ max: 65536, description: 'A second value, kept for types that have one' })),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 /** Rules and their tasks: what the API takes and returns. */
-import type { Static } from '@sinclair/typebox';
+import type { Static, TArray, TOptional, TString } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { taskTypeNames } from '../model/task-types.js';
 import { treeChanges } from '../model/tree-changes.js';
@@ -22,12 +22,14 @@ export const TaskArgs = MapOf(
 export const TaskIn = Type.Object({ type: TaskType, args: Type.Optional(TaskArgs) }, closed);
 export const Task = Type.Object({ type: Type.String(), args: MapOf(Type.String()) });
 
-const tasks = Type.Optional(Type.Array(TaskIn, { maxItems: 100 }));
-const dir = Type.Optional(Str({ max: 4096 }));
+const tasks = (description: string): TOptional<TArray<typeof TaskIn>> =>
+  Type.Optional(Type.Array(TaskIn, { maxItems: 100, description }));
+const dir = (description: string): TOptional<TString> => Type.Optional(Str({ max: 4096, description }));
 
 export const ruleDescriptions = {
-  path: 'Empty or "/" means the rule name; may not nest in or contain another rule\'s path',
-  localDir: '`#ACCOUNT#` in it stands for the login of the partner using the rule: one folder per account',
+  path: 'Path identifying the rule; empty or "/" means the rule name; may not nest in or contain another rule\'s path',
+  localDir:
+    'Local folder of the files; `#ACCOUNT#` in it stands for the login of the partner using the rule: one folder per account',
   sharedFolder:
     'Every account of the rule sees and may change every file of its receive folder; false (the default for a new rule): each account only what it delivered',
   partnerChanges:
@@ -36,22 +38,22 @@ export const ruleDescriptions = {
 
 export const RuleIn = Type.Object(
   {
-    name: Name(),
-    isSend: Type.Boolean(),
-    comment: Type.Optional(Str({ max: 4096 })),
+    name: Name({ description: 'Rule name (a send and a receive rule may share it)' }),
+    isSend: Type.Boolean({ description: 'A send rule (files leave the gateway) or a receive rule' }),
+    comment: Type.Optional(Str({ max: 4096, description: 'Free comment' })),
     path: Type.Optional(Str({ description: ruleDescriptions.path })),
-    localDir: Type.Optional(Str({ max: 4096, description: ruleDescriptions.localDir })),
-    remoteDir: dir,
-    tmpLocalRcvDir: dir,
+    localDir: dir(ruleDescriptions.localDir),
+    remoteDir: dir('Folder on the partner (client transfers)'),
+    tmpLocalRcvDir: dir('Local folder of files being received'),
     sharedFolder: Type.Optional(Type.Boolean({ description: ruleDescriptions.sharedFolder })),
     partnerChanges: Type.Optional(
       Nullable(Type.Array(StringEnum(treeChanges), { maxItems: treeChanges.length * 2 }), {
         description: ruleDescriptions.partnerChanges,
       }),
     ),
-    preTasks: tasks,
-    postTasks: tasks,
-    errorTasks: tasks,
+    preTasks: tasks('Tasks run before the transfer'),
+    postTasks: tasks('Tasks run after a successful transfer'),
+    errorTasks: tasks('Tasks run after a failed transfer'),
   },
   closed,
 );

@@ -11,18 +11,18 @@ const dateTime = (description: string): ReturnType<typeof Str> => Str({ format: 
 
 export const TransferIn = Type.Object(
   {
-    rule: some(),
-    isSend: Type.Boolean(),
-    partner: some(),
-    account: some('Remote account login'),
-    client: Type.Optional(some('Optional: the only client of the protocol is used, or one is created')),
-    file: Str({ nonEmpty: true, max: 4096, description: 'Source file' }),
+    rule: some('Rule name'),
+    isSend: Type.Boolean({ description: 'Send the file to the partner, or receive it from the partner' }),
+    partner: some('Partner name'),
+    account: some('Our account on the partner (its login)'),
+    client: Type.Optional(some('Client to use; default: the only one of the protocol, or a new one')),
+    file: Str({ nonEmpty: true, max: 4096, description: 'Source file: the file to send or to fetch' }),
     output: Type.Optional(
       Str({ nonEmpty: true, max: 4096, description: 'Destination name; default: basename of file' }),
     ),
     start: Type.Optional(dateTime('When to start; default now')),
-    transferInfo: Type.Optional(FreeObject()),
-    ...retryFields,
+    transferInfo: Type.Optional(FreeObject({ description: 'Free information kept with the transfer' })),
+    ...retryFields("; default: the client's"),
   },
   { additionalProperties: false },
 );

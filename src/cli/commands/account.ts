@@ -1,10 +1,12 @@
 /** `waarp-gateway account local <server> …` and `account remote <partner> …`. */
 import type { LocalAccountOut, RemoteAccountOut } from '../../schema/agents.js';
+import { LocalAccountIn, RemoteAccountIn } from '../../schema/agents.js';
+import { fieldOptions } from '../fields.js';
 import type { Field, Output } from '../output.js';
 import { block } from '../output.js';
-import type { Group, Invocation, OptionSpec } from '../tree.js';
+import type { Group, Invocation } from '../tree.js';
 import { group } from '../tree.js';
-import { arg, list, opt, put, seg } from '../values.js';
+import { arg, seg } from '../values.js';
 import { crudLeaves } from './crud.js';
 import { accessLeaves, credentialGroup, rulesField } from './shared.js';
 
@@ -15,29 +17,11 @@ function accountGroup(kind: 'local' | 'remote'): Group {
   const collection = (inv: Invocation): string =>
     `/api/${kind === 'local' ? 'servers' : 'partners'}/${seg(arg(inv, parent))}/accounts`;
   const one = (inv: Invocation, login = arg(inv, 'login')): string => `${collection(inv)}/${seg(login)}`;
-  const fields: Record<string, OptionSpec> = {
-    login: { type: 'string', short: 'l', arg: 'LOGIN', doc: 'account login' },
-    password: { type: 'string', short: 'p', arg: 'PASSWORD', doc: 'account password' },
-    ...(kind === 'local'
-      ? {
-          ip: {
-            type: 'string',
-            short: 'i',
-            arg: 'IP',
-            multiple: true,
-            doc: 'allowed IP address or CIDR block',
-          },
-        }
-      : {}),
-  };
-  const body = (inv: Invocation): Record<string, unknown> => {
-    const b: Record<string, unknown> = {};
-    put(b, 'login', opt(inv.values, 'login'));
-    put(b, 'password', opt(inv.values, 'password'));
-    const ips = list(inv.values, 'ip');
-    if (ips.length > 0) b.ipAddresses = ips;
-    return b;
-  };
+  const fields = fieldOptions(kind === 'local' ? LocalAccountIn : RemoteAccountIn, {
+    login: ['login', { short: 'l', arg: 'LOGIN' }],
+    password: ['password', { short: 'p', arg: 'PASSWORD' }],
+    ...(kind === 'local' ? { ip: ['ipAddresses', { short: 'i', arg: 'IP', multiple: true }] as const } : {}),
+  });
   const display = (out: Output, a: AccountOut): void =>
     block(out, `Account "${a.login}"`, [
       ...(('ipAddresses' in a ? [['IP addresses', a.ipAddresses]] : []) as Field[]),
@@ -58,7 +42,6 @@ function accountGroup(kind: 'local' | 'remote'): Group {
         one,
         fields,
         required: ['login'],
-        body,
         nameOf: (a) => a.login,
         display,
         listKey: kind === 'local' ? 'localAccounts' : 'remoteAccounts',

@@ -1,11 +1,9 @@
 /** `waarp-gateway audit list`: what partners changed in their folders, done or refused. */
 import type { AuditEntryOut } from '../../schema/status.js';
 import type { Output } from '../output.js';
-import { showList } from '../output.js';
 import type { Group } from '../tree.js';
-import { group, leaf } from '../tree.js';
-import { list, opt } from '../values.js';
-import { pagingOptions, pagingQuery } from './shared.js';
+import { group } from '../tree.js';
+import { listLeaf } from './shared.js';
 
 /** One line per entry: when, who, what, and why when refused. */
 export function auditLine(out: Output, e: AuditEntryOut): void {
@@ -21,11 +19,10 @@ export const auditCommand: Group = group({
   name: 'audit',
   summary: "partners' changes to their folders (remove, rename, mkdir, rmdir, setstat)",
   children: [
-    leaf({
-      name: 'list',
+    listLeaf<AuditEntryOut>({
       summary: 'list the audit trail, newest first',
-      options: {
-        ...pagingOptions,
+      path: () => '/api/audit',
+      filters: {
         account: { type: 'string', short: 'a', arg: 'LOGIN', multiple: true, doc: 'only this account' },
         server: { type: 'string', arg: 'NAME', multiple: true, doc: 'only this server' },
         rule: { type: 'string', short: 'r', arg: 'RULE', multiple: true, doc: 'only this rule' },
@@ -41,22 +38,9 @@ export const auditCommand: Group = group({
         start: { type: 'string', arg: 'DATE', doc: 'at or after DATE (RFC 3339)' },
         stop: { type: 'string', arg: 'DATE', doc: 'at or before DATE (RFC 3339)' },
       },
-      run: async (inv) => {
-        const v = inv.values;
-        const query = {
-          ...pagingQuery(inv),
-          account: list(v, 'account'),
-          server: list(v, 'server'),
-          rule: list(v, 'rule'),
-          operation: list(v, 'operation'),
-          result: list(v, 'result'),
-          node: list(v, 'node'),
-          start: opt(v, 'start'),
-          stop: opt(v, 'stop'),
-        };
-        const r = await inv.client().request<{ audit: AuditEntryOut[] }>('GET', '/api/audit', { query });
-        showList(inv.out, r.body, r.body.audit, 'audit entries', (e) => auditLine(inv.out, e));
-      },
+      key: 'audit',
+      plural: 'audit entries',
+      line: auditLine,
     }),
   ],
 });

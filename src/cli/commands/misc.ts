@@ -5,6 +5,7 @@ import { block, done, show } from '../output.js';
 import type { Group, Leaf } from '../tree.js';
 import { group, leaf } from '../tree.js';
 import { arg, need, seg } from '../values.js';
+import { deleteLeaf } from './shared.js';
 
 const serviceLine = (s: ServiceOut): string =>
   `    [${s.state}] ${s.name}${s.reason === '' ? '' : ` (${s.reason})`}`;
@@ -79,15 +80,11 @@ export const overrideCommand: Group = group({
             });
           },
         }),
-        leaf({
-          name: 'delete',
+        deleteLeaf({
           summary: 'remove the indirection of TARGET',
           args: ['target'],
-          run: async (inv) => {
-            const target = arg(inv, 'target');
-            await inv.client().request('DELETE', `/api/override/addresses/${seg(target)}`);
-            done(inv.out, undefined, `The indirection of "${target}" was removed.`);
-          },
+          path: (inv) => `/api/override/addresses/${seg(arg(inv, 'target'))}`,
+          message: (inv) => `The indirection of "${arg(inv, 'target')}" was removed.`,
         }),
       ],
     }),

@@ -1,11 +1,14 @@
 /** `waarp-gateway rule …`: transfer rules, named by NAME and DIRECTION (send|receive). */
 import type { RuleOut, TaskOut } from '../../schema/rules.js';
+import { RuleIn } from '../../schema/rules.js';
+import type { ReadField } from '../fields.js';
+import { fieldOptions, readDirection, readWith } from '../fields.js';
 import { usageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { block, done } from '../output.js';
-import type { Group, Invocation, OptionSpec } from '../tree.js';
+import type { Group, Invocation } from '../tree.js';
 import { group, leaf } from '../tree.js';
-import { arg, direction, list, opt, put, seg } from '../values.js';
+import { arg, direction, list, seg } from '../values.js';
 import { crudLeaves } from './crud.js';
 
 const base = '/api/rules';
@@ -15,80 +18,63 @@ const one = (inv: Invocation): string => {
   return `${base}/${seg(arg(inv, 'name'))}/${dir}`;
 };
 
-const fields: Record<string, OptionSpec> = {
-  name: { type: 'string', short: 'n', arg: 'NAME', doc: 'rule name' },
-  direction: { type: 'string', short: 'd', arg: 'send|receive', doc: 'direction of the rule' },
-  comment: { type: 'string', short: 'c', arg: 'TEXT', doc: 'comment' },
-  path: { type: 'string', short: 'p', arg: 'PATH', doc: 'path identifying the rule (default: its name)' },
-  'local-dir': { type: 'string', arg: 'DIR', doc: 'local directory' },
-  'remote-dir': { type: 'string', arg: 'DIR', doc: 'remote directory' },
-  'tmp-dir': { type: 'string', arg: 'DIR', doc: 'local temporary receive directory' },
-  'shared-folder': {
-    type: 'string',
-    arg: 'true|false',
-    doc: 'every account sees every file of the receive folder (default false: each its own)',
-  },
-  'partner-changes': {
-    type: 'string',
-    arg: 'LIST|default',
-    doc: 'what partners may change: comma-separated mkdir,rmdir,remove,rename,setstat, "" for nothing',
-  },
-  pre: {
-    type: 'string',
-    short: 'r',
-    arg: 'JSON',
-    multiple: true,
-    doc: 'pre-task, e.g. {"type":"COPY","args":{"path":"/x"}}',
-  },
-  post: { type: 'string', short: 's', arg: 'JSON', multiple: true, doc: 'post-task' },
-  err: { type: 'string', short: 'e', arg: 'JSON', multiple: true, doc: 'error task' },
-};
-
-function tasks(inv: Invocation, name: string): unknown[] | undefined {
-  const items = list(inv.values, name);
+/** `{"type":"COPY",…}` texts, as the API takes them. */
+const readTasks: ReadField = (values, flag) => {
+  const items = list(values, flag);
   if (items.length === 0) return undefined;
   return items.map((t) => {
     try {
       return JSON.parse(t) as unknown;
     } catch {
-      throw usageError(`--${name} takes a JSON task like {"type":"COPY","args":{"path":"/x"}}, got ${t}`);
+      throw usageError(`--${flag} takes a JSON task like {"type":"COPY","args":{"path":"/x"}}, got ${t}`);
     }
   });
-}
+};
 
-function boolOption(v: string | undefined, name: string): boolean | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'true' || v === 'false') return v === 'true';
-  throw usageError(`--${name} takes true or false, got ${v}`);
-}
+const readBool = readWith((text, flag) => {
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw usageError(`--${flag} takes true or false, got ${text}`);
+});
 
 /** `default` (the direction's), '' (nothing) or a comma-separated list. */
-function changesOption(v: string | undefined): string[] | null | undefined {
-  if (v === undefined) return undefined;
-  if (v === 'default') return null;
-  return v
+const readChanges = readWith((text) => {
+  if (text === 'default') return null;
+  return text
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
+});
 
-function body(inv: Invocation): Record<string, unknown> {
-  const b: Record<string, unknown> = {};
-  put(b, 'name', opt(inv.values, 'name'));
-  const dir = opt(inv.values, 'direction');
-  if (dir !== undefined) b.isSend = direction(dir);
-  put(b, 'comment', opt(inv.values, 'comment'));
-  put(b, 'path', opt(inv.values, 'path'));
-  put(b, 'localDir', opt(inv.values, 'local-dir'));
-  put(b, 'remoteDir', opt(inv.values, 'remote-dir'));
-  put(b, 'tmpLocalRcvDir', opt(inv.values, 'tmp-dir'));
-  put(b, 'sharedFolder', boolOption(opt(inv.values, 'shared-folder'), 'shared-folder'));
-  put(b, 'partnerChanges', changesOption(opt(inv.values, 'partner-changes')));
-  put(b, 'preTasks', tasks(inv, 'pre'));
-  put(b, 'postTasks', tasks(inv, 'post'));
-  put(b, 'errorTasks', tasks(inv, 'err'));
-  return b;
-}
+const fields = fieldOptions(RuleIn, {
+  name: ['name', { short: 'n', arg: 'NAME' }],
+  direction: ['isSend', { short: 'd', arg: 'send|receive', read: readDirection }],
+  comment: ['comment', { short: 'c', arg: 'TEXT' }],
+  path: ['path', { short: 'p', arg: 'PATH' }],
+  'local-dir': ['localDir', { arg: 'DIR' }],
+  'remote-dir': ['remoteDir', { arg: 'DIR' }],
+  'tmp-dir': ['tmpLocalRcvDir', { arg: 'DIR' }],
+  'shared-folder': ['sharedFolder', { arg: 'true|false', read: readBool }],
+  'partner-changes': [
+    'partnerChanges',
+    {
+      arg: 'LIST|default',
+      read: readChanges,
+      note: 'comma-separated, "default" for the default, "" for nothing',
+    },
+  ],
+  pre: [
+    'preTasks',
+    {
+      short: 'r',
+      arg: 'JSON',
+      multiple: true,
+      read: readTasks,
+      note: 'e.g. {"type":"COPY","args":{"path":"/x"}}',
+    },
+  ],
+  post: ['postTasks', { short: 's', arg: 'JSON', multiple: true, read: readTasks }],
+  err: ['errorTasks', { short: 'e', arg: 'JSON', multiple: true, read: readTasks }],
+});
 
 const taskText = (ts: TaskOut[]): string[] => ts.map((t) => `${t.type} ${JSON.stringify(t.args)}`);
 
@@ -135,7 +121,6 @@ export const ruleCommand: Group = group({
       one,
       fields,
       required: ['name', 'direction'],
-      body,
       nameOf: (x) => x.name,
       display,
       listKey: 'rules',

@@ -1,12 +1,14 @@
 /** Pieces every server, partner and account command has: credentials, authorize/revoke, paging. */
 import type { AuthorizedRulesOut as AuthorizedRules } from '../../schema/agents.js';
 import type { CredentialOut } from '../../schema/credentials.js';
-import type { Field, Output } from '../output.js';
-import { block, done, show } from '../output.js';
-import type { Group, Invocation, Leaf, OptionSpec } from '../tree.js';
-import { group, leaf } from '../tree.js';
-import { arg, direction, int, need, opt, seg, valueOrFile } from '../values.js';
+import { CredentialIn } from '../../schema/credentials.js';
 import type { Query } from '../client.js';
+import { fieldBody, fieldOptions, readWith } from '../fields.js';
+import type { Field, Output } from '../output.js';
+import { block, done, show, showList } from '../output.js';
+import type { Group, Invocation, Leaf, OptionSpec, OptionValues } from '../tree.js';
+import { group, leaf } from '../tree.js';
+import { arg, direction, int, list, need, opt, seg, valueOrFile } from '../values.js';
 
 /** `-l/--limit`, `-o/--offset`, `-s/--sort`, as the reference's list commands. */
 export const pagingOptions: Record<string, OptionSpec> = {
@@ -21,6 +23,60 @@ export function pagingQuery(inv: Invocation): Query {
     offset: int(inv.values, 'offset'),
     sort: opt(inv.values, 'sort'),
   };
+}
+
+/** Each filter sent as the query parameter of its name: a list when repeatable. */
+function filterQuery(values: OptionValues, filters: Record<string, OptionSpec>): Query {
+  return Object.fromEntries(
+    Object.entries(filters).map(([name, o]) => [
+      name,
+      o.multiple === true ? list(values, name) : opt(values, name),
+    ]),
+  );
+}
+
+export interface ListSpec<T> {
+  summary: string;
+  path: (inv: Invocation) => string;
+  /** Filters beyond paging, each sent as the query parameter of its name. */
+  filters?: Record<string, OptionSpec>;
+  /** The list's key in the response body, and its name in "No … found". */
+  key: string;
+  plural: string;
+  line: (out: Output, x: T) => void;
+}
+
+/** `list`: one page, filtered. */
+export function listLeaf<T>(spec: ListSpec<T>): Leaf {
+  const filters = spec.filters ?? {};
+  return leaf({
+    name: 'list',
+    summary: spec.summary,
+    options: { ...pagingOptions, ...filters },
+    run: async (inv) => {
+      const query = { ...pagingQuery(inv), ...filterQuery(inv.values, filters) };
+      const r = await inv.client().request<Record<string, T[]>>('GET', spec.path(inv), { query });
+      showList(inv.out, r.body, r.body[spec.key] ?? [], spec.plural, (x) => spec.line(inv.out, x));
+    },
+  });
+}
+
+/** `delete ARGS`: deletes what `path` names and says `message`. */
+export function deleteLeaf(spec: {
+  summary: string;
+  args: readonly string[];
+  path: (inv: Invocation) => string;
+  message: (inv: Invocation) => string;
+}): Leaf {
+  return leaf({
+    name: 'delete',
+    summary: spec.summary,
+    args: spec.args,
+    run: async (inv) => {
+      await inv.client().request('DELETE', spec.path(inv));
+      done(inv.out, undefined, spec.message(inv));
+    },
+  });
 }
 
 export function rulesField(r: AuthorizedRules): Field[] {
@@ -41,6 +97,13 @@ export function credentialGroup(param: string, what: string, base: (inv: Invocat
       ['Type', c.type],
       ['Value', c.value ?? '<secret>'],
     ]);
+  const fromFile = readWith(valueOrFile);
+  const options = fieldOptions(CredentialIn, {
+    name: ['name', { short: 'n', arg: 'NAME' }],
+    type: ['type', { short: 't', arg: 'TYPE' }],
+    value: ['value', { short: 'v', arg: 'VALUE|FILE', read: fromFile, note: 'or a file holding it' }],
+    value2: ['value2', { short: 's', arg: 'VALUE|FILE', read: fromFile, note: 'or a file holding it' }],
+  });
   return group({
     name: 'credential',
     summary: `manage the credentials of a ${what}`,
@@ -49,21 +112,10 @@ export function credentialGroup(param: string, what: string, base: (inv: Invocat
       leaf({
         name: 'add',
         summary: 'add a credential (password, ssh_public_key, ssh_private_key)',
-        options: {
-          name: { type: 'string', short: 'n', arg: 'NAME', doc: 'credential name (default: the type)' },
-          type: { type: 'string', short: 't', arg: 'TYPE', doc: 'credential type' },
-          value: { type: 'string', short: 'v', arg: 'VALUE|FILE', doc: 'the value, or a file holding it' },
-          value2: { type: 'string', short: 's', arg: 'VALUE|FILE', doc: 'the second value, or a file' },
-        },
+        options,
         run: async (inv) => {
-          const body: Record<string, unknown> = {
-            type: need(inv.values, 'type'),
-            value: valueOrFile(need(inv.values, 'value')),
-          };
-          const name = opt(inv.values, 'name');
-          const value2 = opt(inv.values, 'value2');
-          if (name !== undefined) body.name = name;
-          if (value2 !== undefined) body.value2 = valueOrFile(value2);
+          for (const option of ['type', 'value']) need(inv.values, option);
+          const body = fieldBody(options, inv.values);
           const r = await inv.client().request<CredentialOut>('POST', path(inv), { body });
           done(inv.out, r.body, `The credential "${r.body.name}" was successfully added.`);
         },
@@ -77,15 +129,11 @@ export function credentialGroup(param: string, what: string, base: (inv: Invocat
           show(inv.out, r.body, (c) => display(inv.out, c));
         },
       }),
-      leaf({
-        name: 'delete',
+      deleteLeaf({
         summary: 'delete a credential',
         args: ['name'],
-        run: async (inv) => {
-          const name = arg(inv, 'name');
-          await inv.client().request('DELETE', `${path(inv)}/${seg(name)}`);
-          done(inv.out, undefined, `The credential "${name}" was successfully deleted.`);
-        },
+        path: (inv) => `${path(inv)}/${seg(arg(inv, 'name'))}`,
+        message: (inv) => `The credential "${arg(inv, 'name')}" was successfully deleted.`,
       }),
     ],
   });

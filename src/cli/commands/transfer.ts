@@ -1,11 +1,13 @@
 /** `waarp-gateway transfer …` and the deprecated `history …`. */
 import type { TransferOut } from '../../schema/transfers.js';
+import { TransferIn } from '../../schema/transfers.js';
+import { fieldBody, fieldOptions, keyValuesFlag, readDirection } from '../fields.js';
 import type { Output } from '../output.js';
 import { block, done, show, showList } from '../output.js';
-import type { Group, Invocation } from '../tree.js';
+import type { Group, Invocation, Leaf } from '../tree.js';
 import { group, leaf } from '../tree.js';
-import { arg, direction, int, keyValues, list, need, num, opt, put, seg } from '../values.js';
-import { pagingOptions, pagingQuery } from './shared.js';
+import { arg, int, list, need, num, opt, seg } from '../values.js';
+import { listLeaf, pagingOptions, pagingQuery } from './shared.js';
 
 export function displayTransfer(out: Output, t: TransferOut): void {
   const fields: [string, unknown][] = [
@@ -49,7 +51,34 @@ const dateOption = {
   doc: 'RFC 3339 date, e.g. 2030-01-31T12:00:00Z',
 } as const;
 
-function retryLeaf(base: string): ReturnType<typeof leaf> {
+function getLeaf(base: string, summary: string): Leaf {
+  return leaf({
+    name: 'get',
+    summary,
+    args: ['id'],
+    run: async (inv) => {
+      const r = await inv.client().request<TransferOut>('GET', `${base}/${id(inv)}`);
+      show(inv.out, r.body, (t) => displayTransfer(inv.out, t));
+    },
+  });
+}
+
+const addOptions = fieldOptions(TransferIn, {
+  file: ['file', { short: 'f', arg: 'FILE' }],
+  out: ['output', { short: 'o', arg: 'NAME' }],
+  way: ['isSend', { short: 'w', arg: 'send|receive', read: readDirection }],
+  partner: ['partner', { short: 'p', arg: 'PARTNER' }],
+  login: ['account', { short: 'l', arg: 'LOGIN' }],
+  rule: ['rule', { short: 'r', arg: 'RULE' }],
+  client: ['client', { short: 'c', arg: 'CLIENT' }],
+  date: ['start', { short: 'd', arg: 'DATE' }],
+  info: ['transferInfo', { ...keyValuesFlag, short: 'i' }],
+  'nb-of-attempts': ['nbOfAttempts', { arg: 'N', read: int }],
+  'retry-delay': ['firstRetryDelay', { arg: 'SECONDS', read: int }],
+  'retry-increment-factor': ['retryIncrementFactor', { arg: 'X', read: num }],
+});
+
+function retryLeaf(base: string): Leaf {
   return leaf({
     name: 'retry',
     summary: 'plan a new transfer copying this one',
@@ -73,62 +102,17 @@ export const transferCommand: Group = group({
     leaf({
       name: 'add',
       summary: 'plan a client transfer',
-      options: {
-        file: { type: 'string', short: 'f', arg: 'FILE', doc: 'file to send or to fetch' },
-        out: {
-          type: 'string',
-          short: 'o',
-          arg: 'NAME',
-          doc: 'destination name (default: the base name of FILE)',
-        },
-        way: { type: 'string', short: 'w', arg: 'send|receive', doc: 'direction' },
-        partner: { type: 'string', short: 'p', arg: 'PARTNER', doc: 'partner' },
-        login: { type: 'string', short: 'l', arg: 'LOGIN', doc: 'our account on the partner' },
-        rule: { type: 'string', short: 'r', arg: 'RULE', doc: 'rule' },
-        client: {
-          type: 'string',
-          short: 'c',
-          arg: 'CLIENT',
-          doc: 'client (default: the only one of the protocol)',
-        },
-        date: { ...dateOption, doc: 'when to start (default now)' },
-        info: { type: 'string', short: 'i', arg: 'KEY:VAL', multiple: true, doc: 'transfer info' },
-        'nb-of-attempts': { type: 'string', arg: 'N', doc: "automatic retries (default: the client's)" },
-        'retry-delay': { type: 'string', arg: 'SECONDS', doc: 'first retry delay' },
-        'retry-increment-factor': { type: 'string', arg: 'X', doc: 'retry delay factor' },
-      },
+      options: addOptions,
       run: async (inv) => {
-        const v = inv.values;
-        const body: Record<string, unknown> = {
-          file: need(v, 'file'),
-          isSend: direction(need(v, 'way'), 'way'),
-          partner: need(v, 'partner'),
-          account: need(v, 'login'),
-          rule: need(v, 'rule'),
-        };
-        put(body, 'output', opt(v, 'out'));
-        put(body, 'client', opt(v, 'client'));
-        put(body, 'start', opt(v, 'date'));
-        put(body, 'nbOfAttempts', int(v, 'nb-of-attempts'));
-        put(body, 'firstRetryDelay', int(v, 'retry-delay'));
-        put(body, 'retryIncrementFactor', num(v, 'retry-increment-factor'));
-        const info = list(v, 'info');
-        if (info.length > 0) body.transferInfo = keyValues(info, 'info');
+        for (const option of ['file', 'way', 'partner', 'login', 'rule']) need(inv.values, option);
+        const body = fieldBody(addOptions, inv.values);
         const r = await inv.client().request<TransferOut>('POST', '/api/transfers', { body });
         show(inv.out, r.body, (t) =>
           inv.out.line(`The transfer of file "${t.srcFilename}" was successfully added (id ${t.id}).`),
         );
       },
     }),
-    leaf({
-      name: 'get',
-      summary: 'show a transfer (running or finished)',
-      args: ['id'],
-      run: async (inv) => {
-        const r = await inv.client().request<TransferOut>('GET', `/api/transfers/${id(inv)}`);
-        show(inv.out, r.body, (t) => displayTransfer(inv.out, t));
-      },
-    }),
+    getLeaf('/api/transfers', 'show a transfer (running or finished)'),
     leaf({
       name: 'list',
       summary: 'list transfers',
@@ -194,20 +178,11 @@ export const historyCommand: Group = group({
   name: 'history',
   summary: 'finished transfers (deprecated in the reference: use transfer)',
   children: [
-    leaf({
-      name: 'get',
-      summary: 'show a finished transfer',
-      args: ['id'],
-      run: async (inv) => {
-        const r = await inv.client().request<TransferOut>('GET', `/api/history/${id(inv)}`);
-        show(inv.out, r.body, (t) => displayTransfer(inv.out, t));
-      },
-    }),
-    leaf({
-      name: 'list',
+    getLeaf('/api/history', 'show a finished transfer'),
+    listLeaf<TransferOut>({
       summary: 'list finished transfers',
-      options: {
-        ...pagingOptions,
+      path: () => '/api/history',
+      filters: {
         requester: { type: 'string', arg: 'LOGIN', multiple: true, doc: 'only this account' },
         requested: { type: 'string', arg: 'NAME', multiple: true, doc: 'only this server or partner' },
         rule: { type: 'string', short: 'r', arg: 'RULE', multiple: true, doc: 'only this rule' },
@@ -216,21 +191,9 @@ export const historyCommand: Group = group({
         start: { type: 'string', arg: 'DATE', doc: 'started at or after DATE' },
         stop: { type: 'string', arg: 'DATE', doc: 'ended at or before DATE' },
       },
-      run: async (inv) => {
-        const v = inv.values;
-        const query = {
-          ...pagingQuery(inv),
-          requester: list(v, 'requester'),
-          requested: list(v, 'requested'),
-          rule: list(v, 'rule'),
-          status: list(v, 'status'),
-          protocol: list(v, 'protocol'),
-          start: opt(v, 'start'),
-          stop: opt(v, 'stop'),
-        };
-        const r = await inv.client().request<{ history: TransferOut[] }>('GET', '/api/history', { query });
-        showList(inv.out, r.body, r.body.history, 'finished transfers', (t) => displayTransfer(inv.out, t));
-      },
+      key: 'history',
+      plural: 'finished transfers',
+      line: displayTransfer,
     }),
     retryLeaf('/api/history'),
   ],

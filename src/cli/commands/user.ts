@@ -1,11 +1,13 @@
 /** `waarp-gateway user …`: API users and their rights. */
 import type { UserOut } from '../../schema/users.js';
+import { OwnPasswordIn, UserIn } from '../../schema/users.js';
+import { fieldOptions, readWith } from '../fields.js';
 import { usageError } from '../exit-codes.js';
 import type { Output } from '../output.js';
 import { block, done } from '../output.js';
-import type { Group, Invocation, OptionSpec } from '../tree.js';
+import type { Group } from '../tree.js';
 import { group, leaf } from '../tree.js';
-import { arg, need, opt, put, seg } from '../values.js';
+import { arg, need, seg } from '../values.js';
 import { crudLeaves } from './crud.js';
 
 const base = '/api/users';
@@ -41,25 +43,19 @@ export function parseRights(text: string): Record<string, string> {
   return out;
 }
 
-const fields: Record<string, OptionSpec> = {
-  username: { type: 'string', short: 'u', arg: 'NAME', doc: 'user name' },
-  password: { type: 'string', short: 'p', arg: 'PASSWORD', doc: 'password' },
-  rights: {
-    type: 'string',
-    short: 'r',
-    arg: 'RIGHTS',
-    doc: 'e.g. "T=rw-,S=r--,U+d" (T S P R U A or full names)',
-  },
-};
-
-function body(inv: Invocation): Record<string, unknown> {
-  const b: Record<string, unknown> = {};
-  put(b, 'username', opt(inv.values, 'username'));
-  put(b, 'password', opt(inv.values, 'password'));
-  const rights = opt(inv.values, 'rights');
-  if (rights !== undefined) b.perms = parseRights(rights);
-  return b;
-}
+const fields = fieldOptions(UserIn, {
+  username: ['username', { short: 'u', arg: 'NAME' }],
+  password: ['password', { short: 'p', arg: 'PASSWORD' }],
+  rights: [
+    'perms',
+    {
+      short: 'r',
+      arg: 'RIGHTS',
+      read: readWith(parseRights),
+      note: 'e.g. "T=rw-,S=r--,U+d" (T S P R U A or full names)',
+    },
+  ],
+});
 
 function display(out: Output, u: UserOut): void {
   block(
@@ -76,7 +72,6 @@ const [add, get, listUsers, update, remove] = crudLeaves<UserOut>({
   one: (inv) => `${base}/${seg(arg(inv, 'name'))}`,
   fields,
   required: ['username', 'password'],
-  body,
   nameOf: (u) => u.username,
   display,
   listKey: 'users',
@@ -94,7 +89,7 @@ export const userCommand: Group = group({
     leaf({
       name: 'password',
       summary: 'change your own password (the user of --address; no right needed)',
-      options: { password: { type: 'string', short: 'p', arg: 'PASSWORD', doc: 'the new password' } },
+      options: fieldOptions(OwnPasswordIn, { password: ['password', { short: 'p', arg: 'PASSWORD' }] }),
       run: async (inv) => {
         const password = need(inv.values, 'password');
         const r = await inv
