@@ -17,7 +17,12 @@ function publicLineByOpenSsh(privateKey: string): string {
   try {
     const file = join(dir, 'id');
     writeFileSync(file, privateKey, { mode: 0o600 });
-    return execFileSync('ssh-keygen', ['-y', '-f', file], { encoding: 'utf8' }).trim();
+    // -P '': a key it cannot load fails at once instead of asking a terminal for a passphrase.
+    return execFileSync('ssh-keygen', ['-y', '-P', '', '-f', file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    }).trim();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
