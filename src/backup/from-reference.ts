@@ -145,18 +145,19 @@ class Mapper {
     this.fallback(v, out, fields, at, 'inDir', 'receiveDir');
     this.fallback(v, out, fields, at, 'outDir', 'sendDir');
     this.fallback(v, out, fields, at, 'workDir', 'tmpReceiveDir');
-    this.setCredentials(v, out, at);
-    if (out.accounts !== undefined)
-      out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), (a, p) => this.localAccount(a, p));
-    return out;
+    return this.agent(v, out, at, (a, p) => this.localAccount(a, p));
   }
 
   partner(v: unknown, at: string): unknown {
     if (!isObj(v)) return v;
     const out = this.copy(v, at, ['certificates']);
+    return this.agent(v, out, at, (a, p) => this.remoteAccount(a, p));
+  }
+
+  /** What servers and partners share: their credentials and their list of accounts. */
+  agent(v: Obj, out: Obj, at: string, account: (v: unknown, at: string) => unknown): Obj {
     this.setCredentials(v, out, at);
-    if (out.accounts !== undefined)
-      out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), (a, p) => this.remoteAccount(a, p));
+    if (out.accounts !== undefined) out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), account);
     return out;
   }
 
