@@ -81,6 +81,14 @@ export function sectionsOf(targets: readonly BackupTarget[]): Set<string> {
 
 type Source = { readonly value: unknown; readonly path: string; readonly hashField?: boolean };
 
+/** The password fields of an account or a user, hash first. */
+function passwordFields(v: Obj, at: string): Source[] {
+  return [
+    { value: v.passwordHash, path: joinPath(at, 'passwordHash'), hashField: true },
+    { value: v.password, path: joinPath(at, 'password') },
+  ];
+}
+
 class Mapper {
   readonly origins: Origins = new WeakMap();
   readonly deprecated: string[] = [];
@@ -145,18 +153,19 @@ class Mapper {
     this.fallback(v, out, fields, at, 'inDir', 'receiveDir');
     this.fallback(v, out, fields, at, 'outDir', 'sendDir');
     this.fallback(v, out, fields, at, 'workDir', 'tmpReceiveDir');
-    this.setCredentials(v, out, at);
-    if (out.accounts !== undefined)
-      out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), (a, p) => this.localAccount(a, p));
-    return out;
+    return this.agent(v, out, at, (a, p) => this.localAccount(a, p));
   }
 
   partner(v: unknown, at: string): unknown {
     if (!isObj(v)) return v;
     const out = this.copy(v, at, ['certificates']);
+    return this.agent(v, out, at, (a, p) => this.remoteAccount(a, p));
+  }
+
+  /** What servers and partners share: their credentials and their list of accounts. */
+  agent(v: Obj, out: Obj, at: string, account: (v: unknown, at: string) => unknown): Obj {
     this.setCredentials(v, out, at);
-    if (out.accounts !== undefined)
-      out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), (a, p) => this.remoteAccount(a, p));
+    if (out.accounts !== undefined) out.accounts = this.list(out.accounts, joinPath(at, 'accounts'), account);
     return out;
   }
 
@@ -165,16 +174,7 @@ class Mapper {
     const fields: Record<string, string> = {};
     const out = this.copy(v, at, ['certificates', 'password', 'passwordHash'], fields);
     const fromCredentials = this.setCredentials(v, out, at, true);
-    const chosen = this.onePassword(at, [
-      ...fromCredentials,
-      { value: v.passwordHash, path: joinPath(at, 'passwordHash'), hashField: true },
-      { value: v.password, path: joinPath(at, 'password') },
-    ]);
-    if (chosen !== undefined) {
-      const key = chosen.hashField === true ? 'passwordHash' : 'password';
-      out[key] = chosen.value;
-      fields[key] = chosen.path;
-    }
+    this.setPassword(out, fields, at, [...fromCredentials, ...passwordFields(v, at)]);
     return out;
   }
 
@@ -183,14 +183,10 @@ class Mapper {
     const fields: Record<string, string> = {};
     const out = this.copy(v, at, ['certificates', 'password'], fields);
     const fromCredentials = this.setCredentials(v, out, at, true);
-    const chosen = this.onePassword(at, [
+    this.setPassword(out, fields, at, [
       ...fromCredentials,
       { value: v.password, path: joinPath(at, 'password') },
     ]);
-    if (chosen !== undefined) {
-      out.password = chosen.value;
-      fields.password = chosen.path;
-    }
     return out;
   }
 
@@ -235,15 +231,7 @@ class Mapper {
     if (!isObj(v)) return v;
     const fields: Record<string, string> = {};
     const out = this.copy(v, at, ['password', 'passwordHash'], fields);
-    const chosen = this.onePassword(at, [
-      { value: v.passwordHash, path: joinPath(at, 'passwordHash'), hashField: true },
-      { value: v.password, path: joinPath(at, 'password') },
-    ]);
-    if (chosen !== undefined) {
-      const key = chosen.hashField === true ? 'passwordHash' : 'password';
-      out[key] = chosen.value;
-      fields[key] = chosen.path;
-    }
+    this.setPassword(out, fields, at, passwordFields(v, at));
     if (isObj(out.permissions)) out.permissions = this.copy(out.permissions, joinPath(at, 'permissions'), []);
     return out;
   }
@@ -324,6 +312,15 @@ class Mapper {
       }
     }
     return first;
+  }
+
+  /** Sets `password` or `passwordHash` (as the source is) to the one password of `sources`. */
+  setPassword(out: Obj, fields: Record<string, string>, at: string, sources: readonly Source[]): void {
+    const chosen = this.onePassword(at, sources);
+    if (chosen === undefined) return;
+    const key = chosen.hashField === true ? 'passwordHash' : 'password';
+    out[key] = chosen.value;
+    fields[key] = chosen.path;
   }
 
   fail(at: string, reason: string): never {

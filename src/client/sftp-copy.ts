@@ -53,87 +53,71 @@ class ContiguousTracker {
 }
 
 /** Copies `size` bytes of the local file to the remote handle, from `options.from`. */
-export async function pushFile(
+export function pushFile(
   sftp: SFTPWrapper,
   localPath: string,
   remote: Buffer,
   size: number,
   options: CopyOptions,
 ): Promise<number> {
-  const fd = await fsOpen(localPath, 'r');
-  const chunk = chunkSizeOf(sftp, '_maxWriteLen');
-  try {
-    // One buffer per worker, reused: ssh2's write() copies the bytes into its packet at once.
-    return await pipeline(size, options, chunk, () => {
-      const buf = Buffer.allocUnsafe(chunk);
-      return async (offset, length) => {
-        const n = await fsRead(fd, buf, length, offset);
-        if (n !== length)
-          throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
-        await new Promise<void>((resolve, reject) =>
-          sftp.write(remote, buf, 0, length, offset, (err) =>
-            err
-              ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`))
-              : resolve(),
-          ),
-        );
-        return length;
-      };
-    });
-  } finally {
-    await fsClose(fd);
-  }
+  // A worker's buffer is free again at once: ssh2's write() copies the bytes into its packet.
+  return withFile(localPath, 'r', (fd) =>
+    pipeline(size, options, chunkSizeOf(sftp, '_maxWriteLen'), async (buf, offset, length) => {
+      const n = await fsRead(fd, buf, length, offset);
+      if (n !== length)
+        throw new TransferError('TeDataTransfer', `${localPath} changed size during the transfer`);
+      await remoteWrite(sftp, remote, buf, length, offset);
+      return length;
+    }),
+  );
 }
 
 /** Copies the remote handle (of `size` bytes) into the local file, from `options.from`. */
-export async function pullFile(
+export function pullFile(
   sftp: SFTPWrapper,
   remote: Buffer,
   localPath: string,
   size: number,
   options: CopyOptions,
 ): Promise<number> {
-  const fd = await fsOpen(localPath, 'r+');
-  const chunk = chunkSizeOf(sftp, '_maxReadLen');
+  // A worker's buffer is free again once its bytes are written to the file.
+  return withFile(localPath, 'r+', (fd) =>
+    pipeline(size, options, chunkSizeOf(sftp, '_maxReadLen'), async (buf, offset, length) => {
+      const n = await remoteRead(sftp, remote, buf, length, offset);
+      if (n !== length)
+        throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
+      await fsWrite(fd, buf, length, offset);
+      return n;
+    }),
+  );
+}
+
+/** Runs `fn` on the local file opened with `flags`, closed after. */
+async function withFile<T>(path: string, flags: 'r' | 'r+', fn: (fd: number) => Promise<T>): Promise<T> {
+  const fd = await fsOpen(path, flags);
   try {
-    // One buffer per worker, reused once its bytes are written to the file.
-    return await pipeline(size, options, chunk, () => {
-      const buf = Buffer.allocUnsafe(chunk);
-      return async (offset, length) => {
-        const n = await new Promise<number>((resolve, reject) =>
-          sftp.read(remote, buf, 0, length, offset, (err, bytesRead) =>
-            err
-              ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`))
-              : resolve(bytesRead),
-          ),
-        );
-        if (n !== length)
-          throw new TransferError('TeDataTransfer', 'the partner file changed size during the transfer');
-        await fsWrite(fd, buf, length, offset);
-        return n;
-      };
-    });
+    return await fn(fd);
   } finally {
     await fsClose(fd);
   }
 }
 
 /**
- * Runs a step per `chunk` bytes over [from, size), with several requests outstanding: each
- * worker gets its own step (its own buffer) from `makeStep`.
+ * Runs `step` per `chunk` bytes over [from, size), with several requests outstanding: each
+ * worker has its own buffer of `chunk` bytes, reused from one step to the next.
  */
 async function pipeline(
   size: number,
   options: CopyOptions,
   chunk: number,
-  makeStep: () => (offset: number, length: number) => Promise<number>,
+  step: (buf: Buffer, offset: number, length: number) => Promise<number>,
 ): Promise<number> {
   const tracker = new ContiguousTracker(options.from);
   let next = options.from;
   let failure: Error | undefined;
   const workers = Math.max(1, Math.min(inFlightFor(chunk), Math.ceil((size - options.from) / chunk)));
   const worker = async (): Promise<void> => {
-    const step = makeStep();
+    const buf = Buffer.allocUnsafe(chunk);
     while (failure === undefined && next < size) {
       if (options.signal.aborted) {
         const reason: unknown = options.signal.reason;
@@ -144,7 +128,7 @@ async function pipeline(
       const length = Math.min(chunk, size - offset);
       next += length;
       try {
-        await step(offset, length);
+        await step(buf, offset, length);
         tracker.complete(offset, length);
         options.onProgress(tracker.contiguous);
       } catch (err) {
@@ -155,6 +139,38 @@ async function pipeline(
   await Promise.all(Array.from({ length: workers }, worker));
   if (failure !== undefined) throw failure;
   return tracker.contiguous;
+}
+
+function remoteRead(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  buf: Buffer,
+  length: number,
+  position: number,
+): Promise<number> {
+  return new Promise<number>((resolve, reject) =>
+    sftp.read(handle, buf, 0, length, position, (err, n) =>
+      err
+        ? reject(new TransferError('TeDataTransfer', `read from partner failed: ${err.message}`))
+        : resolve(n),
+    ),
+  );
+}
+
+function remoteWrite(
+  sftp: SFTPWrapper,
+  handle: Buffer,
+  buf: Buffer,
+  length: number,
+  position: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) =>
+    sftp.write(handle, buf, 0, length, position, (err) =>
+      err
+        ? reject(new TransferError('TeDataTransfer', `write to partner failed: ${err.message}`))
+        : resolve(),
+    ),
+  );
 }
 
 function fsOpen(path: string, flags: string): Promise<number> {

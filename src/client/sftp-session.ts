@@ -4,6 +4,7 @@
  */
 import ssh2 from 'ssh2';
 import type { Client as SshClient, ConnectConfig, SFTPWrapper, Stats } from 'ssh2';
+import { modernCiphers, modernKeyExchanges, modernMacs } from '../crypto/ssh-algorithms.js';
 import { TransferError } from '../model/transfer-state.js';
 
 const { Client, utils } = ssh2;
@@ -21,27 +22,11 @@ export interface SessionTarget {
   algorithms?: ConnectConfig['algorithms'];
 }
 
-/** Modern algorithms only, like our server. */
+/** Modern algorithms only, the same as our server's. */
 export const defaultClientAlgorithms: NonNullable<ConnectConfig['algorithms']> = {
-  kex: [
-    'curve25519-sha256',
-    'curve25519-sha256@libssh.org',
-    'ecdh-sha2-nistp256',
-    'ecdh-sha2-nistp384',
-    'ecdh-sha2-nistp521',
-    'diffie-hellman-group-exchange-sha256',
-    'diffie-hellman-group16-sha512',
-    'diffie-hellman-group14-sha256',
-  ],
-  cipher: [
-    'aes128-gcm@openssh.com',
-    'aes256-gcm@openssh.com',
-    'chacha20-poly1305@openssh.com',
-    'aes128-ctr',
-    'aes192-ctr',
-    'aes256-ctr',
-  ],
-  hmac: ['hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512'],
+  kex: [...modernKeyExchanges],
+  cipher: [...modernCiphers],
+  hmac: [...modernMacs],
 };
 
 export class SftpSession {

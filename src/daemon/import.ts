@@ -335,23 +335,18 @@ async function ensureCredentials(
 }
 
 async function resolveAccess(stores: Stores, ref: AccessRef): Promise<AccessTarget> {
+  const local = ref.side === 'local';
+  const agents = local ? stores.servers : stores.partners;
+  const accounts = local ? stores.localAccounts : stores.remoteAccounts;
+  const agentLabel = `${local ? 'server' : 'partner'} "${ref.agent}"`;
   const fail = (what: string): never => {
     throw new FatalError(`import: ${ref.field}: ${what} does not exist`, ExitCode.badConfigValue);
   };
-  if (ref.side === 'local') {
-    const server = (await stores.servers.get(ref.agent)) ?? fail(`server "${ref.agent}"`);
-    if (ref.login === undefined) return { kind: 'server', id: server.id };
-    const a =
-      (await stores.localAccounts.get(server.id, ref.login)) ??
-      fail(`local account "${ref.login}" of server "${ref.agent}"`);
-    return { kind: 'localAccount', id: a.id };
-  }
-  const partner = (await stores.partners.get(ref.agent)) ?? fail(`partner "${ref.agent}"`);
-  if (ref.login === undefined) return { kind: 'partner', id: partner.id };
-  const a =
-    (await stores.remoteAccounts.get(partner.id, ref.login)) ??
-    fail(`remote account "${ref.login}" of partner "${ref.agent}"`);
-  return { kind: 'remoteAccount', id: a.id };
+  const agent = (await agents.get(ref.agent)) ?? fail(agentLabel);
+  if (ref.login === undefined) return { kind: local ? 'server' : 'partner', id: agent.id };
+  const account =
+    (await accounts.get(agent.id, ref.login)) ?? fail(`${ref.side} account "${ref.login}" of ${agentLabel}`);
+  return { kind: local ? 'localAccount' : 'remoteAccount', id: account.id };
 }
 
 /** The reference's path rules (§1.5): a path is unique per direction and overlaps no other path. */

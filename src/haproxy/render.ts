@@ -210,28 +210,24 @@ function sftpProxies(
     checkPorts.size > 0 && a.nodes.every((n) => checkPorts.has(n.node))
       ? lbCheck(joinHostPort(a.host, a.port))
       : ['    option tcp-check', '    tcp-check expect string SSH-2.0-'];
-  return [
-    `# SFTP ${joinHostPort(a.host, a.port)}: TCP passthrough (SSH is end-to-end between client and node).`,
-    `frontend fe_${name}`,
-    '    mode tcp',
-    `    bind ${bindAddress(a)}`,
-    '    option tcplog',
-    '    option clitcpka',
-    '    timeout client 1h',
-    `    default_backend be_${name}`,
-    '',
-    `backend be_${name}`,
-    '    mode tcp',
-    // Sessions last minutes to hours: the node with the fewest wins, not the next in turn.
-    '    balance leastconn',
-    '    option srvtcpka',
-    '    timeout server 1h',
-    // Idle timeout once established, not a cap on a transfer: above the SFTP server's own idle limit.
-    '    timeout tunnel 2h',
-    ...checks,
-    // A node marked down has its sessions reset at once: clients reconnect elsewhere and resume.
-    ...nodeLines,
-  ];
+  return proxyPair(
+    `SFTP ${joinHostPort(a.host, a.port)}: TCP passthrough (SSH is end-to-end between client and node).`,
+    name,
+    'tcp',
+    a,
+    ['    option tcplog', '    option clitcpka', '    timeout client 1h'],
+    [
+      // Sessions last minutes to hours: the node with the fewest wins, not the next in turn.
+      '    balance leastconn',
+      '    option srvtcpka',
+      '    timeout server 1h',
+      // Idle timeout once established, not a cap on a transfer: above the SFTP server's own idle limit.
+      '    timeout tunnel 2h',
+      ...checks,
+      // A node marked down has its sessions reset at once: clients reconnect elsewhere and resume.
+      ...nodeLines,
+    ],
+  );
 }
 
 function adminProxies(
@@ -247,47 +243,64 @@ function adminProxies(
   ];
   if (tls) {
     // HTTPS ends on the nodes (their certificate): pass TCP through, check /readyz over TLS.
-    return [
-      `# REST admin API ${joinHostPort(a.host, a.port)} (HTTPS on the nodes): TCP passthrough.`,
-      `frontend fe_${name}`,
-      '    mode tcp',
-      `    bind ${bindAddress(a)}`,
-      '    option tcplog',
-      `    default_backend be_${name}`,
-      '',
-      `backend be_${name}`,
-      '    mode tcp',
-      '    balance roundrobin',
-      ...check,
-      ...servers(a, tasks, () => ' check-ssl verify none'),
-    ];
+    return proxyPair(
+      `REST admin API ${joinHostPort(a.host, a.port)} (HTTPS on the nodes): TCP passthrough.`,
+      name,
+      'tcp',
+      a,
+      ['    option tcplog'],
+      ['    balance roundrobin', ...check, ...servers(a, tasks, () => ' check-ssl verify none')],
+    );
   }
+  return proxyPair(
+    `REST admin API ${joinHostPort(a.host, a.port)}: HTTP, any node answers (state is in the database).`,
+    name,
+    'http',
+    a,
+    [
+      '    option httplog',
+      // Nodes trust X-Forwarded-For only from [admin] TrustedProxies.
+      '    option forwardfor',
+      '    timeout client 1m',
+      '    timeout http-request 10s',
+    ],
+    [
+      '    balance roundrobin',
+      '    timeout server 5m',
+      // The web console's live pages (Server-Sent Events, /webui/live/) are one response left open:
+      // each event is forwarded as written (no delay, nothing compresses or buffers it); the node
+      // writes a heartbeat every 15 s, within the client and server timeouts, so an idle page stays.
+      '    option http-no-delay',
+      // Upgraded connections (WebSocket) stay up to an hour idle, not the request timeouts.
+      '    timeout tunnel 1h',
+      ...check,
+      // 404 on /lbz = draining: no new requests, running ones finish.
+      '    http-check disable-on-404',
+      ...servers(a, tasks, () => ''),
+    ],
+  );
+}
+
+/** A commented frontend and its backend, of one name and mode; `front` and `back`: their other lines. */
+function proxyPair(
+  comment: string,
+  name: string,
+  mode: 'tcp' | 'http',
+  a: PublicAddress,
+  front: readonly string[],
+  back: readonly string[],
+): string[] {
   return [
-    `# REST admin API ${joinHostPort(a.host, a.port)}: HTTP, any node answers (state is in the database).`,
+    `# ${comment}`,
     `frontend fe_${name}`,
-    '    mode http',
+    `    mode ${mode}`,
     `    bind ${bindAddress(a)}`,
-    '    option httplog',
-    // Nodes trust X-Forwarded-For only from [admin] TrustedProxies.
-    '    option forwardfor',
-    '    timeout client 1m',
-    '    timeout http-request 10s',
+    ...front,
     `    default_backend be_${name}`,
     '',
     `backend be_${name}`,
-    '    mode http',
-    '    balance roundrobin',
-    '    timeout server 5m',
-    // The web console's live pages (Server-Sent Events, /webui/live/) are one response left open:
-    // each event is forwarded as written (no delay, nothing compresses or buffers it); the node
-    // writes a heartbeat every 15 s, within the client and server timeouts, so an idle page stays.
-    '    option http-no-delay',
-    // Upgraded connections (WebSocket) stay up to an hour idle, not the request timeouts.
-    '    timeout tunnel 1h',
-    ...check,
-    // 404 on /lbz = draining: no new requests, running ones finish.
-    '    http-check disable-on-404',
-    ...servers(a, tasks, () => ''),
+    `    mode ${mode}`,
+    ...back,
   ];
 }
 

@@ -3,36 +3,9 @@
  * no hmac-sha1, no ssh-rsa SHA-1 signatures, unlike the reference); a server's `protoConfig`
  * may list `keyExchanges`, `ciphers` and `macs` to change that, checked against what ssh2 knows.
  */
+import { modernCiphers, modernKeyExchanges, modernMacs } from '../crypto/ssh-algorithms.js';
 import type { ServerConfig } from './ssh2.js';
 import { supportedAlgorithms } from './ssh2.js';
-
-export const defaultKeyExchanges = [
-  'curve25519-sha256',
-  'curve25519-sha256@libssh.org',
-  'ecdh-sha2-nistp256',
-  'ecdh-sha2-nistp384',
-  'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256',
-  'diffie-hellman-group16-sha512',
-  'diffie-hellman-group18-sha512',
-  'diffie-hellman-group14-sha256',
-];
-
-export const defaultCiphers = [
-  'aes128-gcm@openssh.com',
-  'aes256-gcm@openssh.com',
-  'chacha20-poly1305@openssh.com',
-  'aes128-ctr',
-  'aes192-ctr',
-  'aes256-ctr',
-];
-
-export const defaultMacs = [
-  'hmac-sha2-256-etm@openssh.com',
-  'hmac-sha2-512-etm@openssh.com',
-  'hmac-sha2-256',
-  'hmac-sha2-512',
-];
 
 /** Host key signature algorithms: RSA keys sign with SHA-2 only. */
 export const defaultHostKeyAlgorithms = [
@@ -75,11 +48,11 @@ export function serverAlgorithms(
 ): NonNullable<ServerConfig['algorithms']> {
   const known = supportedAlgorithms();
   // Only what this ssh2 build offers (chacha20 needs a recent OpenSSL or the native binding).
-  const usable = (list: string[], all: string[]): string[] => list.filter((a) => all.includes(a));
+  const usable = (list: readonly string[], all: string[]): string[] => list.filter((a) => all.includes(a));
   return {
-    kex: listFrom(protoConfig, 'keyExchanges', usable(defaultKeyExchanges, known.kex), known.kex),
-    cipher: listFrom(protoConfig, 'ciphers', usable(defaultCiphers, known.cipher), known.cipher),
-    hmac: listFrom(protoConfig, 'macs', usable(defaultMacs, known.hmac), known.hmac),
+    kex: listFrom(protoConfig, 'keyExchanges', usable(modernKeyExchanges, known.kex), known.kex),
+    cipher: listFrom(protoConfig, 'ciphers', usable(modernCiphers, known.cipher), known.cipher),
+    hmac: listFrom(protoConfig, 'macs', usable(modernMacs, known.hmac), known.hmac),
     serverHostKey: usable(defaultHostKeyAlgorithms, known.serverHostKey),
     compress: ['none'],
   } as NonNullable<ServerConfig['algorithms']>;

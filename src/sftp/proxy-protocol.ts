@@ -24,6 +24,12 @@ export interface ProxyHeader {
 
 export class ProxyProtocolError extends Error {}
 
+/** The address families (high nibble of byte 13): the size of one address and its text form. */
+const families: Partial<Record<number, { name: string; size: number; text: (b: Buffer) => string }>> = {
+  1: { name: 'IPv4', size: 4, text: ipv4 },
+  2: { name: 'IPv6', size: 16, text: ipv6 },
+};
+
 /**
  * Parses a header at the start of `buf`. Returns undefined when more bytes are needed, the
  * header and the bytes that follow it otherwise; throws ProxyProtocolError when malformed.
@@ -45,31 +51,22 @@ export function parseProxyV2(buf: Buffer): { header: ProxyHeader; rest: Buffer }
   const payload = buf.subarray(headerFixedLength, headerFixedLength + length);
   const rest = buf.subarray(headerFixedLength + length);
   if (cmd === 0) return { header: { command: 'local' }, rest };
-  const family = famProto >> 4;
-  if (family === 1) {
-    if (payload.length < 12) throw new ProxyProtocolError('PROXY header too short for IPv4');
-    return {
-      header: {
-        command: 'proxy',
-        source: { address: ipv4(payload.subarray(0, 4)), port: payload.readUInt16BE(8) },
-        destination: { address: ipv4(payload.subarray(4, 8)), port: payload.readUInt16BE(10) },
-      },
-      rest,
-    };
-  }
-  if (family === 2) {
-    if (payload.length < 36) throw new ProxyProtocolError('PROXY header too short for IPv6');
-    return {
-      header: {
-        command: 'proxy',
-        source: { address: ipv6(payload.subarray(0, 16)), port: payload.readUInt16BE(32) },
-        destination: { address: ipv6(payload.subarray(16, 32)), port: payload.readUInt16BE(34) },
-      },
-      rest,
-    };
-  }
+  const family = families[famProto >> 4];
   // UNSPEC or UNIX: the proxy relays something with no IP address; keep the socket's.
-  return { header: { command: 'local' }, rest };
+  if (family === undefined) return { header: { command: 'local' }, rest };
+  const n = family.size;
+  if (payload.length < 2 * n + 4) throw new ProxyProtocolError(`PROXY header too short for ${family.name}`);
+  return {
+    header: {
+      command: 'proxy',
+      source: { address: family.text(payload.subarray(0, n)), port: payload.readUInt16BE(2 * n) },
+      destination: {
+        address: family.text(payload.subarray(n, 2 * n)),
+        port: payload.readUInt16BE(2 * n + 2),
+      },
+    },
+    rest,
+  };
 }
 
 /** Builds a v2 header (for tests and tools). */
@@ -78,18 +75,14 @@ export function encodeProxyV2(
   destination: { address: string; port: number },
 ): Buffer {
   const v4 = !source.address.includes(':');
-  const payload = Buffer.alloc(v4 ? 12 : 36);
-  if (v4) {
-    Buffer.from(source.address.split('.').map(Number)).copy(payload, 0);
-    Buffer.from(destination.address.split('.').map(Number)).copy(payload, 4);
-    payload.writeUInt16BE(source.port, 8);
-    payload.writeUInt16BE(destination.port, 10);
-  } else {
-    ipv6Bytes(source.address).copy(payload, 0);
-    ipv6Bytes(destination.address).copy(payload, 16);
-    payload.writeUInt16BE(source.port, 32);
-    payload.writeUInt16BE(destination.port, 34);
-  }
+  const n = v4 ? 4 : 16;
+  const bytes = v4 ? (a: string): Buffer => Buffer.from(a.split('.').map(Number)) : ipv6Bytes;
+  // Source address, destination address, source port, destination port.
+  const payload = Buffer.alloc(2 * n + 4);
+  bytes(source.address).copy(payload, 0);
+  bytes(destination.address).copy(payload, n);
+  payload.writeUInt16BE(source.port, 2 * n);
+  payload.writeUInt16BE(destination.port, 2 * n + 2);
   const head = Buffer.alloc(4);
   head[0] = 0x21;
   head[1] = v4 ? 0x11 : 0x21;

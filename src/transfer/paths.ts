@@ -59,28 +59,30 @@ export function effectiveServerDirs(s: ServerDirs): ServerDirs {
   };
 }
 
+/**
+ * A server-side folder as the reference chains it: the rule's, else the server's (under the
+ * server's root), else the gateway's default (under the gateway home).
+ */
+function serverChain(
+  ruleDir: string,
+  serverDir: string,
+  rootDir: string,
+  gatewayDir: string,
+  home: string,
+): string {
+  return resolveChain([leaf(ruleDir), leaf(serverDir), branch(rootDir), leaf(gatewayDir), branch(home)]);
+}
+
 /** Server side, partner downloads: where the files sent are read. */
 export function serverSendDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
   const s = effectiveServerDirs(server);
-  return resolveChain([
-    leaf(rule.localDir),
-    leaf(s.sendDir),
-    branch(s.rootDir),
-    leaf(d.defaultOutDir),
-    branch(d.gatewayHome),
-  ]);
+  return serverChain(rule.localDir, s.sendDir, s.rootDir, d.defaultOutDir, d.gatewayHome);
 }
 
 /** Server side, partner uploads: where the received files end. */
 export function serverReceiveDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
   const s = effectiveServerDirs(server);
-  return resolveChain([
-    leaf(rule.localDir),
-    leaf(s.receiveDir),
-    branch(s.rootDir),
-    leaf(d.defaultInDir),
-    branch(d.gatewayHome),
-  ]);
+  return serverChain(rule.localDir, s.receiveDir, s.rootDir, d.defaultInDir, d.gatewayHome);
 }
 
 /**
@@ -90,13 +92,7 @@ export function serverReceiveDir(rule: RuleDirs, server: ServerDirs, d: DefaultD
  */
 export function serverTmpDir(rule: RuleDirs, server: ServerDirs, d: DefaultDirs): string {
   const s = effectiveServerDirs(server);
-  return resolveChain([
-    leaf(rule.tmpLocalRcvDir),
-    leaf(s.tmpReceiveDir),
-    branch(s.rootDir),
-    leaf(d.defaultTmpDir),
-    branch(d.gatewayHome),
-  ]);
+  return serverChain(rule.tmpLocalRcvDir, s.tmpReceiveDir, s.rootDir, d.defaultTmpDir, d.gatewayHome);
 }
 
 /**

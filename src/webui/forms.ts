@@ -9,7 +9,7 @@
  */
 import { openApiDocument } from '../admin/openapi.js';
 import type { Html, HtmlValue } from './html.js';
-import { html } from './html.js';
+import { html, trusted } from './html.js';
 
 export interface JsonSchema {
   type?: string;
@@ -151,6 +151,21 @@ function field(f: FieldContext): Html {
       >${inner}${help}
     </div>`;
 
+  // Technical values (addresses, JSON, keys): no spell checking.
+  const textarea = (type: FieldType, rows: number, text: string): Html =>
+    control(
+      type,
+      html`<textarea
+        id="${id}"
+        name="${name}"
+        data-type="${type}"
+        rows="${rows}"
+        spellcheck="false"
+        ${described}${req}
+      >
+${text}</textarea>`,
+    );
+
   const choices = override.choices ?? (schema.enum as readonly string[] | undefined);
   if (choices !== undefined) {
     return control(
@@ -186,24 +201,9 @@ function field(f: FieldContext): Html {
         />`,
       );
     case 'array':
-      return control(
-        'lines',
-        html`<textarea id="${id}" name="${name}" data-type="lines" rows="3" ${described}${req}>
-${Array.isArray(value) ? value.map(textOf).join('\n') : ''}</textarea>`,
-      );
+      return textarea('lines', 3, Array.isArray(value) ? value.map(textOf).join('\n') : '');
     case 'object':
-      return control(
-        'json',
-        html`<textarea
-          id="${id}"
-          name="${name}"
-          data-type="json"
-          rows="3"
-          spellcheck="false"
-          ${described}${req}
-        >
-${value === undefined ? '' : textOf(value)}</textarea>`,
-      );
+      return textarea('json', 3, value === undefined ? '' : textOf(value));
     case 'string':
     case 'null':
     case undefined:
@@ -222,18 +222,7 @@ ${value === undefined ? '' : textOf(value)}</textarea>`,
         );
       }
       if (override.textarea === true) {
-        return control(
-          'string',
-          html`<textarea
-            id="${id}"
-            name="${name}"
-            data-type="string"
-            rows="4"
-            spellcheck="false"
-            ${described}${req}
-          >
-${textOf(value)}</textarea>`,
-        );
+        return textarea('string', 4, textOf(value));
       }
       const secret = /password/i.test(key);
       return control(
@@ -323,8 +312,19 @@ export function renderForm(form: FormSpec, extra: HtmlValue = ''): Html {
       override,
     });
   });
+  return apiForm(form, html`${fields} ${extra}`);
+}
+
+/**
+ * The form console.js sends to the API as JSON (`method` to `action`, then `then`), with the
+ * slot where it shows the API's error. For the generated forms and the few written by hand.
+ */
+export function apiForm(
+  form: Pick<FormSpec, 'method' | 'action' | 'then' | 'submit'> & { id?: string },
+  body: HtmlValue,
+): Html {
   return html`<form
-    id="${form.id}"
+    ${form.id === undefined ? '' : html`id="${form.id}"`}
     class="api-form"
     data-api-method="${form.method}"
     data-api-path="${form.action}"
@@ -332,7 +332,7 @@ export function renderForm(form: FormSpec, extra: HtmlValue = ''): Html {
     novalidate
   >
     <div class="notice-slot" role="alert" aria-live="assertive"></div>
-    ${fields} ${extra}
+    ${body}
     <div class="actions"><button type="submit">${form.submit}</button></div>
   </form>`;
 }
@@ -359,3 +359,22 @@ export function apiButton(o: {
     ${o.label}
   </button>`;
 }
+
+/** A labelled `<input>` written by hand (log in, second factor, own password); `true`: a bare attribute. */
+export function inputField(
+  label: string,
+  attrs: { id: string; name: string } & Record<string, string | true>,
+): Html {
+  const list = Object.entries(attrs).map(([k, v]) =>
+    v === true ? html` ${trusted(k)}` : html` ${trusted(k)}="${v}"`,
+  );
+  return html`<div class="field"><label for="${attrs.id}">${label}</label><input${list} /></div>`;
+}
+
+/** A one-time code of the second factor (an authenticator app's). */
+export const codeInput = {
+  name: 'code',
+  inputmode: 'numeric',
+  autocomplete: 'one-time-code',
+  required: true,
+} as const;

@@ -7,6 +7,7 @@
 import type { Console, WebContext, WebRouter } from '../context.js';
 import { PageError, need, send, who } from '../context.js';
 import { readCheckedForm } from '../form-body.js';
+import { apiForm, codeInput, inputField } from '../forms.js';
 import type { Html, HtmlValue } from '../html.js';
 import { html } from '../html.js';
 import { notice, page } from '../layout.js';
@@ -30,11 +31,7 @@ export function accountPages(router: WebRouter, cons: Console): void {
               A second factor is <strong>on</strong>: each login asks for a code of your authenticator app.
             </p>
             <form method="post" action="/webui/account/totp/disable" class="inline">
-              ${csrf}
-              <div class="field">
-                <label for="off-code">Current code, to turn it off</label>
-                <input id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" required />
-              </div>
+              ${csrf} ${inputField('Current code, to turn it off', { id: 'off-code', ...codeInput })}
               <button type="submit" class="secondary">Turn the second factor off</button>
             </form>`
         : html`<p>No second factor: a password alone opens the console.</p>
@@ -42,27 +39,17 @@ export function accountPages(router: WebRouter, cons: Console): void {
               ${csrf}<button type="submit">Set up an authenticator app</button>
             </form>`;
     const password = hasOwnPasswordRoute()
-      ? html`<form
-            class="api-form"
-            data-api-method="PUT"
-            data-api-path="${ownPasswordRoute}"
-            data-then="/webui/login"
-            novalidate
-          >
-            <div class="notice-slot" role="alert" aria-live="assertive"></div>
-            <div class="field">
-              <label for="new-password">New password</label>
-              <input
-                id="new-password"
-                name="password"
-                type="password"
-                data-type="string"
-                autocomplete="new-password"
-                required
-              />
-            </div>
-            <div class="actions"><button type="submit">Change my password</button></div>
-          </form>
+      ? html`${apiForm(
+            { method: 'PUT', action: ownPasswordRoute, then: '/webui/login', submit: 'Change my password' },
+            inputField('New password', {
+              id: 'new-password',
+              name: 'password',
+              type: 'password',
+              'data-type': 'string',
+              autocomplete: 'new-password',
+              required: true,
+            }),
+          )}
           <p class="muted">Every session of yours ends, this one too: log in again with the new password.</p>`
       : html`<p class="muted">
           This build has no REST route for changing one's own password yet; a user with the "write" right on
@@ -119,17 +106,7 @@ export function accountPages(router: WebRouter, cons: Console): void {
           </dl>
           <form method="post" action="/webui/account/totp/confirm">
             <input type="hidden" name="_csrf" value="${me.csrfToken}" />
-            <div class="field">
-              <label for="confirm-code">Code</label
-              ><input
-                id="confirm-code"
-                name="code"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                required
-                autofocus
-              />
-            </div>
+            ${inputField('Code', { id: 'confirm-code', ...codeInput, autofocus: true })}
             <div class="actions"><button type="submit">Turn the second factor on</button></div>
           </form>`,
       }),

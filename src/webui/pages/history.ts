@@ -10,6 +10,7 @@ import { historyStatuses } from '../../model/transfer-state.js';
 import type { TransferStatus } from '../../model/transfer-state.js';
 import type { Console, WebContext, WebRouter } from '../context.js';
 import { PageError, need, send, who } from '../context.js';
+import { inputField } from '../forms.js';
 import type { Html } from '../html.js';
 import { html, query } from '../html.js';
 import { bytes, page, tableHead, when } from '../layout.js';
@@ -93,9 +94,7 @@ function row(t: NormalizedTransfer): Html {
 }
 
 function input(id: string, label: string, value: string, type = 'text'): Html {
-  return html`<div class="field">
-    <label for="h-${id}">${label}</label><input id="h-${id}" name="${id}" type="${type}" value="${value}" />
-  </div>`;
+  return inputField(label, { id: `h-${id}`, name: id, type, value });
 }
 
 export function historyPages(router: WebRouter, cons: Console): void {

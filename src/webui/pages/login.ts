@@ -10,6 +10,7 @@ import { LoginBans } from '../../security/login-bans.js';
 import type { Console, WebContext, WebRouter } from '../context.js';
 import { PageError, send, who } from '../context.js';
 import { readCheckedForm, readForm } from '../form-body.js';
+import { codeInput, inputField } from '../forms.js';
 import { foreignOrigin } from '../guard.js';
 import type { Html } from '../html.js';
 import { html } from '../html.js';
@@ -29,53 +30,60 @@ function safeNext(next: string | null | undefined): string {
   return next !== null && next !== undefined && /^\/webui\/[^/\\]/.test(next) ? next : '/webui/';
 }
 
-function loginForm(ctx: GatewayContext, message: Html | string, next: string, username = ''): Html {
+/** A step of the login (password, then second factor): a plain form posted to `action`. */
+function loginStep(
+  ctx: GatewayContext,
+  o: { title: string; action: string; submit: string },
+  message: Html | string,
+  next: string,
+  fields: Html[],
+): Html {
   return page(ctx, {
-    title: 'Log in',
+    title: o.title,
     body: html`${message}
-      <form class="login" method="post" action="/webui/login">
+      <form class="login" method="post" action="${o.action}">
         <input type="hidden" name="next" value="${next}" />
-        <div class="field">
-          <label for="username">User name</label>
-          <input
-            id="username"
-            name="username"
-            autocomplete="username"
-            required
-            value="${username}"
-            autofocus
-          />
-        </div>
-        <div class="field">
-          <label for="password">Password</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-        </div>
-        <div class="actions"><button type="submit">Log in</button></div>
+        ${fields}
+        <div class="actions"><button type="submit">${o.submit}</button></div>
       </form>`,
   });
 }
 
+function loginForm(ctx: GatewayContext, message: Html | string, next: string, username = ''): Html {
+  return loginStep(ctx, { title: 'Log in', action: '/webui/login', submit: 'Log in' }, message, next, [
+    inputField('User name', {
+      id: 'username',
+      name: 'username',
+      autocomplete: 'username',
+      required: true,
+      value: username,
+      autofocus: true,
+    }),
+    inputField('Password', {
+      id: 'password',
+      name: 'password',
+      type: 'password',
+      autocomplete: 'current-password',
+      required: true,
+    }),
+  ]);
+}
+
 function totpForm(ctx: GatewayContext, message: Html | string, next: string): Html {
-  return page(ctx, {
-    title: 'Second factor',
-    body: html`${message}
-      <form class="login" method="post" action="/webui/login/totp">
-        <input type="hidden" name="next" value="${next}" />
-        <div class="field">
-          <label for="code">Code from your authenticator app</label>
-          <input
-            id="code"
-            name="code"
-            inputmode="numeric"
-            autocomplete="one-time-code"
-            pattern="[0-9 ]{6,7}"
-            required
-            autofocus
-          />
-        </div>
-        <div class="actions"><button type="submit">Verify</button></div>
-      </form>`,
-  });
+  return loginStep(
+    ctx,
+    { title: 'Second factor', action: '/webui/login/totp', submit: 'Verify' },
+    message,
+    next,
+    [
+      inputField('Code from your authenticator app', {
+        id: 'code',
+        ...codeInput,
+        pattern: '[0-9 ]{6,7}',
+        autofocus: true,
+      }),
+    ],
+  );
 }
 
 function banText(until: number, now: number): string {
