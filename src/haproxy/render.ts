@@ -236,13 +236,10 @@ function adminProxies(
   tls: boolean,
   tasks: TaskTemplate | undefined,
 ): string[] {
-  const check = [
-    '    option httpchk',
-    `    http-check send meth GET uri /lbz ver HTTP/1.1 hdr Host ${joinHostPort(a.host, a.port)}`,
-    '    http-check expect status 200',
-  ];
+  // 404 on /lbz = draining: no new requests, running ones finish (over TLS too).
+  const check = lbCheck(joinHostPort(a.host, a.port));
   if (tls) {
-    // HTTPS ends on the nodes (their certificate): pass TCP through, check /readyz over TLS.
+    // HTTPS ends on the nodes (their certificate): pass TCP through, check /lbz over TLS.
     return proxyPair(
       `REST admin API ${joinHostPort(a.host, a.port)} (HTTPS on the nodes): TCP passthrough.`,
       name,
@@ -274,8 +271,6 @@ function adminProxies(
       // Upgraded connections (WebSocket) stay up to an hour idle, not the request timeouts.
       '    timeout tunnel 1h',
       ...check,
-      // 404 on /lbz = draining: no new requests, running ones finish.
-      '    http-check disable-on-404',
       ...servers(a, tasks, () => ''),
     ],
   );

@@ -319,6 +319,8 @@ describe('HAProxy generator: rules', () => {
     assert.ok(
       section(text, 'backend be_admin_8080').includes('server n1 10.0.0.11:8080 check check-ssl verify none'),
     );
+    // A draining node (404) goes NOLB over TLS as over HTTP, instead of DOWN after three checks.
+    assert.ok(section(text, 'backend be_admin_8080').includes('http-check disable-on-404'));
     const out = join(dir, 'haproxy.cfg');
     writeFileSync(out, text);
     assert.equal(haproxyCheck(out).status, 0, haproxyCheck(out).output);
