@@ -6,8 +6,7 @@
  * OpenSSH can load ("Malformed OpenSSH private key", "error in libcrypto"). A gateway whose
  * generated host key is one of those could never serve SFTP.
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import type { KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 
 export interface SshKeyPair {
   /** `-----BEGIN OPENSSH PRIVATE KEY-----` text, unencrypted. */
@@ -17,37 +16,37 @@ export interface SshKeyPair {
 }
 
 const keyType = 'ssh-ed25519';
+// DER prefixes of an ed25519 key (RFC 8410): PKCS#8 of a seed, SubjectPublicKeyInfo of a key.
+const pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
+const spkiPrefix = Buffer.from('302a300506032b6570032100', 'hex');
 
-/** A new ed25519 key pair. */
+/** A new ed25519 key pair: its private key is 32 random bytes (RFC 8032's seed). */
 export function generateEd25519KeyPair(comment = ''): SshKeyPair {
-  return ed25519KeyPair(generateKeyPairSync('ed25519').privateKey, comment);
+  return ed25519KeyPairFromSeed(randomBytes(32), comment);
 }
 
-/** The pair whose private key is derived from a 32-byte seed (RFC 8032), e.g. in tests. */
+/**
+ * The pair whose private key is derived from a 32-byte seed. DER in and out, never JWK: Node 20
+ * can deadlock exporting an ed25519 key as JWK when a collection runs inside the export (seen in
+ * this project's tests: `ExportJWKEdKey` → GC → `~KeyGenJob` waits for the key's own mutex).
+ */
 export function ed25519KeyPairFromSeed(seed: Buffer, comment = ''): SshKeyPair {
   if (seed.length !== 32) throw new Error(`an ed25519 seed has 32 bytes, not ${seed.length}`);
-  // PKCS#8 wrapping of a raw ed25519 seed: SEQUENCE { version 0, AlgorithmIdentifier 1.3.101.112, OCTET STRING { OCTET STRING seed } }.
-  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
-  return ed25519KeyPair(createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }), comment);
-}
-
-function ed25519KeyPair(privateKey: KeyObject, comment: string): SshKeyPair {
-  const seed = jwkBytes(privateKey, 'd');
-  const publicKey = jwkBytes(createPublicKey(privateKey), 'x');
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([pkcs8Prefix, seed]),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  if (spki.length !== spkiPrefix.length + 32 || !spki.subarray(0, spkiPrefix.length).equals(spkiPrefix))
+    throw new Error('unexpected ed25519 public key encoding');
+  const publicKey = spki.subarray(spkiPrefix.length);
   const publicBlob = Buffer.concat([sshString(keyType), sshString(publicKey)]);
   const publicLine = `${keyType} ${publicBlob.toString('base64')}`;
   return {
     private: pemOpenSsh(privateKeyFile(publicBlob, publicKey, seed, comment)),
     public: comment === '' ? publicLine : `${publicLine} ${comment}`,
   };
-}
-
-/** A JWK field as its fixed 32 bytes: base64url keeps leading zeros, unlike a big number. */
-function jwkBytes(key: KeyObject, field: 'd' | 'x'): Buffer {
-  const value = (key.export({ format: 'jwk' }) as Record<string, string | undefined>)[field];
-  const bytes = Buffer.from(value ?? '', 'base64url');
-  if (bytes.length !== 32) throw new Error(`ed25519 key field ${field} has ${bytes.length} bytes, not 32`);
-  return bytes;
 }
 
 /** The "openssh-key-v1" container (OpenSSH's PROTOCOL.key), one key, no cipher. */
