@@ -36,13 +36,7 @@ import type {
 } from './transfers/rows.js';
 import type { TransferScope } from './transfers/scope.js';
 
-export type {
-  Checkpoint,
-  NewTransfer,
-  NormalizedTransfer,
-  RetryPlan,
-  TransferFilter,
-} from './transfers/rows.js';
+export type { Checkpoint, NewTransfer, NormalizedTransfer, RetryPlan, TransferFilter };
 export { toHistory, transferSortKeys } from './transfers/rows.js';
 
 type Failure = { code: TransferErrorCode; details: string };
