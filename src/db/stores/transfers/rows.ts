@@ -85,11 +85,8 @@ export interface Checkpoint {
   error?: { code: TransferErrorCode; details: string };
 }
 
-export interface RetryPlan {
-  nextRetry: number;
-  nextRetryDelay: number;
-  remainingTries: number;
-}
+/** A failed transfer's next try: its retry schedule with a time set (the factor stays). */
+export type RetryPlan = Pick<RetrySchedule, 'nextRetryDelay' | 'remainingTries'> & { nextRetry: number };
 
 /** The columns of every transfer row, live or history. */
 function recordColumns(r: Row): TransferRecord {
