@@ -129,14 +129,10 @@ export interface Credential {
   value2: string;
 }
 
-export interface Transfer {
+/** What every transfer row says, live or in history: its file, where it stands, what went wrong. */
+export interface TransferRecord {
   id: Id;
-  owner: string;
   remoteTransferId: string;
-  ruleId: Id;
-  clientId: Id | null;
-  localAccountId: Id | null;
-  remoteAccountId: Id | null;
   srcFilename: string;
   destFilename: string;
   /** Absolute path of the local file (for uploads in progress: the tmp `.part` file). */
@@ -145,34 +141,45 @@ export interface Transfer {
   /** -1 when unknown. */
   filesize: number;
   start: number;
-  stop: number | null;
   status: TransferStatus;
   step: TransferStep;
   progress: number;
   taskNumber: number;
   errorCode: TransferErrorCode;
   errorDetails: string;
+  /** Node that runs it (RUNNING) or ran it last. */
+  node: string | null;
+  info: Record<string, unknown>;
+}
+
+/** When a live transfer is tried again. */
+export interface RetrySchedule {
   remainingTries: number;
   /** Seconds. */
   nextRetryDelay: number;
   retryIncrementFactor: number;
   /** Null means no retry scheduled: never picked by the controller. */
   nextRetry: number | null;
-  /** Node that runs it (RUNNING) or ran it last. */
-  node: string | null;
+}
+
+export interface Transfer extends TransferRecord, RetrySchedule {
+  owner: string;
+  ruleId: Id;
+  clientId: Id | null;
+  localAccountId: Id | null;
+  remoteAccountId: Id | null;
+  stop: number | null;
   /** When the running node's claim lapses unless renewed by its heartbeat. */
   leaseExpiresAt: number | null;
   /** A pause/cancel asked through any node, carried out by the running node. */
   requestedAction: TransferAction | null;
-  info: Record<string, unknown>;
 }
 
 export type TransferAction = 'pause' | 'cancel' | 'interrupt';
 
-export interface HistoryEntry {
-  id: Id;
+/** A finished transfer. It keeps names instead of ids: what it named may since be gone. */
+export interface HistoryEntry extends TransferRecord {
   owner: string;
-  remoteTransferId: string;
   isServer: boolean;
   isSend: boolean;
   /** Login of the account. */
@@ -182,21 +189,7 @@ export interface HistoryEntry {
   client: string;
   protocol: string;
   rule: string;
-  srcFilename: string;
-  destFilename: string;
-  localPath: string;
-  remotePath: string;
-  filesize: number;
-  start: number;
   stop: number;
-  status: TransferStatus;
-  step: TransferStep;
-  progress: number;
-  taskNumber: number;
-  errorCode: TransferErrorCode;
-  errorDetails: string;
-  node: string | null;
-  info: Record<string, unknown>;
 }
 
 export type NodeState = 'starting' | 'running' | 'draining' | 'stopped';

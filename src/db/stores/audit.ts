@@ -3,10 +3,9 @@
  * (remove, rename, mkdir, rmdir, setstat): who, from where, through which node and rule, on
  * which paths, when, and whether it was done or refused. Kept for `[audit] Retention`.
  */
-import type { Row, SqlDatabase, SqlValue } from '../sql.js';
-import { placeholders } from '../sql.js';
+import type { Row, SqlDatabase } from '../sql.js';
 import type { ListOptions } from './common.js';
-import { bool, json, num, pageClause, str } from './common.js';
+import { Conditions, bool, json, num, pageClause, str } from './common.js';
 
 export type AuditResult = 'done' | 'refused' | 'failed';
 export const auditResults: readonly AuditResult[] = ['done', 'refused', 'failed'];
@@ -110,30 +109,13 @@ export class AuditStore {
   }
 
   async list(filter: AuditFilter, options: ListOptions = {}): Promise<AuditEntry[]> {
-    const where = ['owner = ?'];
-    const params: SqlValue[] = [this.owner];
-    const inList = (column: string, values: string[] | undefined): void => {
-      if (values === undefined || values.length === 0) return;
-      where.push(`${column} IN ${placeholders(values.length)}`);
-      params.push(...values);
-    };
-    inList('account', filter.account);
-    inList('server', filter.server);
-    inList('rule', filter.rule);
-    inList('operation', filter.operation);
-    inList('result', filter.result);
-    inList('node', filter.node);
-    if (filter.from !== undefined) {
-      where.push('at >= ?');
-      params.push(filter.from);
-    }
-    if (filter.to !== undefined) {
-      where.push('at <= ?');
-      params.push(filter.to);
-    }
+    const where = new Conditions('owner = ?', this.owner);
+    where.in(filter, ['account', 'server', 'rule', 'operation', 'result', 'node']);
+    where.when('at >= ?', filter.from);
+    where.when('at <= ?', filter.to);
     const page = pageClause(options, auditSortKeys, 'time');
-    const rows = await this.db.all(`SELECT * FROM audit_log WHERE ${where.join(' AND ')}${page.sql}`, [
-      ...params,
+    const rows = await this.db.all(`SELECT * FROM audit_log WHERE ${where.sql}${page.sql}`, [
+      ...where.params,
       ...page.params,
     ]);
     return rows.map(toEntry);

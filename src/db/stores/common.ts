@@ -1,4 +1,5 @@
 import type { Row, SqlValue } from '../sql.js';
+import { placeholders } from '../sql.js';
 
 /** Paging and sorting of a list, already validated by the caller against `sortKeys`. */
 export interface ListOptions {
@@ -20,6 +21,38 @@ export function pageClause(
   const dir = options.sort?.desc === true ? 'DESC' : 'ASC';
   const order = ` ORDER BY ${column} ${dir}, id ${dir}`;
   return { sql: `${order} LIMIT ? OFFSET ?`, params: [options.limit ?? 20, options.offset ?? 0], order };
+}
+
+/** The conditions of a filtered list, ANDed, with their parameters in order. */
+export class Conditions {
+  readonly #sql: string[] = [];
+  readonly params: SqlValue[] = [];
+
+  constructor(sql: string, ...params: SqlValue[]) {
+    this.add(sql, ...params);
+  }
+
+  add(sql: string, ...params: SqlValue[]): void {
+    this.#sql.push(sql);
+    this.params.push(...params);
+  }
+
+  /** `sql` with its one parameter, unless the filter left `value` out. */
+  when(sql: string, value: SqlValue | undefined): void {
+    if (value !== undefined) this.add(sql, value);
+  }
+
+  /** `column IN (…)` for each of `columns`, named as in `filter`; an absent or empty list keeps all. */
+  in<K extends string>(filter: Partial<Record<K, readonly SqlValue[]>>, columns: readonly K[]): void {
+    for (const column of columns) {
+      const values = filter[column] ?? [];
+      if (values.length > 0) this.add(`${column} IN ${placeholders(values.length)}`, ...values);
+    }
+  }
+
+  get sql(): string {
+    return this.#sql.join(' AND ');
+  }
 }
 
 export function bool(v: unknown): boolean {

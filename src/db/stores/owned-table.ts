@@ -3,25 +3,29 @@ import { placeholders } from '../sql.js';
 import type { ListOptions } from './common.js';
 import { pageClause } from './common.js';
 
-/** Where a table's rows are and how they read: the table, its unique name column, its sort keys. */
-export interface OwnedTableSpec<T> {
+/**
+ * Where a table's rows are and how they map: the table, its unique name column, its sort keys,
+ * a row as an object and an input object (all but id and owner) as columns.
+ */
+export interface OwnedTableSpec<T, I> {
   table: string;
   nameColumn: string;
   sortKeys: Record<string, string>;
   defaultSort: string;
   toObject: (r: Row) => T;
+  toRow: (input: I) => Record<string, SqlValue>;
 }
 
 /**
  * A table of named rows that belong to one gateway (servers, clients, partners, users): the
- * reads and writes they all have, every statement limited to `owner`. Each store adds its own
- * row mapping (`Record<column, value>`) and the statements only it has.
+ * reads and writes they all have, every statement limited to `owner`. Each store gives its row
+ * mapping in its spec and adds the statements only it has.
  */
-export abstract class OwnedTable<T> {
+export abstract class OwnedTable<T, I> {
   protected constructor(
     protected readonly db: SqlDatabase,
     protected readonly owner: string,
-    private readonly spec: OwnedTableSpec<T>,
+    private readonly spec: OwnedTableSpec<T, I>,
   ) {}
 
   /** One page of rows; `protocol`, when given and not empty, keeps those protocols only. */
@@ -44,6 +48,15 @@ export abstract class OwnedTable<T> {
 
   async getById(id: number): Promise<T | undefined> {
     return this.#one('id', id);
+  }
+
+  /** Inserts `input` for this gateway; returns it with its new id. */
+  async create(input: I): Promise<I & { id: number; owner: string }> {
+    return { ...input, id: await this.insertRow(this.spec.toRow(input)), owner: this.owner };
+  }
+
+  async update(id: number, input: I): Promise<void> {
+    await this.updateRow(id, this.spec.toRow(input));
   }
 
   /** Every row of this gateway, and what hangs on them (import --reset-before-import). */

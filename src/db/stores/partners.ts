@@ -1,52 +1,22 @@
 import type { Partner } from '../../model/entities.js';
 import type { Row, SqlDatabase, SqlValue } from '../sql.js';
-import { json, num, str } from './common.js';
-import { OwnedTable } from './owned-table.js';
+import { str } from './common.js';
+import { AgentTable, agentColumns, agentSortKeys, agentValues } from './agent-table.js';
 
-export const partnerSortKeys = { name: 'name', proto: 'protocol' };
+export const partnerSortKeys = agentSortKeys;
 export type PartnerInput = Omit<Partner, 'id' | 'owner'>;
 
 function toPartner(r: Row): Partner {
-  return {
-    id: num(r.id),
-    owner: str(r.owner),
-    name: str(r.name),
-    protocol: str(r.protocol),
-    address: str(r.address),
-    protoConfig: json(r.proto_config, {}),
-  };
+  return { ...agentColumns(r), address: str(r.address) };
 }
 
 function toRow(p: PartnerInput): Record<string, SqlValue> {
-  return {
-    name: p.name,
-    protocol: p.protocol,
-    address: p.address,
-    proto_config: JSON.stringify(p.protoConfig),
-  };
+  return { ...agentValues(p), address: p.address };
 }
 
 /** Remote agents: the peers we connect to. */
-export class PartnerStore extends OwnedTable<Partner> {
+export class PartnerStore extends AgentTable<Partner, PartnerInput> {
   constructor(db: SqlDatabase, owner: string) {
-    super(db, owner, {
-      table: 'remote_agents',
-      nameColumn: 'name',
-      sortKeys: partnerSortKeys,
-      defaultSort: 'name',
-      toObject: toPartner,
-    });
-  }
-
-  async create(p: PartnerInput): Promise<Partner> {
-    return { ...p, id: await this.insertRow(toRow(p)), owner: this.owner };
-  }
-
-  async update(id: number, p: PartnerInput): Promise<void> {
-    await this.updateRow(id, toRow(p));
-  }
-
-  async delete(id: number): Promise<void> {
-    await this.deleteRow(id);
+    super(db, owner, 'remote_agents', toPartner, toRow);
   }
 }

@@ -1,52 +1,40 @@
 import type { Server } from '../../model/entities.js';
 import type { Row, SqlDatabase, SqlValue } from '../sql.js';
-import { bool, json, num, str } from './common.js';
-import { OwnedTable } from './owned-table.js';
+import { bool, num, str } from './common.js';
+import { AgentTable, agentColumns, agentSortKeys, agentValues } from './agent-table.js';
 
-export const serverSortKeys = { name: 'name', proto: 'protocol' };
+export const serverSortKeys = agentSortKeys;
 export type ServerInput = Omit<Server, 'id' | 'owner' | 'revision'>;
 
 function toServer(r: Row): Server {
   return {
-    id: num(r.id),
-    owner: str(r.owner),
-    name: str(r.name),
-    protocol: str(r.protocol),
+    ...agentColumns(r),
     address: str(r.address),
     enabled: bool(r.enabled),
     rootDir: str(r.root_dir),
     receiveDir: str(r.receive_dir),
     sendDir: str(r.send_dir),
     tmpReceiveDir: str(r.tmp_receive_dir),
-    protoConfig: json(r.proto_config, {}),
     revision: num(r.revision),
   };
 }
 
 function toRow(s: ServerInput): Record<string, SqlValue> {
   return {
-    name: s.name,
-    protocol: s.protocol,
+    ...agentValues(s),
     address: s.address,
     enabled: s.enabled,
     root_dir: s.rootDir,
     receive_dir: s.receiveDir,
     send_dir: s.sendDir,
     tmp_receive_dir: s.tmpReceiveDir,
-    proto_config: JSON.stringify(s.protoConfig),
   };
 }
 
 /** Local agents (our listeners). Every change bumps `revision` so every node reloads it. */
-export class ServerStore extends OwnedTable<Server> {
+export class ServerStore extends AgentTable<Server, ServerInput> {
   constructor(db: SqlDatabase, owner: string) {
-    super(db, owner, {
-      table: 'local_agents',
-      nameColumn: 'name',
-      sortKeys: serverSortKeys,
-      defaultSort: 'name',
-      toObject: toServer,
-    });
+    super(db, owner, 'local_agents', toServer, toRow);
   }
 
   /** Every server of this gateway, for the listener reconciliation loop. */
@@ -55,12 +43,12 @@ export class ServerStore extends OwnedTable<Server> {
     return rows.map(toServer);
   }
 
-  async create(s: ServerInput): Promise<Server> {
+  override async create(s: ServerInput): Promise<Server> {
     const id = await this.insertRow({ ...toRow(s), revision: 1 });
     return { ...s, id, owner: this.owner, revision: 1 };
   }
 
-  async update(id: number, s: ServerInput): Promise<void> {
+  override async update(id: number, s: ServerInput): Promise<void> {
     await this.updateRow(id, toRow(s), ['revision = revision + 1']);
   }
 
@@ -71,9 +59,5 @@ export class ServerStore extends OwnedTable<Server> {
   /** Marks a server changed (its credentials were), so every node restarts its listener. */
   async touch(id: number): Promise<void> {
     await this.updateRow(id, {}, ['revision = revision + 1']);
-  }
-
-  async delete(id: number): Promise<void> {
-    await this.deleteRow(id);
   }
 }

@@ -36,13 +36,7 @@ import type {
 } from './transfers/rows.js';
 import type { TransferScope } from './transfers/scope.js';
 
-export type {
-  Checkpoint,
-  NewTransfer,
-  NormalizedTransfer,
-  RetryPlan,
-  TransferFilter,
-} from './transfers/rows.js';
+export type { Checkpoint, NewTransfer, NormalizedTransfer, RetryPlan, TransferFilter };
 export { toHistory, transferSortKeys } from './transfers/rows.js';
 
 type Failure = { code: TransferErrorCode; details: string };
@@ -57,7 +51,7 @@ export class TransferStore {
   // ---- rows ------------------------------------------------------------------------------
 
   /** `options`: see WriteOptions (the row of a server transfer is written without waiting for the disk). */
-  create(t: NewTransfer, options: WriteOptions = {}): Promise<Transfer> {
+  create(t: NewTransfer, options?: WriteOptions): Promise<Transfer> {
     return crud.createTransfer(this.#s, t, options);
   }
   get(id: number): Promise<Transfer | undefined> {
@@ -112,13 +106,7 @@ export class TransferStore {
   checkpoint(id: number, node: string, c: Checkpoint): Promise<boolean> {
     return fenced.checkpoint(this.#s, id, node, c);
   }
-  complete(
-    id: number,
-    node: string,
-    now: number,
-    c: Checkpoint,
-    options: WriteOptions = {},
-  ): Promise<boolean> {
+  complete(id: number, node: string, now: number, c: Checkpoint, options?: WriteOptions): Promise<boolean> {
     return fenced.complete(this.#s, id, node, now, c, options);
   }
   fail(

@@ -22,7 +22,7 @@ function toRow(u: UserInput): Record<string, SqlValue> {
   return { username: u.username, password_hash: u.passwordHash, permissions: u.permissions };
 }
 
-export class UserStore extends OwnedTable<User> {
+export class UserStore extends OwnedTable<User, UserInput> {
   constructor(db: SqlDatabase, owner: string) {
     super(db, owner, {
       table: 'users',
@@ -30,6 +30,7 @@ export class UserStore extends OwnedTable<User> {
       sortKeys: userSortKeys,
       defaultSort: 'username',
       toObject: toUser,
+      toRow,
     });
   }
 
@@ -38,14 +39,6 @@ export class UserStore extends OwnedTable<User> {
       this.owner,
     ]);
     return num(r?.n);
-  }
-
-  async create(u: UserInput): Promise<User> {
-    return { ...u, id: await this.insertRow(toRow(u)), owner: this.owner };
-  }
-
-  async update(id: number, u: UserInput): Promise<void> {
-    await this.updateRow(id, toRow(u));
   }
 
   /** Replaces the password hash alone (a user changing its own password). */

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Stores } from '../../../src/db/stores/index.js';
 import { createStores } from '../../../src/db/stores/index.js';
-import type { NewTransfer } from '../../../src/db/stores/transfers.js';
+import type { AuditFilter } from '../../../src/db/stores/audit.js';
+import type { NewTransfer, TransferFilter } from '../../../src/db/stores/transfers.js';
 import { transferSortKeys } from '../../../src/db/stores/transfers.js';
-import type { SqlDatabase } from '../../../src/db/sql.js';
+import type { SqlDatabase, SqlValue } from '../../../src/db/sql.js';
 import type { TestDatabase } from '../../support/test-db.js';
 import { dbKindsUnderTest, openTestDatabase } from '../../support/test-db.js';
 import { plannedTransfer } from '../../support/transfers.js';
@@ -392,6 +393,112 @@ for (const kind of dbKindsUnderTest()) {
         { limit: 100 },
       );
       assert.equal(cancelled.length, 9);
+    });
+
+    it('filters transfers and audit entries on every field as a WHERE in SQL does', async () => {
+      const rule = await s.rules.create({
+        ...(await s.rules.get('push', true))!,
+        name: 'filtering',
+        path: 'filtering',
+      });
+      const g = { ...f, ruleId: rule.id };
+      const base = 2_000_000;
+      const names = ['plain.txt', '100%.txt', 'a_b.txt', 'x!y.txt', 'other.bin', 'p%_!.txt'];
+      for (const [i, name] of names.entries()) {
+        const t = await s.transfers.create(
+          planned(g, base + i * 10, { srcFilename: name, destFilename: `d-${i}`, nextRetry: null }),
+        );
+        if (i % 2 === 1) assert.ok(await s.transfers.cancelWaiting(t.id, base + 100 + i));
+        if (i === 4) assert.ok(await s.transfers.claimOne(t.id, 'filter-node', 60_000));
+      }
+      const sample = (await s.transfers.listNormalized({ rule: ['filtering'] }, { limit: 1 }))[0]!;
+      const cases: [TransferFilter, string, SqlValue[]][] = [
+        [{ status: ['CANCELLED', 'RUNNING'] }, "status IN ('CANCELLED', 'RUNNING')", []],
+        [
+          { account: [sample.account], agent: [sample.agent] },
+          'account = ? AND agent = ?',
+          [sample.account, sample.agent],
+        ],
+        [{ protocol: [sample.protocol, 'none'] }, 'protocol IN (?, ?)', [sample.protocol, 'none']],
+        [{ node: ['filter-node'] }, "node = 'filter-node'", []],
+        [{ startAfter: base + 20 }, 'start >= ?', [base + 20]],
+        [{ startBefore: base + 20 }, 'start < ?', [base + 20]],
+        [{ stopBefore: base + 103 }, 'stop <= ?', [base + 103]],
+        [{ fileContains: '%' }, "src_filename IN ('100%.txt', 'p%_!.txt')", []],
+        [{ fileContains: '_' }, "src_filename IN ('a_b.txt', 'p%_!.txt')", []],
+        [{ fileContains: '!' }, "src_filename IN ('x!y.txt', 'p%_!.txt')", []],
+        [{ fileContains: 'd-3' }, "dest_filename = 'd-3'", []],
+        [{ after: { start: base + 30, id: 0 } }, 'start < ?', [base + 30]],
+        [
+          { status: ['CANCELLED'], startAfter: base + 10, startBefore: base + 50, fileContains: '.txt' },
+          "status = 'CANCELLED' AND start >= ? AND start < ? AND src_filename LIKE '%.txt'",
+          [base + 10, base + 50],
+        ],
+      ];
+      for (const [filter, where, params] of cases) {
+        const oracle = await db.all<{ id: number }>(
+          `SELECT id FROM normalized_transfers WHERE owner = ? AND rule = 'filtering' AND ${where} ORDER BY start DESC, id DESC`,
+          [owner, ...params],
+        );
+        assert.ok(oracle.length > 0, `${where}: keeps some`);
+        const got = await s.transfers.listNormalized(
+          { ...filter, rule: ['filtering'] },
+          { limit: 100, sort: { key: 'start', desc: true } },
+        );
+        assert.deepEqual(
+          got.map((x) => x.id),
+          oracle.map((x) => Number(x.id)),
+          JSON.stringify(filter),
+        );
+      }
+
+      const entry = {
+        at: base,
+        node: 'n1',
+        protocol: 'sftp',
+        server: 'srv-a',
+        account: 'acc-a',
+        remoteAddress: '127.0.0.1',
+        rule: 'rule-a',
+        isSend: false,
+        operation: 'remove',
+        path: '/x',
+        target: '',
+        localPath: '/data/x',
+        result: 'done' as const,
+        reason: '',
+        details: {},
+      };
+      await s.audit.record(entry);
+      await s.audit.record({ ...entry, at: base + 1, node: 'n2', account: 'acc-b', operation: 'rename' });
+      await s.audit.record({ ...entry, at: base + 2, server: 'srv-b', rule: 'rule-b', result: 'refused' });
+      await s.audit.record({ ...entry, at: base + 3, node: 'n2', server: 'srv-b', operation: 'mkdir' });
+      const auditCases: [AuditFilter, string, SqlValue[]][] = [
+        [{ account: ['acc-b'] }, "account = 'acc-b'", []],
+        [{ server: ['srv-b', 'srv-c'] }, "server = 'srv-b'", []],
+        [{ rule: ['rule-b'] }, "rule = 'rule-b'", []],
+        [{ operation: ['rename', 'mkdir'] }, "operation IN ('rename', 'mkdir')", []],
+        [{ result: ['refused'] }, "result = 'refused'", []],
+        [{ node: ['n2'], server: ['srv-b'] }, "node = 'n2' AND server = 'srv-b'", []],
+        [{ from: base + 1, to: base + 2 }, 'at >= ? AND at <= ?', [base + 1, base + 2]],
+        [{ to: base + 1, account: [] }, 'at <= ?', [base + 1]],
+      ];
+      for (const [filter, where, params] of auditCases) {
+        const oracle = await db.all<{ id: number }>(
+          `SELECT id FROM audit_log WHERE owner = ? AND at BETWEEN ? AND ? AND ${where} ORDER BY id`,
+          [owner, base, base + 3, ...params],
+        );
+        assert.ok(oracle.length > 0 && oracle.length < 4, `${where}: keeps some, not all`);
+        const got = await s.audit.list(
+          { from: base, to: base + 3, ...filter },
+          { limit: 100, sort: { key: 'id', desc: false } },
+        );
+        assert.deepEqual(
+          got.map((x) => x.id),
+          oracle.map((x) => Number(x.id)),
+          JSON.stringify(filter),
+        );
+      }
     });
 
     it('refuses a second live process under one node name, silence judged on the database clock', async () => {

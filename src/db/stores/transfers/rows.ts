@@ -1,7 +1,13 @@
 /**
  * The shapes of the transfer store (rows, checkpoints, filters) and their mapping from SQL rows.
  */
-import type { HistoryEntry, Transfer, TransferAction } from '../../../model/entities.js';
+import type {
+  HistoryEntry,
+  RetrySchedule,
+  Transfer,
+  TransferAction,
+  TransferRecord,
+} from '../../../model/entities.js';
 import type { TransferErrorCode, TransferStatus, TransferStep } from '../../../model/transfer-state.js';
 import type { Row } from '../../sql.js';
 import { bool, json, num, numOrNull, str } from '../common.js';
@@ -25,35 +31,8 @@ export type NewTransfer = Omit<
   };
 
 /** A transfer as the REST API shows it: live or history, with names instead of ids. */
-export interface NormalizedTransfer {
-  id: number;
-  remoteTransferId: string;
-  isServer: boolean;
-  isSend: boolean;
-  account: string;
-  agent: string;
-  client: string;
-  protocol: string;
-  rule: string;
-  srcFilename: string;
-  destFilename: string;
-  localPath: string;
-  remotePath: string;
-  filesize: number;
-  start: number;
+export interface NormalizedTransfer extends Omit<HistoryEntry, 'owner' | 'stop'>, RetrySchedule {
   stop: number | null;
-  status: TransferStatus;
-  step: TransferStep;
-  progress: number;
-  taskNumber: number;
-  errorCode: TransferErrorCode;
-  errorDetails: string;
-  node: string | null;
-  info: Record<string, unknown>;
-  remainingTries: number;
-  nextRetryDelay: number;
-  retryIncrementFactor: number;
-  nextRetry: number | null;
   isHistory: boolean;
 }
 
@@ -106,60 +85,14 @@ export interface Checkpoint {
   error?: { code: TransferErrorCode; details: string };
 }
 
-export interface RetryPlan {
-  nextRetry: number;
-  nextRetryDelay: number;
-  remainingTries: number;
-}
+/** A failed transfer's next try: its retry schedule with a time set (the factor stays). */
+export type RetryPlan = Pick<RetrySchedule, 'nextRetryDelay' | 'remainingTries'> & { nextRetry: number };
 
-export function toTransfer(r: Row): Transfer {
-  return {
-    id: num(r.id),
-    owner: str(r.owner),
-    remoteTransferId: str(r.remote_transfer_id),
-    ruleId: num(r.rule_id),
-    clientId: numOrNull(r.client_id),
-    localAccountId: numOrNull(r.local_account_id),
-    remoteAccountId: numOrNull(r.remote_account_id),
-    srcFilename: str(r.src_filename),
-    destFilename: str(r.dest_filename),
-    localPath: str(r.local_path),
-    remotePath: str(r.remote_path),
-    filesize: num(r.filesize),
-    start: num(r.start),
-    stop: numOrNull(r.stop),
-    status: str(r.status) as TransferStatus,
-    step: str(r.step) as TransferStep,
-    progress: num(r.progress),
-    taskNumber: num(r.task_number),
-    errorCode: str(r.error_code) as TransferErrorCode,
-    errorDetails: str(r.error_details),
-    remainingTries: num(r.remaining_tries),
-    nextRetryDelay: num(r.next_retry_delay),
-    retryIncrementFactor: num(r.retry_increment_factor),
-    nextRetry: numOrNull(r.next_retry),
-    node: r.node === null || r.node === undefined ? null : str(r.node),
-    leaseExpiresAt: numOrNull(r.lease_expires_at),
-    requestedAction:
-      r.requested_action === null || r.requested_action === undefined
-        ? null
-        : (str(r.requested_action) as TransferAction),
-    info: json(r.info, {}),
-  };
-}
-
-/** The columns history rows and the normalized view share (names instead of ids). */
-function namedColumns(r: Row) {
+/** The columns of every transfer row, live or history. */
+function recordColumns(r: Row): TransferRecord {
   return {
     id: num(r.id),
     remoteTransferId: str(r.remote_transfer_id),
-    isServer: bool(r.is_server),
-    isSend: bool(r.is_send),
-    account: str(r.account),
-    agent: str(r.agent),
-    client: str(r.client),
-    protocol: str(r.protocol),
-    rule: str(r.rule),
     srcFilename: str(r.src_filename),
     destFilename: str(r.dest_filename),
     localPath: str(r.local_path),
@@ -177,16 +110,49 @@ function namedColumns(r: Row) {
   };
 }
 
-export function toNormalized(r: Row): NormalizedTransfer {
+function retryColumns(r: Row): RetrySchedule {
   return {
-    ...namedColumns(r),
-    stop: numOrNull(r.stop),
     remainingTries: num(r.remaining_tries),
     nextRetryDelay: num(r.next_retry_delay),
     retryIncrementFactor: num(r.retry_increment_factor),
     nextRetry: numOrNull(r.next_retry),
-    isHistory: bool(r.is_history),
   };
+}
+
+export function toTransfer(r: Row): Transfer {
+  return {
+    ...recordColumns(r),
+    ...retryColumns(r),
+    owner: str(r.owner),
+    ruleId: num(r.rule_id),
+    clientId: numOrNull(r.client_id),
+    localAccountId: numOrNull(r.local_account_id),
+    remoteAccountId: numOrNull(r.remote_account_id),
+    stop: numOrNull(r.stop),
+    leaseExpiresAt: numOrNull(r.lease_expires_at),
+    requestedAction:
+      r.requested_action === null || r.requested_action === undefined
+        ? null
+        : (str(r.requested_action) as TransferAction),
+  };
+}
+
+/** The columns history rows and the normalized view share (names instead of ids). */
+function namedColumns(r: Row) {
+  return {
+    ...recordColumns(r),
+    isServer: bool(r.is_server),
+    isSend: bool(r.is_send),
+    account: str(r.account),
+    agent: str(r.agent),
+    client: str(r.client),
+    protocol: str(r.protocol),
+    rule: str(r.rule),
+  };
+}
+
+export function toNormalized(r: Row): NormalizedTransfer {
+  return { ...namedColumns(r), ...retryColumns(r), stop: numOrNull(r.stop), isHistory: bool(r.is_history) };
 }
 
 export function toHistory(r: Row): HistoryEntry {
