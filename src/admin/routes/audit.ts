@@ -7,12 +7,15 @@ import { auditResults, auditSortKeys } from '../../db/stores/audit.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { treeChanges } from '../../model/tree-changes.js';
 import type { AuditEntryOut } from '../../schema/status.js';
-import { need } from '../auth.js';
 import { rfc3339 } from '../dto/common.js';
 import { badRequest } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
+import type { Operation } from '../operation.js';
+import { listOf, listQuery, names, reply, repeatable, rfc3339Param, route } from '../operation.js';
 import { checkParams, date, listOptions, many } from '../paging.js';
+import { auditResultNames, auditSortKeyNames } from '../../schema/lists.js';
+import { StringEnum } from '../../schema/types.js';
 
 export const auditFilters = ['account', 'server', 'rule', 'operation', 'result', 'node', 'start', 'stop'];
 
@@ -44,8 +47,31 @@ export function auditOut(e: AuditEntry): AuditEntryOut {
   };
 }
 
+const list: Operation = {
+  method: 'get',
+  path: '/api/audit',
+  tag: 'audit',
+  summary:
+    'What partners changed in their folders (remove, rename, mkdir, rmdir, setstat), done or refused; newest first by default',
+  perm: 'transfers:r',
+  query: listQuery(auditSortKeyNames, {
+    account: names('Account logins (repeatable).'),
+    server: names('Server names (repeatable).'),
+    rule: names('Rule names (repeatable).'),
+    operation: repeatable(StringEnum(treeChanges), 'Operations (repeatable).'),
+    result: repeatable(StringEnum(auditResultNames), 'Results (repeatable).'),
+    node: names('Nodes (repeatable).'),
+    start: rfc3339Param('At or after.'),
+    stop: rfc3339Param('At or before.'),
+  }),
+  ok: [200, reply('One page', listOf('audit', 'AuditEntry'))],
+  errs: [400],
+};
+
+export const auditOperations: Operation[] = [list];
+
 export function auditRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/api/audit', need('transfers', 'r'), async (c) => {
+  route(router, list, async (c) => {
     checkParams(c.query, auditFilters);
     const filter: AuditFilter = {
       account: many(c.query, 'account'),

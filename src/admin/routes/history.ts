@@ -2,18 +2,59 @@
 import { transferSortKeys } from '../../db/stores/transfers.js';
 import type { TransferFilter } from '../../db/stores/transfers.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import { transferOut } from '../dto/transfers.js';
 import { notFound } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
+import type { Operation } from '../operation.js';
+import { listOf, listQuery, names, ref, reply, rfc3339Param, route } from '../operation.js';
 import { checkParams, date, listOptions, many } from '../paging.js';
-import { retryTransfer, statuses, transferId } from './transfers.js';
+import { retryOperation, retryTransfer, statusFilter, statuses, transferId } from './transfers.js';
+import { transferSortKeyNames } from '../../schema/lists.js';
+
+const ops = {
+  list: {
+    method: 'get',
+    path: '/api/history',
+    tag: 'history',
+    summary: 'List finished transfers',
+    perm: 'transfers:r',
+    query: listQuery(transferSortKeyNames, {
+      requester: names('Account logins (repeatable).'),
+      requested: names('Server or partner names (repeatable).'),
+      rule: names('Rule names (repeatable).'),
+      status: statusFilter('Statuses (repeatable).'),
+      protocol: names('Protocols (repeatable).'),
+      start: rfc3339Param('Started at or after.'),
+      stop: rfc3339Param('Ended at or before.'),
+    }),
+    ok: [200, reply('One page', listOf('history', 'Transfer'))],
+    errs: [400],
+  },
+  get: {
+    method: 'get',
+    path: '/api/history/:id',
+    tag: 'history',
+    summary: 'Get a finished transfer',
+    perm: 'transfers:r',
+    ok: [200, reply('The transfer', ref('Transfer'))],
+    errs: [400, 404],
+  },
+  // Deprecated in the reference, kept for scripts: same as /api/transfers/:id/retry.
+  retry: retryOperation(
+    '/api/history/:id/retry',
+    'history',
+    'Deprecated: same as /api/transfers/{id}/retry',
+    'When to start (RFC 3339).',
+  ),
+} satisfies Record<string, Operation>;
+
+export const historyOperations: Operation[] = Object.values(ops);
 
 export function historyRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { transfers } = ctx.stores;
 
-  router.get('/api/history', need('transfers', 'r'), async (c) => {
+  route(router, ops.list, async (c) => {
     checkParams(c.query, ['requester', 'requested', 'rule', 'status', 'protocol', 'start', 'stop']);
     const filter: TransferFilter = {
       historyOnly: true,
@@ -31,13 +72,12 @@ export function historyRoutes(router: ApiRouter, ctx: GatewayContext): void {
     ok(c, { history: list.map(transferOut) });
   });
 
-  router.get('/api/history/:id', need('transfers', 'r'), async (c) => {
+  route(router, ops.get, async (c) => {
     const id = transferId(c);
     const t = await transfers.getNormalized(id);
     if (t?.isHistory !== true) throw notFound(`history entry ${id} not found`);
     ok(c, transferOut(t));
   });
 
-  // Deprecated in the reference, kept for scripts: same as /api/transfers/:id/retry.
-  router.put('/api/history/:id/retry', need('transfers', 'w'), retryTransfer(ctx));
+  route(router, ops.retry, retryTransfer(ctx));
 }

@@ -1,33 +1,46 @@
 /** `/api/servers/:server/accounts`: logins partners use on our servers. */
 import { accountSortKeys } from '../../db/stores/accounts.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { localAccountOut } from '../dto/accounts.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findLocalAccount, findServer } from '../lookup.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, listQuery, route } from '../operation.js';
 import { checkParams, listOptions } from '../paging.js';
 import { newPasswordHash } from '../password-policy.js';
 import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
-import { registerAccess, registerCredentials } from './owned.js';
+import { ownedOperations, ownedRoutes } from './owned.js';
 
 const base = '/api/servers/:server/accounts';
+const crud = crudOperations({
+  collection: base,
+  item: `${base}/:login`,
+  tag: 'local accounts',
+  perm: 'servers',
+  schema: 'LocalAccount',
+  listKey: 'localAccounts',
+  query: listQuery(Object.keys(accountSortKeys)),
+});
+const owned = ownedOperations(`${base}/:login`, 'local accounts', 'servers');
+
+export const localAccountOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
 
 export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const accounts = ctx.stores.localAccounts;
   const where = (server: string, login: string): string => location('servers', server, 'accounts', login);
 
-  router.get(base, need('servers', 'r'), async (c) => {
+  route(router, crud.list, async (c) => {
     checkParams(c.query, []);
     const s = await findServer(ctx, param(c, 'server'));
     const list = await accounts.list(s.id, listOptions(c.query, accountSortKeys));
     ok(c, { localAccounts: await Promise.all(list.map((a) => localAccountOut(ctx, a))) });
   });
 
-  router.post(base, need('servers', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     const body = bodyOf('LocalAccountIn', await readJson(c));
     const a = await accounts.create({
@@ -40,7 +53,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     created(c, where(s.name, a.login), await localAccountOut(ctx, a));
   });
 
-  router.get(`${base}/:login`, need('servers', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     ok(c, await localAccountOut(ctx, await findLocalAccount(ctx, s, param(c, 'login'))));
   });
@@ -48,7 +61,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
   // PUT resets the IP list; a password is only ever replaced, never dropped by omission
   // (dropping it is DELETE …/credentials/password), so a PUT cannot lock a partner out by mistake.
   for (const method of ['patch', 'put'] as const) {
-    router[method](`${base}/:login`, need('servers', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       const old = await findLocalAccount(ctx, s, param(c, 'login'));
       const json = await readJson(c);
@@ -70,7 +83,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     });
   }
 
-  router.delete(`${base}/:login`, need('servers', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     const a = await findLocalAccount(ctx, s, param(c, 'login'));
     await deleting(`local account "${a.login}"`, () => accounts.delete(a.id));
@@ -78,8 +91,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
   });
 
   const owner: OwnerSpec = {
-    path: `${base}/:login`,
-    permission: 'servers',
+    ops: owned,
     resolve: async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       const a = await findLocalAccount(ctx, s, param(c, 'login'));
@@ -91,6 +103,5 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
       };
     },
   };
-  registerCredentials(router, ctx, owner);
-  registerAccess(router, ctx, owner);
+  ownedRoutes(router, ctx, owner);
 }

@@ -3,13 +3,14 @@ import { ruleSortKeys } from '../../db/stores/rules.js';
 import type { RuleInput } from '../../db/stores/rules.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Rule } from '../../model/entities.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankRule, checkRulePath, mergeRule, normalizeRulePath, ruleOut } from '../dto/rules.js';
 import { deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, listQuery, messageReply, route } from '../operation.js';
 import { checkParams, listOptions } from '../paging.js';
 import { PrivilegeCheck } from '../privileged.js';
 import { bodyOf } from '../validate.js';
@@ -33,6 +34,28 @@ function checkPrivileges(ctx: GatewayContext, c: ApiContext, next: RuleInput, ol
   ]);
 }
 
+const item = '/api/rules/:rule/:dir';
+const crud = crudOperations({
+  collection: '/api/rules',
+  item,
+  tag: 'rules',
+  perm: 'rules',
+  schema: 'Rule',
+  listKey: 'rules',
+  query: listQuery(Object.keys(ruleSortKeys)),
+});
+const allowAll: Operation = {
+  method: 'put',
+  path: `${item}/allow_all`,
+  tag: 'rules',
+  summary: 'Open the rule to everyone',
+  perm: 'rules:w',
+  ok: [200, messageReply('Done')],
+  errs: [400, 404],
+};
+
+export const ruleOperations: Operation[] = [...Object.values(crud), allowAll];
+
 export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { rules } = ctx.stores;
   const where = (r: RuleInput): string => location('rules', r.name, dirName(r.isSend));
@@ -42,13 +65,13 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return next;
   };
 
-  router.get('/api/rules', need('rules', 'r'), async (c) => {
+  route(router, crud.list, async (c) => {
     checkParams(c.query, []);
     const list = await rules.list(listOptions(c.query, ruleSortKeys));
     ok(c, { rules: await Promise.all(list.map((r) => ruleOut(ctx, r))) });
   });
 
-  router.post('/api/rules', need('rules', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const body = bodyOf('RuleIn', await readJson(c));
     const next = mergeRule(blankRule(), body);
     checkPrivileges(ctx, c, next);
@@ -56,12 +79,12 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     created(c, where(r), await ruleOut(ctx, r));
   });
 
-  router.get('/api/rules/:rule/:dir', need('rules', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     ok(c, await ruleOut(ctx, await findRule(ctx, param(c, 'rule'), direction(c))));
   });
 
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/api/rules/:rule/:dir', need('rules', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const old = await findRule(ctx, param(c, 'rule'), direction(c));
       const json = await readJson(c);
       const merged =
@@ -75,13 +98,13 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   }
 
-  router.delete('/api/rules/:rule/:dir', need('rules', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const r = await findRule(ctx, param(c, 'rule'), direction(c));
     await deleting(`${dirName(r.isSend)} rule "${r.name}"`, () => rules.delete(r.id));
     noContent(c);
   });
 
-  router.put('/api/rules/:rule/:dir/allow_all', need('rules', 'w'), async (c) => {
+  route(router, allowAll, async (c) => {
     const r = await findRule(ctx, param(c, 'rule'), direction(c));
     await rules.allowAll(r.id);
     ok(c, { message: `usage of the ${dirName(r.isSend)} rule "${r.name}" is now unrestricted` });

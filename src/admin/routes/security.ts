@@ -3,19 +3,51 @@
  * too many failed logins, per protocol. Bans live in the database, so listing or lifting one
  * through any node acts on all.
  */
+import { Type } from '@sinclair/typebox';
 import type { LoginProtocol } from '../../db/stores/bans.js';
 import { loginProtocols } from '../../db/stores/bans.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import { rfc3339 } from '../dto/common.js';
 import { ApiError, badRequest } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { noContent, ok, param } from '../http.js';
+import type { Operation } from '../operation.js';
+import { listOf, reply, route } from '../operation.js';
 import { checkParams, one } from '../paging.js';
+import { banProtocols } from '../../schema/lists.js';
+import { StringEnum } from '../../schema/types.js';
 import { canonicalIp } from '../../util/ip.js';
 
+const ops = {
+  bans: {
+    method: 'get',
+    path: '/api/bans',
+    tag: 'cluster',
+    summary: 'Addresses banned after too many failed logins, per protocol (on every node)',
+    perm: 'administration:r',
+    ok: [200, reply('Bans', listOf('bans', 'Ban'))],
+    errs: [400],
+  },
+  lift: {
+    method: 'delete',
+    path: '/api/bans/:address',
+    tag: 'cluster',
+    summary: 'Lift the bans of an address (and forget its failures) on every node',
+    perm: 'administration:d',
+    query: Type.Object({
+      protocol: Type.Optional(
+        StringEnum(banProtocols, { description: 'Only the ban on this protocol (default: both).' }),
+      ),
+    }),
+    ok: [204, reply('Lifted')],
+    errs: [400, 404],
+  },
+} satisfies Record<string, Operation>;
+
+export const securityOperations: Operation[] = Object.values(ops);
+
 export function securityRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/api/bans', need('administration', 'r'), async (c) => {
+  route(router, ops.bans, async (c) => {
     checkParams(c.query, [], false);
     const bans = await ctx.stores.bans.listBans(ctx.now());
     ok(c, {
@@ -28,7 +60,7 @@ export function securityRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   });
 
-  router.delete('/api/bans/:address', need('administration', 'd'), async (c) => {
+  route(router, ops.lift, async (c) => {
     checkParams(c.query, ['protocol'], false);
     // Bans are keyed by the address as the node wrote it: `2001:DB8:0::1` finds `2001:db8::1`.
     const address = canonicalIp(param(c, 'address'));

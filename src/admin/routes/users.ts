@@ -8,11 +8,12 @@ import { userSortKeys } from '../../db/stores/users.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { User } from '../../model/entities.js';
 import { hasPermission, rightsBeyond } from '../../model/permissions.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { editPermissions, userOut } from '../dto/users.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, listQuery, messageReply, route } from '../operation.js';
 import { newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { checkParams, listOptions } from '../paging.js';
@@ -38,6 +39,27 @@ function mayManage(c: ApiContext, target: User): void {
   }
 }
 
+const crud = crudOperations({
+  collection: '/api/users',
+  item: '/api/users/:user',
+  tag: 'users',
+  perm: 'users',
+  schema: 'User',
+  listKey: 'users',
+  query: listQuery(Object.keys(userSortKeys)),
+});
+// No permission needed: the user is the one authenticated by this very request.
+const ownPassword: Operation = {
+  method: 'put',
+  path: '/api/me/password',
+  tag: 'users',
+  summary: 'Change your own password (every user may; the minimum length applies)',
+  body: 'OwnPasswordIn',
+  ok: [200, messageReply('Changed')],
+};
+
+export const userOperations: Operation[] = [ownPassword, ...Object.values(crud)];
+
 export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { users } = ctx.stores;
   const find = async (name: string): Promise<User> => {
@@ -46,12 +68,12 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return u;
   };
 
-  router.get('/api/users', need('users', 'r'), async (c) => {
+  route(router, crud.list, async (c) => {
     checkParams(c.query, []);
     ok(c, { users: (await users.list(listOptions(c.query, userSortKeys))).map(userOut) });
   });
 
-  router.post('/api/users', need('users', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const body = bodyOf('UserIn', await readJson(c));
     const permissions = editPermissions(0, body.perms ?? {});
     mayGrant(c, permissions);
@@ -63,13 +85,13 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     created(c, location('users', u.username), userOut(u));
   });
 
-  router.get('/api/users/:user', need('users', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     ok(c, userOut(await find(param(c, 'user'))));
   });
 
   // PATCH edits the current permissions; PUT starts from none (and needs the password again).
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/api/users/:user', need('users', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const old = await find(param(c, 'user'));
       mayManage(c, old);
       const json = await readJson(c);
@@ -96,7 +118,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   }
 
-  router.delete('/api/users/:user', need('users', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const u = await find(param(c, 'user'));
     mayManage(c, u);
     if ((await users.delete(u.id)) === 'last-manager') {
@@ -105,8 +127,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     noContent(c);
   });
 
-  // No permission needed: the user is the one authenticated by this very request.
-  router.put('/api/me/password', async (c) => {
+  route(router, ownPassword, async (c) => {
     const body = bodyOf('OwnPasswordIn', await readJson(c));
     const me = c.state.user;
     await users.setPasswordHash(me.id, await newPasswordHash(ctx, body.password, 'password'));
