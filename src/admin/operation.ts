@@ -4,14 +4,12 @@
  * checks the declaration implies (src/admin/request-bounds.ts, the permission); the OpenAPI
  * document (src/admin/openapi.ts) renders the same declarations, so the two cannot disagree.
  */
-import type { TObject, TProperties, TSchema } from '@sinclair/typebox';
-import { Type } from '@sinclair/typebox';
+import type { Static, TObject } from '@sinclair/typebox';
 import type { PermissionRight, PermissionTarget } from '../model/permissions.js';
 import type { ComponentName } from '../schema/index.js';
-import { StringEnum } from '../schema/types.js';
 import { need } from './auth.js';
 import type { ApiContext, ApiRouter } from './http.js';
-import { defaultLimit, maxLimit } from './paging.js';
+import { queryValidator, readQuery } from './query.js';
 import { guard } from './request-bounds.js';
 
 export type Obj = Record<string, unknown>;
@@ -19,7 +17,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 /** `servers:w`: the right needed on a permission target. */
 export type Permission = `${PermissionTarget}:${PermissionRight}`;
 
-export interface Operation {
+export interface Operation<Q extends TObject = TObject> {
   readonly method: Method;
   /** The router's form: `/api/servers/:server`. */
   readonly path: string;
@@ -29,8 +27,8 @@ export interface Operation {
   readonly perm?: Permission;
   /** Answered without a login (the probes of load balancers). */
   readonly public?: boolean;
-  /** The query parameters, one property each; an array is a repeatable parameter. */
-  readonly query?: TObject;
+  /** The query parameters, one property each; an array is a repeatable one (src/admin/query.ts). */
+  readonly query?: Q;
   /** The request body's schema (request bodies refuse unknown fields, as the reference's). */
   readonly body?: ComponentName;
   /** The success status and its reply. */
@@ -41,15 +39,24 @@ export interface Operation {
   readonly replies?: Readonly<Record<number, Obj>>;
 }
 
-/** Mounts `op` on `router`: the request bounds first, then the permission, then `handler`. */
-export function route(router: ApiRouter, op: Operation, handler: (c: ApiContext) => unknown): void {
+/**
+ * Mounts `op` on `router`: the request bounds first, then the permission, then `handler` with
+ * the query parameters checked and typed by the operation's schema.
+ */
+export function route<Q extends TObject>(
+  router: ApiRouter,
+  op: Operation<Q>,
+  handler: (c: ApiContext, query: Static<Q>) => unknown,
+): void {
   const checks = [guard(op)];
   if (op.perm !== undefined) {
     const [target, right] = op.perm.split(':') as [PermissionTarget, PermissionRight];
     checks.push(need(target, right));
   }
+  const query = op.query;
+  if (query !== undefined) queryValidator(query); // compiled now, not on the first request
   router[op.method](op.path, ...checks, async (c) => {
-    await handler(c);
+    await handler(c, query === undefined ? {} : readQuery(query, c.query));
   });
 }
 
@@ -72,47 +79,16 @@ export const created = (name: ComponentName): Obj => ({
   ...json(ref(name)),
 });
 
-// Query parameters.
-
-/** A repeatable parameter (`?rule=a&rule=b`). */
-export const repeatable = (item: TSchema, description: string): TSchema =>
-  Type.Optional(Type.Array(item, { description }));
-
-/** A repeatable parameter of names (rules, accounts, nodes…). */
-export const names = (description: string): TSchema => repeatable(Type.String(), description);
-
-export const rfc3339Param = (description: string): TSchema =>
-  Type.Optional(Type.String({ format: 'date-time', description }));
-
-/** `limit`, `offset` and `sort` of a list route, then its filters. */
-export function listQuery(sortKeys: readonly string[], filters: TProperties = {}): TObject {
-  return Type.Object({
-    limit: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: maxLimit, default: defaultLimit, description: 'Page size.' }),
-    ),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'Rows to skip.' })),
-    sort: Type.Optional(
-      StringEnum(
-        sortKeys.flatMap((k) => [`${k}+`, `${k}-`]),
-        { description: 'Sort key and direction (`+` ascending, `-` descending).' },
-      ),
-    ),
-    ...filters,
-  });
-}
-
-export const protocolFilter = { protocol: names('Only these protocols (repeatable).') };
-
-/** The five operations of a collection of named objects and its items. */
-export function crudOperations(o: {
+/** The six operations of a collection of named objects and its items. */
+export function crudOperations<Q extends TObject>(o: {
   collection: string;
   item: string;
   tag: string;
   perm: PermissionTarget;
   schema: 'User' | 'Server' | 'LocalAccount' | 'Partner' | 'RemoteAccount' | 'Client' | 'Rule';
   listKey: string;
-  query: TObject;
-}): Record<'list' | 'create' | 'get' | 'patch' | 'put' | 'delete', Operation> {
+  query: Q;
+}): { list: Operation<Q> } & Record<'create' | 'get' | 'patch' | 'put' | 'delete', Operation> {
   const { tag, perm, schema } = o;
   const write = { tag, perm: `${perm}:w`, ok: [201, created(schema)], errs: [400, 404, 409] } as const;
   return {

@@ -9,7 +9,6 @@ import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
 import type { Operation } from '../operation.js';
 import { ref, reply, route } from '../operation.js';
-import { checkParams } from '../paging.js';
 
 async function services(
   ctx: GatewayContext,
@@ -56,7 +55,6 @@ export const aboutOperations: Operation[] = Object.values(ops);
 
 export function aboutRoutes(router: ApiRouter, ctx: GatewayContext): void {
   route(router, ops.about, async (c) => {
-    checkParams(c.query, [], false);
     const about: AboutOut = {
       serverName: `waarp-gatewayd/${ctx.version}`,
       version: ctx.version,
@@ -69,7 +67,6 @@ export function aboutRoutes(router: ApiRouter, ctx: GatewayContext): void {
 
   // The reference's deprecated shape: {"<service>": {"state": …, "reason": …}}.
   route(router, ops.status, async (c) => {
-    checkParams(c.query, [], false);
     const all = await services(ctx);
     const map: Record<string, { state: string; reason: string }> = {};
     for (const s of [...all.coreServices, ...all.servers, ...all.clients]) {

@@ -12,8 +12,8 @@ import type { ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findClient } from '../lookup.js';
 import type { AgentAction, Operation } from '../operation.js';
-import { actionOperations, crudOperations, listQuery, protocolFilter, route } from '../operation.js';
-import { checkParams, listOptions, many } from '../paging.js';
+import { actionOperations, crudOperations, route } from '../operation.js';
+import { listOptions, listQuery, protocolFilter } from '../query.js';
 import { bodyOf } from '../validate.js';
 
 const item = '/api/clients/:client';
@@ -33,12 +33,8 @@ export const clientOperations: Operation[] = [...Object.values(crud), ...Object.
 export function clientRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { clients } = ctx.stores;
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, ['protocol']);
-    const list = await clients.list({
-      ...listOptions(c.query, clientSortKeys),
-      protocol: many(c.query, 'protocol'),
-    });
+  route(router, crud.list, async (c, q) => {
+    const list = await clients.list({ ...listOptions(q), protocol: q.protocol ?? [] });
     ok(c, { clients: list.map(clientOut) });
   });
 

@@ -6,7 +6,6 @@ import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
 import type { Operation } from '../operation.js';
 import { listOf, reply, route } from '../operation.js';
-import { checkParams } from '../paging.js';
 
 const ops = {
   nodes: {
@@ -24,7 +23,6 @@ export const clusterOperations: Operation[] = Object.values(ops);
 
 export function clusterRoutes(router: ApiRouter, ctx: GatewayContext): void {
   route(router, ops.nodes, async (c) => {
-    checkParams(c.query, [], false);
     const nodes: NodeOut[] = [];
     for (const n of await ctx.stores.nodes.list()) {
       nodes.push({

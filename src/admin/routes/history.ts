@@ -1,5 +1,4 @@
 /** `/api/history`: finished transfers (DONE, CANCELLED), with the reference's filters. */
-import { transferSortKeys } from '../../db/stores/transfers.js';
 import type { TransferFilter } from '../../db/stores/transfers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import { transferOut } from '../dto/transfers.js';
@@ -7,9 +6,9 @@ import { notFound } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
 import type { Operation } from '../operation.js';
-import { listOf, listQuery, names, ref, reply, rfc3339Param, route } from '../operation.js';
-import { checkParams, date, listOptions, many } from '../paging.js';
-import { retryOperation, retryTransfer, statusFilter, statuses, transferId } from './transfers.js';
+import { listOf, ref, reply, route } from '../operation.js';
+import { epochMs, listOptions, listQuery, names, rfc3339Param } from '../query.js';
+import { retryOperation, retryTransfer, statusFilter, transferId } from './transfers.js';
 import { transferSortKeyNames } from '../../schema/lists.js';
 
 const ops = {
@@ -54,21 +53,20 @@ export const historyOperations: Operation[] = Object.values(ops);
 export function historyRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { transfers } = ctx.stores;
 
-  route(router, ops.list, async (c) => {
-    checkParams(c.query, ['requester', 'requested', 'rule', 'status', 'protocol', 'start', 'stop']);
+  route(router, ops.list, async (c, q) => {
     const filter: TransferFilter = {
       historyOnly: true,
-      account: many(c.query, 'requester'),
-      agent: many(c.query, 'requested'),
-      rule: many(c.query, 'rule'),
-      status: statuses(many(c.query, 'status')),
-      protocol: many(c.query, 'protocol'),
+      account: q.requester ?? [],
+      agent: q.requested ?? [],
+      rule: q.rule ?? [],
+      status: q.status ?? [],
+      protocol: q.protocol ?? [],
     };
-    const start = date(c.query, 'start');
-    const stop = date(c.query, 'stop');
+    const start = epochMs(q.start);
+    const stop = epochMs(q.stop);
     if (start !== undefined) filter.startAfter = start;
     if (stop !== undefined) filter.stopBefore = stop;
-    const list = await transfers.listNormalized(filter, listOptions(c.query, transferSortKeys));
+    const list = await transfers.listNormalized(filter, listOptions(q));
     ok(c, { history: list.map(transferOut) });
   });
 

@@ -8,8 +8,8 @@ import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findLocalAccount, findServer } from '../lookup.js';
 import type { Operation } from '../operation.js';
-import { crudOperations, listQuery, route } from '../operation.js';
-import { checkParams, listOptions } from '../paging.js';
+import { crudOperations, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
 import { newPasswordHash } from '../password-policy.js';
 import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
@@ -33,10 +33,9 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
   const accounts = ctx.stores.localAccounts;
   const where = (server: string, login: string): string => location('servers', server, 'accounts', login);
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, []);
+  route(router, crud.list, async (c, q) => {
     const s = await findServer(ctx, param(c, 'server'));
-    const list = await accounts.list(s.id, listOptions(c.query, accountSortKeys));
+    const list = await accounts.list(s.id, listOptions(q));
     ok(c, { localAccounts: await Promise.all(list.map((a) => localAccountOut(ctx, a))) });
   });
 

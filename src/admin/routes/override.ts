@@ -18,7 +18,6 @@ import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import type { Operation } from '../operation.js';
 import { json, ref, reply, route } from '../operation.js';
-import { checkParams } from '../paging.js';
 import { bodyOf } from '../validate.js';
 
 function overrideFile(ctx: GatewayContext): string {
@@ -87,7 +86,6 @@ export const overrideOperations: Operation[] = Object.values(ops);
 
 export function overrideRoutes(router: ApiRouter, ctx: GatewayContext): void {
   route(router, ops.list, (c) => {
-    checkParams(c.query, [], false);
     ok(c, current(overrideFile(ctx)));
   });
 

@@ -8,8 +8,8 @@ import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findPartner } from '../lookup.js';
 import type { Operation } from '../operation.js';
-import { crudOperations, listQuery, protocolFilter, route } from '../operation.js';
-import { checkParams, listOptions, many } from '../paging.js';
+import { crudOperations, route } from '../operation.js';
+import { listOptions, listQuery, protocolFilter } from '../query.js';
 import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
@@ -31,12 +31,8 @@ export const partnerOperations: Operation[] = [...Object.values(crud), ...Object
 export function partnerRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { partners } = ctx.stores;
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, ['protocol']);
-    const list = await partners.list({
-      ...listOptions(c.query, partnerSortKeys),
-      protocol: many(c.query, 'protocol'),
-    });
+  route(router, crud.list, async (c, q) => {
+    const list = await partners.list({ ...listOptions(q), protocol: q.protocol ?? [] });
     ok(c, { partners: await Promise.all(list.map((p) => partnerOut(ctx, p))) });
   });
 

@@ -12,8 +12,8 @@ import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findPartner, findRemoteAccount } from '../lookup.js';
 import type { Operation } from '../operation.js';
-import { crudOperations, listQuery, route } from '../operation.js';
-import { checkParams, listOptions } from '../paging.js';
+import { crudOperations, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
 import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
@@ -44,10 +44,9 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
       value2: '',
     });
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, []);
+  route(router, crud.list, async (c, q) => {
     const p = await findPartner(ctx, param(c, 'partner'));
-    const list = await accounts.list(p.id, listOptions(c.query, accountSortKeys));
+    const list = await accounts.list(p.id, listOptions(q));
     ok(c, { remoteAccounts: await Promise.all(list.map((a) => remoteAccountOut(ctx, a))) });
   });
 

@@ -10,8 +10,8 @@ import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
 import type { Operation } from '../operation.js';
-import { crudOperations, listQuery, messageReply, route } from '../operation.js';
-import { checkParams, listOptions } from '../paging.js';
+import { crudOperations, messageReply, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
 import { bodyOf } from '../validate.js';
 
@@ -65,9 +65,8 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return next;
   };
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, []);
-    const list = await rules.list(listOptions(c.query, ruleSortKeys));
+  route(router, crud.list, async (c, q) => {
+    const list = await rules.list(listOptions(q));
     ok(c, { rules: await Promise.all(list.map((r) => ruleOut(ctx, r))) });
   });
 

@@ -16,15 +16,8 @@ import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
 import type { Operation } from '../operation.js';
-import {
-  actionOperations,
-  agentActions,
-  crudOperations,
-  listQuery,
-  protocolFilter,
-  route,
-} from '../operation.js';
-import { checkParams, listOptions, many } from '../paging.js';
+import { actionOperations, agentActions, crudOperations, route } from '../operation.js';
+import { listOptions, listQuery, protocolFilter } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
 import { bodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
@@ -77,12 +70,8 @@ export const serverOperations: Operation[] = [
 export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { servers } = ctx.stores;
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, ['protocol']);
-    const list = await servers.list({
-      ...listOptions(c.query, serverSortKeys),
-      protocol: many(c.query, 'protocol'),
-    });
+  route(router, crud.list, async (c, q) => {
+    const list = await servers.list({ ...listOptions(q), protocol: q.protocol ?? [] });
     ok(c, { servers: await Promise.all(list.map((s) => serverOut(ctx, s))) });
   });
 

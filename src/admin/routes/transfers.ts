@@ -3,37 +3,23 @@
  * a cluster: waiting transfers are changed in the database directly; a RUNNING one gets a
  * requested action that the node running it carries out within a heartbeat.
  */
-import type { TSchema } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { transferSortKeys } from '../../db/stores/transfers.js';
 import type { TransferFilter } from '../../db/stores/transfers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Transfer } from '../../model/entities.js';
 import { firstApplicable, statusesOf } from '../../model/transfer-lifecycle.js';
 import type { TransferStatus } from '../../model/transfer-state.js';
-import { isTransferStatus, liveStatuses } from '../../model/transfer-state.js';
+import { liveStatuses } from '../../model/transfer-state.js';
 import { readJson } from '../body.js';
 import { transferOut } from '../dto/transfers.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, ok, param } from '../http.js';
 import type { Operation } from '../operation.js';
-import {
-  created as createdReply,
-  listOf,
-  listQuery,
-  messageReply,
-  names,
-  ref,
-  reply,
-  repeatable,
-  rfc3339Param,
-  route,
-} from '../operation.js';
-import { checkParams, date, listOptions, many, one } from '../paging.js';
+import { created as createdReply, listOf, messageReply, ref, reply, route } from '../operation.js';
+import { epochMs, listOptions, listQuery, names, oneOf, repeatable, rfc3339Param } from '../query.js';
 import { allStatuses } from '../../model/transfer-state.js';
 import { cancelTargets as cancelTargetNames, transferSortKeyNames } from '../../schema/lists.js';
-import { StringEnum } from '../../schema/types.js';
 import { planTransfer, resolveParties, selectClient } from '../../transfer/planner.js';
 import { bodyOf, parseRfc3339 } from '../validate.js';
 
@@ -41,14 +27,6 @@ export function transferId(c: ApiContext): number {
   const raw = param(c, 'id');
   if (!/^\d{1,15}$/.test(raw)) throw badRequest(`the transfer id must be a positive integer, got "${raw}"`);
   return Number(raw);
-}
-
-export function statuses(values: string[]): TransferStatus[] {
-  return values.map((s) => {
-    const up = s.toUpperCase();
-    if (!isTransferStatus(up)) throw badRequest(`query parameter "status": unknown status "${s}"`);
-    return up;
-  });
 }
 
 /** The live row of a transfer; 400 when it is already in history, 404 when unknown. */
@@ -60,7 +38,7 @@ async function live(ctx: GatewayContext, id: number): Promise<Transfer> {
   throw notFound(`transfer ${id} not found`);
 }
 
-const cancelTargets: Record<string, readonly TransferStatus[]> = {
+const cancelTargets: Record<(typeof cancelTargetNames)[number], readonly TransferStatus[]> = {
   planned: ['PLANNED'],
   running: ['RUNNING'],
   paused: ['PAUSED'],
@@ -93,8 +71,8 @@ export const retryOperation = (path: string, tag: string, summary: string, date:
   ok: [201, createdReply('Transfer')],
   errs: [400, 404],
 });
-export const statusFilter = (description: string): TSchema =>
-  repeatable(StringEnum(allStatuses), description);
+export const statusFilter = (description: string) =>
+  repeatable(oneOf(allStatuses, { upperCase: true }), description);
 
 const ops = {
   list: {
@@ -125,7 +103,7 @@ const ops = {
     tag: 'transfers',
     summary: 'Cancel every transfer of a status',
     perm: 'transfers:w',
-    query: Type.Object({ target: StringEnum(cancelTargetNames) }),
+    query: Type.Object({ target: oneOf(cancelTargetNames) }),
     ok: [202, reply('Accepted', ref('CancelAllReply'))],
     errs: [400],
   },
@@ -160,12 +138,11 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     else ok(c, transferOut(t));
   };
 
-  route(router, ops.list, async (c) => {
-    checkParams(c.query, ['status', 'rule', 'start']);
-    const filter: TransferFilter = { status: statuses(many(c.query, 'status')), rule: many(c.query, 'rule') };
-    const start = date(c.query, 'start');
+  route(router, ops.list, async (c, q) => {
+    const filter: TransferFilter = { status: q.status ?? [], rule: q.rule ?? [] };
+    const start = epochMs(q.start);
     if (start !== undefined) filter.startAfter = start;
-    const list = await transfers.listNormalized(filter, listOptions(c.query, transferSortKeys));
+    const list = await transfers.listNormalized(filter, listOptions(q));
     ok(c, { transfers: list.map(transferOut) });
   });
 
@@ -187,13 +164,8 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     await show(c, t.id, 201);
   });
 
-  route(router, ops.cancelAll, async (c) => {
-    checkParams(c.query, ['target'], false);
-    const target = one(c.query, 'target');
-    const wanted = target === undefined ? undefined : cancelTargets[target];
-    if (wanted === undefined) {
-      throw badRequest(`query parameter "target" must be one of ${Object.keys(cancelTargets).join(', ')}`);
-    }
+  route(router, ops.cancelAll, async (c, q) => {
+    const wanted = cancelTargets[q.target];
     let cancelled = 0;
     let requested = 0;
     for (const id of await transfers.idsWithStatus([...wanted])) {
@@ -273,10 +245,9 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
 }
 
 /** `PUT …/:id/retry[?date=]`: a NEW planned transfer copying a finished or live one (201). */
-export function retryTransfer(ctx: GatewayContext): (c: ApiContext) => Promise<void> {
+export function retryTransfer(ctx: GatewayContext): (c: ApiContext, q: { date?: string }) => Promise<void> {
   const { transfers } = ctx.stores;
-  return async (c) => {
-    checkParams(c.query, ['date'], false);
+  return async (c, q) => {
     const id = transferId(c);
     const old = await transfers.getNormalized(id);
     if (old === undefined) throw notFound(`transfer ${id} not found`);
@@ -295,7 +266,7 @@ export function retryTransfer(ctx: GatewayContext): (c: ApiContext) => Promise<v
       client,
       file: old.srcFilename,
       output: old.destFilename,
-      start: date(c.query, 'date') ?? ctx.now(),
+      start: epochMs(q.date) ?? ctx.now(),
       info: old.info,
     });
     const out = await transfers.getNormalized(t.id);

@@ -13,10 +13,10 @@ import { editPermissions, userOut } from '../dto/users.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import type { Operation } from '../operation.js';
-import { crudOperations, listQuery, messageReply, route } from '../operation.js';
+import { crudOperations, messageReply, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
 import { newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
-import { checkParams, listOptions } from '../paging.js';
 import { bodyOf } from '../validate.js';
 
 const lastManager = 'it is the last user with the "write" permission on "users"';
@@ -68,9 +68,8 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return u;
   };
 
-  route(router, crud.list, async (c) => {
-    checkParams(c.query, []);
-    ok(c, { users: (await users.list(listOptions(c.query, userSortKeys))).map(userOut) });
+  route(router, crud.list, async (c, q) => {
+    ok(c, { users: (await users.list(listOptions(q))).map(userOut) });
   });
 
   route(router, crud.create, async (c) => {
