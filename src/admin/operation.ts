@@ -79,56 +79,65 @@ export const created = (name: ComponentName): Obj => ({
   ...json(ref(name)),
 });
 
-/** The six operations of a collection of named objects and its items. */
-export function crudOperations<Q extends TObject>(o: {
-  collection: string;
-  item: string;
-  tag: string;
-  perm: PermissionTarget;
-  schema: 'User' | 'Server' | 'LocalAccount' | 'Partner' | 'RemoteAccount' | 'Client' | 'Rule';
-  listKey: string;
-  query: Q;
-}): { list: Operation<Q> } & Record<'create' | 'get' | 'patch' | 'put' | 'delete', Operation> {
-  const { tag, perm, schema } = o;
+/** Each object's OpenAPI tag, permission target and list key (`{"servers": […]}`). */
+const crudObjects = {
+  User: { tag: 'users', perm: 'users', listKey: 'users' },
+  Server: { tag: 'servers', perm: 'servers', listKey: 'servers' },
+  LocalAccount: { tag: 'local accounts', perm: 'servers', listKey: 'localAccounts' },
+  Partner: { tag: 'partners', perm: 'partners', listKey: 'partners' },
+  RemoteAccount: { tag: 'remote accounts', perm: 'partners', listKey: 'remoteAccounts' },
+  Client: { tag: 'clients', perm: 'servers', listKey: 'clients' },
+  Rule: { tag: 'rules', perm: 'rules', listKey: 'rules' },
+} as const satisfies Record<string, { tag: string; perm: PermissionTarget; listKey: string }>;
+
+/**
+ * The six operations of a collection of `schema` objects: list (with `query`) and create on the
+ * collection, get, patch, put and delete on `item` (`/api/servers/:server`; the collection is
+ * its path without the trailing parameters).
+ */
+export function crudOperations<Q extends TObject>(
+  schema: keyof typeof crudObjects,
+  item: string,
+  query: Q,
+): { list: Operation<Q> } & Record<'create' | 'get' | 'patch' | 'put' | 'delete', Operation> {
+  const { tag, perm, listKey } = crudObjects[schema];
+  const collection = item.replace(/(\/:\w+)+$/, '');
   const write = { tag, perm: `${perm}:w`, ok: [201, created(schema)], errs: [400, 404, 409] } as const;
+  const read = { tag, perm: `${perm}:r`, errs: [400, 404] } as const;
   return {
     list: {
+      ...read,
       method: 'get',
-      path: o.collection,
-      tag,
-      summary: `List ${o.listKey}`,
-      perm: `${perm}:r`,
-      query: o.query,
-      ok: [200, reply('One page', listOf(o.listKey, schema))],
-      errs: [400, 404],
+      path: collection,
+      summary: `List ${listKey}`,
+      query,
+      ok: [200, reply('One page', listOf(listKey, schema))],
     },
-    create: { method: 'post', path: o.collection, summary: 'Create', body: `${schema}In`, ...write },
+    create: { ...write, method: 'post', path: collection, summary: 'Create', body: `${schema}In` },
     get: {
+      ...read,
       method: 'get',
-      path: o.item,
-      tag,
+      path: item,
       summary: 'Get one',
-      perm: `${perm}:r`,
       ok: [200, reply('The object', ref(schema))],
-      errs: [400, 404],
     },
     patch: {
+      ...write,
       method: 'patch',
-      path: o.item,
+      path: item,
       summary: 'Update the given fields',
       body: `${schema}Patch`,
-      ...write,
     },
     put: {
+      ...write,
       method: 'put',
-      path: o.item,
+      path: item,
       summary: 'Replace (omitted fields are reset)',
       body: `${schema}In`,
-      ...write,
     },
     delete: {
       method: 'delete',
-      path: o.item,
+      path: item,
       tag,
       summary: 'Delete',
       perm: `${perm}:d`,

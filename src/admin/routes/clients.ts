@@ -14,18 +14,10 @@ import { findClient } from '../lookup.js';
 import type { AgentAction, Operation } from '../operation.js';
 import { actionOperations, crudOperations, route } from '../operation.js';
 import { listOptions, listQuery, protocolFilter } from '../query.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 
 const item = '/api/clients/:client';
-const crud = crudOperations({
-  collection: '/api/clients',
-  item,
-  tag: 'clients',
-  perm: 'servers',
-  schema: 'Client',
-  listKey: 'clients',
-  query: listQuery(Object.keys(clientSortKeys), protocolFilter),
-});
+const crud = crudOperations('Client', item, listQuery(Object.keys(clientSortKeys), protocolFilter));
 const actionOps = actionOperations(item, 'clients');
 
 export const clientOperations: Operation[] = [...Object.values(crud), ...Object.values(actionOps)];
@@ -51,11 +43,8 @@ export function clientRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['patch', 'put'] as const) {
     route(router, crud[method], async (c) => {
       const old = await findClient(ctx, param(c, 'client'));
-      const json = await readJson(c);
-      const next =
-        method === 'patch'
-          ? mergeClient(old, bodyOf('ClientPatch', json))
-          : mergeClient(blankClient(), bodyOf('ClientIn', json));
+      const body = editBodyOf(method, 'Client', await readJson(c));
+      const next = mergeClient(method === 'patch' ? old : blankClient(), body);
       await clients.update(old.id, next);
       created(c, location('clients', next.name), clientOut(await findClient(ctx, next.name)));
     });

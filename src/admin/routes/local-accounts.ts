@@ -10,21 +10,13 @@ import { findLocalAccount, findServer } from '../lookup.js';
 import type { Operation } from '../operation.js';
 import { crudOperations, route } from '../operation.js';
 import { listOptions, listQuery } from '../query.js';
-import { newPasswordHash } from '../password-policy.js';
-import { bodyOf } from '../validate.js';
+import { changedPasswordHash, newPasswordHash } from '../password-policy.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
 
 const base = '/api/servers/:server/accounts';
-const crud = crudOperations({
-  collection: base,
-  item: `${base}/:login`,
-  tag: 'local accounts',
-  perm: 'servers',
-  schema: 'LocalAccount',
-  listKey: 'localAccounts',
-  query: listQuery(Object.keys(accountSortKeys)),
-});
+const crud = crudOperations('LocalAccount', `${base}/:login`, listQuery(Object.keys(accountSortKeys)));
 const owned = ownedOperations(`${base}/:login`, 'local accounts', 'servers');
 
 export const localAccountOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
@@ -63,14 +55,10 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     route(router, crud[method], async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       const old = await findLocalAccount(ctx, s, param(c, 'login'));
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('LocalAccountPatch', json) : bodyOf('LocalAccountIn', json);
+      const body = editBodyOf(method, 'LocalAccount', await readJson(c));
       const next = {
         login: body.login ?? old.login,
-        passwordHash:
-          body.password === undefined
-            ? old.passwordHash
-            : await newPasswordHash(ctx, body.password, 'password'),
+        passwordHash: await changedPasswordHash(ctx, body.password, old.passwordHash),
         ipAddresses: body.ipAddresses ?? (method === 'put' ? [] : old.ipAddresses),
       };
       await accounts.update(old.id, next);

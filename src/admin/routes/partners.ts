@@ -10,20 +10,12 @@ import { findPartner } from '../lookup.js';
 import type { Operation } from '../operation.js';
 import { crudOperations, route } from '../operation.js';
 import { listOptions, listQuery, protocolFilter } from '../query.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
 
 const item = '/api/partners/:partner';
-const crud = crudOperations({
-  collection: '/api/partners',
-  item,
-  tag: 'partners',
-  perm: 'partners',
-  schema: 'Partner',
-  listKey: 'partners',
-  query: listQuery(Object.keys(partnerSortKeys), protocolFilter),
-});
+const crud = crudOperations('Partner', item, listQuery(Object.keys(partnerSortKeys), protocolFilter));
 const owned = ownedOperations(item, 'partners', 'partners');
 
 export const partnerOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
@@ -49,11 +41,8 @@ export function partnerRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['patch', 'put'] as const) {
     route(router, crud[method], async (c) => {
       const old = await findPartner(ctx, param(c, 'partner'));
-      const json = await readJson(c);
-      const next =
-        method === 'patch'
-          ? mergePartner(old, bodyOf('PartnerPatch', json))
-          : mergePartner(blankPartner(), bodyOf('PartnerIn', json));
+      const body = editBodyOf(method, 'Partner', await readJson(c));
+      const next = mergePartner(method === 'patch' ? old : blankPartner(), body);
       await partners.update(old.id, next);
       created(c, location('partners', next.name), await partnerOut(ctx, await findPartner(ctx, next.name)));
     });

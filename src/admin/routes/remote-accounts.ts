@@ -14,20 +14,12 @@ import { findPartner, findRemoteAccount } from '../lookup.js';
 import type { Operation } from '../operation.js';
 import { crudOperations, route } from '../operation.js';
 import { listOptions, listQuery } from '../query.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
 
 const base = '/api/partners/:partner/accounts';
-const crud = crudOperations({
-  collection: base,
-  item: `${base}/:login`,
-  tag: 'remote accounts',
-  perm: 'partners',
-  schema: 'RemoteAccount',
-  listKey: 'remoteAccounts',
-  query: listQuery(Object.keys(accountSortKeys)),
-});
+const crud = crudOperations('RemoteAccount', `${base}/:login`, listQuery(Object.keys(accountSortKeys)));
 const owned = ownedOperations(`${base}/:login`, 'remote accounts', 'partners');
 
 export const remoteAccountOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
@@ -67,8 +59,7 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
     route(router, crud[method], async (c) => {
       const p = await findPartner(ctx, param(c, 'partner'));
       const old = await findRemoteAccount(ctx, p, param(c, 'login'));
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('RemoteAccountPatch', json) : bodyOf('RemoteAccountIn', json);
+      const body = editBodyOf(method, 'RemoteAccount', await readJson(c));
       const login = body.login ?? old.login;
       if (login !== old.login) await accounts.update(old.id, login);
       if (body.password !== undefined) await setPassword(old, body.password);

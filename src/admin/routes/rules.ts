@@ -13,7 +13,7 @@ import type { Operation } from '../operation.js';
 import { crudOperations, messageReply, route } from '../operation.js';
 import { listOptions, listQuery } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 
 /**
  * What the rule's writer needs beyond `rules:w` (src/admin/privileged.ts), for what it changes:
@@ -35,15 +35,7 @@ function checkPrivileges(ctx: GatewayContext, c: ApiContext, next: RuleInput, ol
 }
 
 const item = '/api/rules/:rule/:dir';
-const crud = crudOperations({
-  collection: '/api/rules',
-  item,
-  tag: 'rules',
-  perm: 'rules',
-  schema: 'Rule',
-  listKey: 'rules',
-  query: listQuery(Object.keys(ruleSortKeys)),
-});
+const crud = crudOperations('Rule', item, listQuery(Object.keys(ruleSortKeys)));
 const allowAll: Operation = {
   method: 'put',
   path: `${item}/allow_all`,
@@ -85,11 +77,8 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['patch', 'put'] as const) {
     route(router, crud[method], async (c) => {
       const old = await findRule(ctx, param(c, 'rule'), direction(c));
-      const json = await readJson(c);
-      const merged =
-        method === 'patch'
-          ? mergeRule(old, bodyOf('RulePatch', json))
-          : mergeRule(blankRule(), bodyOf('RuleIn', json));
+      const body = editBodyOf(method, 'Rule', await readJson(c));
+      const merged = mergeRule(method === 'patch' ? old : blankRule(), body);
       checkPrivileges(ctx, c, merged, old);
       const next = await prepare(merged, old.id);
       await rules.update(old.id, next);

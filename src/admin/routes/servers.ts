@@ -19,7 +19,7 @@ import type { Operation } from '../operation.js';
 import { actionOperations, agentActions, crudOperations, route } from '../operation.js';
 import { listOptions, listQuery, protocolFilter } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
 import { ownedOperations, ownedRoutes } from './owned.js';
 
@@ -49,15 +49,7 @@ function checkProxyTrust(ctx: GatewayContext, s: ServerInput): ServerInput {
 }
 
 const item = '/api/servers/:server';
-const crud = crudOperations({
-  collection: '/api/servers',
-  item,
-  tag: 'servers',
-  perm: 'servers',
-  schema: 'Server',
-  listKey: 'servers',
-  query: listQuery(Object.keys(serverSortKeys), protocolFilter),
-});
+const crud = crudOperations('Server', item, listQuery(Object.keys(serverSortKeys), protocolFilter));
 const actionOps = actionOperations(item, 'servers');
 const owned = ownedOperations(item, 'servers', 'servers');
 
@@ -91,11 +83,8 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   for (const method of ['patch', 'put'] as const) {
     route(router, crud[method], async (c) => {
       const old = await findServer(ctx, param(c, 'server'));
-      const json = await readJson(c);
-      const next =
-        method === 'patch'
-          ? mergeServer(old, bodyOf('ServerPatch', json))
-          : mergeServer(blankServer(old.enabled), bodyOf('ServerIn', json));
+      const body = editBodyOf(method, 'Server', await readJson(c));
+      const next = mergeServer(method === 'patch' ? old : blankServer(old.enabled), body);
       checkFolders(ctx, c, next, old);
       await servers.update(old.id, checkProxyTrust(ctx, next));
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));

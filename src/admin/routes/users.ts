@@ -15,9 +15,9 @@ import type { ApiContext, ApiRouter } from '../http.js';
 import type { Operation } from '../operation.js';
 import { crudOperations, messageReply, route } from '../operation.js';
 import { listOptions, listQuery } from '../query.js';
-import { newPasswordHash } from '../password-policy.js';
+import { changedPasswordHash, newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 
 const lastManager = 'it is the last user with the "write" permission on "users"';
 
@@ -39,15 +39,7 @@ function mayManage(c: ApiContext, target: User): void {
   }
 }
 
-const crud = crudOperations({
-  collection: '/api/users',
-  item: '/api/users/:user',
-  tag: 'users',
-  perm: 'users',
-  schema: 'User',
-  listKey: 'users',
-  query: listQuery(Object.keys(userSortKeys)),
-});
+const crud = crudOperations('User', '/api/users/:user', listQuery(Object.keys(userSortKeys)));
 // No permission needed: the user is the one authenticated by this very request.
 const ownPassword: Operation = {
   method: 'put',
@@ -93,8 +85,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     route(router, crud[method], async (c) => {
       const old = await find(param(c, 'user'));
       mayManage(c, old);
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('UserPatch', json) : bodyOf('UserIn', json);
+      const body = editBodyOf(method, 'User', await readJson(c));
       const permissions = editPermissions(method === 'patch' ? old.permissions : 0, body.perms ?? {});
       mayGrant(c, permissions);
       const demoted =
@@ -106,10 +97,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
       }
       const next = {
         username: body.username ?? old.username,
-        passwordHash:
-          body.password === undefined
-            ? old.passwordHash
-            : await newPasswordHash(ctx, body.password, 'password'),
+        passwordHash: await changedPasswordHash(ctx, body.password, old.passwordHash),
         permissions,
       };
       await users.update(old.id, next);
