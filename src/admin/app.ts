@@ -9,8 +9,9 @@ import type { AuthState } from './auth.js';
 import { authenticate, publicPaths } from './auth.js';
 import { ApiError, errorMiddleware } from './errors.js';
 import type { ApiRouter } from './http.js';
-import { openApiDocument } from './openapi.js';
-import { boundRoutes } from './request-bounds.js';
+import { ok } from './http.js';
+import { openApiDocument, openApiOperation } from './openapi.js';
+import { route } from './operation.js';
 import { aboutRoutes } from './routes/about.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
@@ -20,7 +21,6 @@ import { historyRoutes } from './routes/history.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { securityRoutes } from './routes/security.js';
 import { localAccountRoutes } from './routes/local-accounts.js';
-import { openApiRoutes } from './routes/openapi.js';
 import { overrideRoutes } from './routes/override.js';
 import { partnerRoutes } from './routes/partners.js';
 import { remoteAccountRoutes } from './routes/remote-accounts.js';
@@ -32,14 +32,17 @@ import { consoleApiAuth, usesConsoleSession } from '../webui/api-session.js';
 import { servesConsole, webConsole } from '../webui/app.js';
 
 /**
- * Every route of the API (the OpenAPI test walks its stack). Matching is exact: `/API/users` or
- * `/api/users/` is no route, so what the auth check sees is what the router serves.
+ * Every route of the API, each mounted with the operation it declares (src/admin/operation.ts);
+ * the OpenAPI test walks its stack. Matching is exact: `/API/users` or `/api/users/` is no
+ * route, so what the auth check sees is what the router serves.
  */
 export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   const router: ApiRouter = new Router<AuthState>({ strict: true, sensitive: true });
   healthRoutes(router, ctx);
   aboutRoutes(router, ctx);
-  openApiRoutes(router, ctx);
+  route(router, openApiOperation, (c) => {
+    ok(c, openApiDocument(ctx.version));
+  });
   userRoutes(router, ctx);
   serverRoutes(router, ctx);
   localAccountRoutes(router, ctx);
@@ -54,7 +57,6 @@ export function buildApiRouter(ctx: GatewayContext): ApiRouter {
   clusterRoutes(router, ctx);
   securityRoutes(router, ctx);
   metricsRoutes(router, ctx);
-  boundRoutes(router, openApiDocument(ctx.version));
   return router;
 }
 

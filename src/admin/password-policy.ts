@@ -22,3 +22,12 @@ export async function newPasswordHash(
   }
   return hashPassword(password);
 }
+
+/** The hash after a change: `password`'s when one is given, else the `old` one. */
+export async function changedPasswordHash<T extends string | null>(
+  ctx: { readonly config: Pick<GatewayConfig, 'security'> },
+  password: string | undefined,
+  old: T,
+): Promise<string | T> {
+  return password === undefined ? old : newPasswordHash(ctx, password, 'password');
+}

@@ -3,34 +3,22 @@
  * (a handler never runs without one, unless the route is one of the public probes), a path and
  * a query string that are valid UTF-8, only the query parameters the OpenAPI document declares
  * for the route (a single-valued one given once), and a body only as `application/json` within
- * the generic JSON bounds (src/admin/body.ts). The OpenAPI document is the declaration: a route
- * and its description cannot disagree on what it accepts.
+ * the generic JSON bounds (src/admin/body.ts). The route's operation (src/admin/operation.ts)
+ * is the declaration the OpenAPI document shows: a route and its description cannot disagree.
  */
 import type Koa from 'koa';
 import type { AuthState } from './auth.js';
-import { publicPaths } from './auth.js';
 import { hasBody, readJson, requireJsonType } from './body.js';
 import { ApiError, badRequest } from './errors.js';
-import type { ApiRouter } from './http.js';
+import type { Operation } from './operation.js';
 
-type Obj = Record<string, unknown>;
-
-/** What the OpenAPI document says one operation accepts. */
-interface Accepts {
-  /** Query parameter → repeatable (an array schema). */
-  readonly query: ReadonlyMap<string, boolean>;
-  readonly body: boolean;
-}
-
-function accepts(doc: Obj, path: string, method: string): Accepts {
-  const item = (doc.paths as Record<string, Record<string, Obj> | undefined>)[path];
-  const op = item?.[method.toLowerCase()];
-  if (op === undefined) throw new Error(`route ${method} ${path} is missing from the OpenAPI document`);
+/** What one operation accepts: query parameter → repeatable (an array schema), and a body. */
+function accepts(op: Operation): { query: ReadonlyMap<string, boolean>; body: boolean } {
   const query = new Map<string, boolean>();
-  for (const p of (op.parameters ?? []) as { name: string; in: string; schema?: { type?: string } }[]) {
-    if (p.in === 'query') query.set(p.name, p.schema?.type === 'array');
+  for (const [name, schema] of Object.entries(op.query?.properties ?? {})) {
+    query.set(name, (schema as { type?: string }).type === 'array');
   }
-  return { query, body: op.requestBody !== undefined };
+  return { query, body: op.body !== undefined };
 }
 
 /** Strict percent-decoding: malformed escapes or bytes that are not UTF-8 are a 400. */
@@ -64,7 +52,10 @@ function checkQuery(querystring: string, allowed: ReadonlyMap<string, boolean>):
   }
 }
 
-function guard(isPublic: boolean, spec: Accepts): Koa.Middleware<AuthState> {
+/** The checks every route runs first, from what its operation declares. */
+export function guard(op: Operation): Koa.Middleware<AuthState> {
+  const isPublic = op.public === true;
+  const spec = accepts(op);
   return async (c, next) => {
     // Defence in depth: authentication runs before routing for every non-public path.
     if (!isPublic && (c.state as Partial<AuthState>).user === undefined) {
@@ -76,14 +67,4 @@ function guard(isPublic: boolean, spec: Accepts): Koa.Middleware<AuthState> {
     else if (hasBody(c)) requireJsonType(c);
     await next();
   };
-}
-
-/** Puts the guard first on every route of `router`, from what `doc` declares of each. */
-export function boundRoutes(router: ApiRouter, doc: Obj): void {
-  for (const layer of router.stack) {
-    if (typeof layer.path !== 'string' || layer.methods.length === 0) continue;
-    const path = layer.path.replace(/:(\w+)/g, '{$1}');
-    const method = layer.methods.find((m) => m !== 'HEAD') ?? 'GET';
-    layer.stack.unshift(guard(publicPaths.has(layer.path), accepts(doc, path, method)));
-  }
 }

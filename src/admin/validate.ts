@@ -44,3 +44,15 @@ export function bodyOf<N extends ComponentName>(name: N, body: unknown): Body<N>
   if (error !== undefined) throw badRequest(messageOf(error));
   return body as Body<N>;
 }
+
+/** What PATCH (`…Patch`: the fields to change) and PUT (`…In`: the whole object) take. */
+type Editable = 'User' | 'Server' | 'LocalAccount' | 'Partner' | 'RemoteAccount' | 'Client' | 'Rule';
+
+/** The body of a PATCH or a PUT of `schema`, checked as `bodyOf` does. */
+export function editBodyOf<S extends Editable>(
+  method: 'patch' | 'put',
+  schema: S,
+  body: unknown,
+): Body<`${S}Patch`> | Body<`${S}In`> {
+  return method === 'patch' ? bodyOf(`${schema}Patch`, body) : bodyOf(`${schema}In`, body);
+}

@@ -24,8 +24,8 @@ export class PlanningError extends Error {
 const badRequest = (message: string): PlanningError => new PlanningError('invalid', message);
 const notFound = (message: string): PlanningError => new PlanningError('not-found', message);
 
-/** A client created on the fly takes the reference's defaults: no automatic retry. */
-const defaultClient = {
+/** A new client's settings (on the fly, or by the API) take the reference's defaults: no automatic retry. */
+export const defaultClient = {
   localAddress: '',
   enabled: true,
   nbOfAttempts: 0,

@@ -2,7 +2,7 @@
 import type { GatewayContext } from '../../gateway/context.js';
 import type { LocalAccount, RemoteAccount } from '../../model/entities.js';
 import type { LocalAccountOut, RemoteAccountOut } from '../../schema/agents.js';
-import { authorizedRules, credentialNames } from './common.js';
+import { accessOut, authorizedRules, credentialNames } from './common.js';
 
 /** The internal password of a local account is its `passwordHash`, listed as credential "password". */
 export const localPasswordName = 'password';
@@ -20,10 +20,5 @@ export async function localAccountOut(ctx: GatewayContext, a: LocalAccount): Pro
 }
 
 export async function remoteAccountOut(ctx: GatewayContext, a: RemoteAccount): Promise<RemoteAccountOut> {
-  const target = { kind: 'remoteAccount', id: a.id } as const;
-  return {
-    login: a.login,
-    credentials: await credentialNames(ctx, target),
-    authorizedRules: await authorizedRules(ctx, target),
-  };
+  return { login: a.login, ...(await accessOut(ctx, { kind: 'remoteAccount', id: a.id })) };
 }

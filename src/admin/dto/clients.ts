@@ -2,19 +2,11 @@
 import type { Client } from '../../model/entities.js';
 import type { ClientInput } from '../../db/stores/clients.js';
 import type { ClientFields, ClientOut } from '../../schema/agents.js';
+import { defaultClient } from '../../transfer/planner.js';
 
 /** Defaults of a new client: no automatic retry. */
 export function blankClient(): ClientInput {
-  return {
-    name: '',
-    protocol: 'sftp',
-    localAddress: '',
-    enabled: true,
-    nbOfAttempts: 0,
-    firstRetryDelay: 0,
-    retryIncrementFactor: 1,
-    protoConfig: {},
-  };
+  return { name: '', protocol: 'sftp', ...defaultClient, protoConfig: {} };
 }
 
 export function mergeClient(base: ClientInput, f: ClientFields): ClientInput {

@@ -17,6 +17,17 @@ export async function credentialNames(ctx: GatewayContext, target: AccessTarget)
   return (await ctx.stores.credentials.list(target)).map((c) => c.name);
 }
 
+/** What every owner's output ends with: its credentials' names and the rules it may use. */
+export async function accessOut(
+  ctx: GatewayContext,
+  target: AccessTarget,
+): Promise<{ credentials: string[]; authorizedRules: AuthorizedRules }> {
+  return {
+    credentials: await credentialNames(ctx, target),
+    authorizedRules: await authorizedRules(ctx, target),
+  };
+}
+
 /** Epoch ms → RFC 3339 (UTC). */
 export function rfc3339(ms: number): string {
   return new Date(ms).toISOString();

@@ -3,7 +3,7 @@ import type { GatewayContext } from '../../gateway/context.js';
 import type { Partner } from '../../model/entities.js';
 import type { PartnerInput } from '../../db/stores/partners.js';
 import type { PartnerFields, PartnerOut } from '../../schema/agents.js';
-import { authorizedRules, credentialNames } from './common.js';
+import { accessOut } from './common.js';
 
 export function blankPartner(): PartnerInput {
   return { name: '', protocol: 'sftp', address: '', protoConfig: {} };
@@ -19,13 +19,6 @@ export function mergePartner(base: PartnerInput, f: PartnerFields): PartnerInput
 }
 
 export async function partnerOut(ctx: GatewayContext, p: Partner): Promise<PartnerOut> {
-  const target = { kind: 'partner', id: p.id } as const;
-  return {
-    name: p.name,
-    protocol: p.protocol,
-    address: p.address,
-    protoConfig: p.protoConfig,
-    credentials: await credentialNames(ctx, target),
-    authorizedRules: await authorizedRules(ctx, target),
-  };
+  const { name, protocol, address, protoConfig } = p;
+  return { name, protocol, address, protoConfig, ...(await accessOut(ctx, { kind: 'partner', id: p.id })) };
 }

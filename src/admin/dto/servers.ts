@@ -3,7 +3,7 @@ import type { GatewayContext } from '../../gateway/context.js';
 import type { Server } from '../../model/entities.js';
 import type { ServerInput } from '../../db/stores/servers.js';
 import type { ServerFields, ServerOut } from '../../schema/agents.js';
-import { authorizedRules, credentialNames } from './common.js';
+import { accessOut } from './common.js';
 
 /** A server as it is after a PUT/POST: omitted fields take their defaults. */
 export function blankServer(enabled = true): ServerInput {
@@ -43,7 +43,6 @@ export function mergeServer(base: ServerInput, f: ServerFields): ServerInput {
 }
 
 export async function serverOut(ctx: GatewayContext, s: Server): Promise<ServerOut> {
-  const target = { kind: 'server', id: s.id } as const;
   return {
     name: s.name,
     protocol: s.protocol,
@@ -54,7 +53,6 @@ export async function serverOut(ctx: GatewayContext, s: Server): Promise<ServerO
     sendDir: s.sendDir,
     tmpReceiveDir: s.tmpReceiveDir,
     protoConfig: s.protoConfig,
-    credentials: await credentialNames(ctx, target),
-    authorizedRules: await authorizedRules(ctx, target),
+    ...(await accessOut(ctx, { kind: 'server', id: s.id })),
   };
 }

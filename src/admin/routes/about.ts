@@ -7,7 +7,8 @@ import type { AboutOut, ServiceOut } from '../../schema/status.js';
 import type { GatewayContext, ServiceStatus } from '../../gateway/context.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
-import { checkParams } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { ref, reply, route } from '../operation.js';
 
 async function services(
   ctx: GatewayContext,
@@ -31,9 +32,29 @@ async function services(
   };
 }
 
+const ops = {
+  about: {
+    method: 'get',
+    path: '/api/about',
+    tag: 'status',
+    summary: 'This node and its services',
+    ok: [200, reply('About', ref('About'))],
+    errs: [400],
+  },
+  status: {
+    method: 'get',
+    path: '/api/status',
+    tag: 'status',
+    summary: 'Deprecated: services as a map',
+    ok: [200, reply('Status', ref('StatusMap'))],
+    errs: [400],
+  },
+} satisfies Record<string, Operation>;
+
+export const aboutOperations: Operation[] = Object.values(ops);
+
 export function aboutRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/api/about', async (c) => {
-    checkParams(c.query, [], false);
+  route(router, ops.about, async (c) => {
     const about: AboutOut = {
       serverName: `waarp-gatewayd/${ctx.version}`,
       version: ctx.version,
@@ -45,8 +66,7 @@ export function aboutRoutes(router: ApiRouter, ctx: GatewayContext): void {
   });
 
   // The reference's deprecated shape: {"<service>": {"state": …, "reason": …}}.
-  router.get('/api/status', async (c) => {
-    checkParams(c.query, [], false);
+  route(router, ops.status, async (c) => {
     const all = await services(ctx);
     const map: Record<string, { state: string; reason: string }> = {};
     for (const s of [...all.coreServices, ...all.servers, ...all.clients]) {

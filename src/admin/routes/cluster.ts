@@ -1,15 +1,28 @@
 /** `GET /api/cluster/nodes`: every node of this gateway, from the shared nodes table. */
 import type { NodeOut } from '../../schema/status.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import { rfc3339 } from '../dto/common.js';
 import type { ApiRouter } from '../http.js';
 import { ok } from '../http.js';
-import { checkParams } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { listOf, reply, route } from '../operation.js';
+
+const ops = {
+  nodes: {
+    method: 'get',
+    path: '/api/cluster/nodes',
+    tag: 'cluster',
+    summary: 'Every node of the gateway (from the shared database)',
+    perm: 'administration:r',
+    ok: [200, reply('Nodes', listOf('nodes', 'Node'))],
+    errs: [400],
+  },
+} satisfies Record<string, Operation>;
+
+export const clusterOperations: Operation[] = Object.values(ops);
 
 export function clusterRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/api/cluster/nodes', need('administration', 'r'), async (c) => {
-    checkParams(c.query, [], false);
+  route(router, ops.nodes, async (c) => {
     const nodes: NodeOut[] = [];
     for (const n of await ctx.stores.nodes.list()) {
       nodes.push({

@@ -10,6 +10,8 @@
  */
 import type { GatewayContext } from '../../gateway/context.js';
 import type { ApiRouter } from '../http.js';
+import type { Operation } from '../operation.js';
+import { ref, reply, route } from '../operation.js';
 
 const pingTimeoutMs = 1000;
 
@@ -31,12 +33,37 @@ async function pingWithin(ctx: GatewayContext, ms: number): Promise<string | und
   }
 }
 
+const probe = { method: 'get', tag: 'health', public: true } as const;
+
+const ops = {
+  live: { ...probe, path: '/healthz', summary: 'Liveness', ok: [200, reply('Alive', ref('Health'))] },
+  ready: {
+    ...probe,
+    path: '/readyz',
+    summary: 'Readiness: started, not draining, database answers within 1 s',
+    ok: [200, reply('Ready', ref('Readiness'))],
+    replies: { 503: reply('Not ready: the reasons', ref('Readiness')) },
+  },
+  lb: {
+    ...probe,
+    path: '/lbz',
+    summary: "The load balancer's check: 200 ready, 404 draining (keep sessions, send no new ones), 503 down",
+    ok: [200, reply('Ready', ref('Readiness'))],
+    replies: {
+      404: reply('Draining', ref('Readiness')),
+      503: reply('Down: the reasons', ref('Readiness')),
+    },
+  },
+} satisfies Record<string, Operation>;
+
+export const healthOperations: Operation[] = Object.values(ops);
+
 export function healthRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/healthz', (c) => {
+  route(router, ops.live, (c) => {
     c.body = { status: 'ok', node: ctx.nodeName };
   });
 
-  router.get('/readyz', async (c) => {
+  route(router, ops.ready, async (c) => {
     const reasons = await notReadyReasons(ctx);
     c.set('Cache-Control', 'no-store');
     if (reasons.length > 0) {
@@ -47,7 +74,7 @@ export function healthRoutes(router: ApiRouter, ctx: GatewayContext): void {
     }
   });
 
-  router.get('/lbz', async (c) => {
+  route(router, ops.lb, async (c) => {
     const reasons = await notReadyReasons(ctx);
     c.set('Cache-Control', 'no-store');
     if (reasons.length === 0) {

@@ -1,33 +1,37 @@
 /** `/api/servers/:server/accounts`: logins partners use on our servers. */
 import { accountSortKeys } from '../../db/stores/accounts.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { localAccountOut } from '../dto/accounts.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findLocalAccount, findServer } from '../lookup.js';
-import { checkParams, listOptions } from '../paging.js';
-import { newPasswordHash } from '../password-policy.js';
-import { bodyOf } from '../validate.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
+import { changedPasswordHash, newPasswordHash } from '../password-policy.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
-import { registerAccess, registerCredentials } from './owned.js';
+import { ownedOperations, ownedRoutes } from './owned.js';
 
 const base = '/api/servers/:server/accounts';
+const crud = crudOperations('LocalAccount', `${base}/:login`, listQuery(Object.keys(accountSortKeys)));
+const owned = ownedOperations(`${base}/:login`, 'local accounts', 'servers');
+
+export const localAccountOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
 
 export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const accounts = ctx.stores.localAccounts;
   const where = (server: string, login: string): string => location('servers', server, 'accounts', login);
 
-  router.get(base, need('servers', 'r'), async (c) => {
-    checkParams(c.query, []);
+  route(router, crud.list, async (c, q) => {
     const s = await findServer(ctx, param(c, 'server'));
-    const list = await accounts.list(s.id, listOptions(c.query, accountSortKeys));
+    const list = await accounts.list(s.id, listOptions(q));
     ok(c, { localAccounts: await Promise.all(list.map((a) => localAccountOut(ctx, a))) });
   });
 
-  router.post(base, need('servers', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     const body = bodyOf('LocalAccountIn', await readJson(c));
     const a = await accounts.create({
@@ -40,7 +44,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     created(c, where(s.name, a.login), await localAccountOut(ctx, a));
   });
 
-  router.get(`${base}/:login`, need('servers', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     ok(c, await localAccountOut(ctx, await findLocalAccount(ctx, s, param(c, 'login'))));
   });
@@ -48,17 +52,13 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
   // PUT resets the IP list; a password is only ever replaced, never dropped by omission
   // (dropping it is DELETE …/credentials/password), so a PUT cannot lock a partner out by mistake.
   for (const method of ['patch', 'put'] as const) {
-    router[method](`${base}/:login`, need('servers', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       const old = await findLocalAccount(ctx, s, param(c, 'login'));
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('LocalAccountPatch', json) : bodyOf('LocalAccountIn', json);
+      const body = editBodyOf(method, 'LocalAccount', await readJson(c));
       const next = {
         login: body.login ?? old.login,
-        passwordHash:
-          body.password === undefined
-            ? old.passwordHash
-            : await newPasswordHash(ctx, body.password, 'password'),
+        passwordHash: await changedPasswordHash(ctx, body.password, old.passwordHash),
         ipAddresses: body.ipAddresses ?? (method === 'put' ? [] : old.ipAddresses),
       };
       await accounts.update(old.id, next);
@@ -70,7 +70,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
     });
   }
 
-  router.delete(`${base}/:login`, need('servers', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     const a = await findLocalAccount(ctx, s, param(c, 'login'));
     await deleting(`local account "${a.login}"`, () => accounts.delete(a.id));
@@ -78,8 +78,7 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
   });
 
   const owner: OwnerSpec = {
-    path: `${base}/:login`,
-    permission: 'servers',
+    ops: owned,
     resolve: async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       const a = await findLocalAccount(ctx, s, param(c, 'login'));
@@ -91,6 +90,5 @@ export function localAccountRoutes(router: ApiRouter, ctx: GatewayContext): void
       };
     },
   };
-  registerCredentials(router, ctx, owner);
-  registerAccess(router, ctx, owner);
+  ownedRoutes(router, ctx, owner);
 }

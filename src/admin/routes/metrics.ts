@@ -2,11 +2,26 @@
 import { renderMetrics } from '../../cluster/metrics.js';
 import { sqlStatements } from '../../db/sql.js';
 import type { GatewayContext } from '../../gateway/context.js';
-import { need } from '../auth.js';
 import type { ApiRouter } from '../http.js';
+import type { Operation } from '../operation.js';
+import { route } from '../operation.js';
+
+const ops = {
+  metrics: {
+    method: 'get',
+    path: '/metrics',
+    tag: 'cluster',
+    summary:
+      "This node's metrics, Prometheus text format (transfers, bytes, sessions, heartbeat, clock offset)",
+    perm: 'administration:r',
+    ok: [200, { description: 'Metrics', content: { 'text/plain': { schema: { type: 'string' } } } }],
+  },
+} satisfies Record<string, Operation>;
+
+export const metricsOperations: Operation[] = Object.values(ops);
 
 export function metricsRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/metrics', need('administration', 'r'), async (c) => {
+  route(router, ops.metrics, async (c) => {
     // Counted before this scrape's own statements, so that two scrapes around some work differ by its cost.
     const dbStatements = sqlStatements.count;
     const started = performance.now();

@@ -12,12 +12,12 @@ import {
   readOverrideFile,
   removeIndirection,
 } from '../../config/override.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { ApiError, badRequest, notFound } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
-import { checkParams } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { json, ref, reply, route } from '../operation.js';
 import { bodyOf } from '../validate.js';
 
 function overrideFile(ctx: GatewayContext): string {
@@ -45,15 +45,52 @@ function current(file: string): Record<string, string> {
   return Object.fromEntries(indirection.entries());
 }
 
+const addresses = '/api/override/addresses';
+const setIndirections = (method: 'post' | 'put' | 'patch'): Operation => ({
+  method,
+  path: addresses,
+  tag: 'override',
+  summary: 'Add or replace indirections on this node (effective after a restart of its listeners)',
+  perm: 'administration:w',
+  body: 'Indirections',
+  ok: [201, { description: 'The new table', ...json(ref('Indirections')) }],
+  errs: [400, 501],
+});
+
+const ops = {
+  list: {
+    method: 'get',
+    path: addresses,
+    tag: 'override',
+    summary: "This node's address indirections",
+    perm: 'administration:r',
+    ok: [200, reply('target → real', ref('Indirections'))],
+    errs: [400, 501],
+  },
+  // The reference accepts POST, PUT and PATCH alike: each adds or replaces the given targets.
+  post: setIndirections('post'),
+  put: setIndirections('put'),
+  patch: setIndirections('patch'),
+  remove: {
+    method: 'delete',
+    path: `${addresses}/:target`,
+    tag: 'override',
+    summary: 'Remove an indirection on this node',
+    perm: 'administration:d',
+    ok: [204, reply('Removed')],
+    errs: [400, 404, 501],
+  },
+} satisfies Record<string, Operation>;
+
+export const overrideOperations: Operation[] = Object.values(ops);
+
 export function overrideRoutes(router: ApiRouter, ctx: GatewayContext): void {
-  router.get('/api/override/addresses', need('administration', 'r'), (c) => {
-    checkParams(c.query, [], false);
+  route(router, ops.list, (c) => {
     ok(c, current(overrideFile(ctx)));
   });
 
-  // The reference accepts POST, PUT and PATCH alike: each adds or replaces the given targets.
-  for (const method of ['post', 'put', 'patch'] as const) {
-    router[method]('/api/override/addresses', need('administration', 'w'), async (c) => {
+  for (const op of [ops.post, ops.put, ops.patch]) {
+    route(router, op, async (c) => {
       const file = overrideFile(ctx);
       const entries = Object.entries(bodyOf('Indirections', await readJson(c)));
       try {
@@ -65,7 +102,7 @@ export function overrideRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   }
 
-  router.delete('/api/override/addresses/:target', need('administration', 'd'), (c) => {
+  route(router, ops.remove, (c) => {
     const file = overrideFile(ctx);
     const target = param(c, 'target');
     let removed = false;

@@ -5,7 +5,6 @@
 import type { GatewayContext } from '../../gateway/context.js';
 import type { AccessTarget, LocalAccount } from '../../model/entities.js';
 import type { PermissionTarget } from '../../model/permissions.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { checkType, credentialOut, encodeValue } from '../credentials.js';
 import { localPasswordName } from '../dto/accounts.js';
@@ -13,6 +12,8 @@ import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
+import type { Operation } from '../operation.js';
+import { created as createdReply, messageReply, ref, reply, route } from '../operation.js';
 import { newPasswordHash } from '../password-policy.js';
 import { bodyOf } from '../validate.js';
 
@@ -29,19 +30,76 @@ export interface Owner {
   changed?: () => Promise<void>;
 }
 
+type OwnedOperations = Record<
+  'addCredential' | 'getCredential' | 'deleteCredential' | 'authorize' | 'revoke',
+  Operation
+>;
+
+/**
+ * The operations under an owner's path (`/api/servers/:server`), guarded by `perm` (servers or
+ * partners); rule access needs `rules:w`, as the reference.
+ */
+export function ownedOperations(path: string, tag: string, perm: PermissionTarget): OwnedOperations {
+  const access = (action: 'authorize' | 'revoke', summary: string): Operation => ({
+    method: 'put',
+    path: `${path}/${action}/:rule/:dir`,
+    tag,
+    summary,
+    perm: 'rules:w',
+    ok: [200, messageReply('Done')],
+    errs: [400, 404],
+  });
+  const credential = `${path}/credentials/:credential`;
+  return {
+    addCredential: {
+      method: 'post',
+      path: `${path}/credentials`,
+      tag,
+      summary: 'Add a credential',
+      perm: `${perm}:w`,
+      body: 'CredentialIn',
+      ok: [201, createdReply('Credential')],
+      errs: [400, 404, 409],
+    },
+    getCredential: {
+      method: 'get',
+      path: credential,
+      tag,
+      summary: 'Get a credential (no secret)',
+      perm: `${perm}:r`,
+      ok: [200, reply('The credential', ref('Credential'))],
+      errs: [404],
+    },
+    deleteCredential: {
+      method: 'delete',
+      path: credential,
+      tag,
+      summary: 'Delete a credential',
+      perm: `${perm}:d`,
+      ok: [204, reply('Deleted')],
+      errs: [404],
+    },
+    authorize: access('authorize', 'Authorize on a rule (restricts the rule)'),
+    revoke: access('revoke', 'Revoke from a rule'),
+  };
+}
+
 export interface OwnerSpec {
-  /** Route path of the owner, e.g. `/api/servers/:server`. */
-  path: string;
-  /** Permission target that guards the owner (servers or partners). */
-  permission: PermissionTarget;
+  /** The operations under the owner's path (`ownedOperations`). */
+  ops: OwnedOperations;
   resolve(c: ApiContext): Promise<Owner>;
 }
 
-export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec: OwnerSpec): void {
-  const base = `${spec.path}/credentials`;
+/** Credentials and rule access of the owner `spec` resolves. */
+export function ownedRoutes(router: ApiRouter, ctx: GatewayContext, spec: OwnerSpec): void {
+  registerCredentials(router, ctx, spec);
+  registerAccess(router, ctx, spec);
+}
+
+function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec: OwnerSpec): void {
   const where = (o: Owner, name: string): string => `${o.location}/credentials/${encodeURIComponent(name)}`;
 
-  router.post(base, need(spec.permission, 'w'), async (c) => {
+  route(router, spec.ops.addCredential, async (c) => {
     const owner = await spec.resolve(c);
     const body = bodyOf('CredentialIn', await readJson(c));
     const type = checkType(owner.target.kind, body.type);
@@ -67,7 +125,7 @@ export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec
     created(c, where(owner, name), credentialOut(ctx, stored));
   });
 
-  router.get(`${base}/:credential`, need(spec.permission, 'r'), async (c) => {
+  route(router, spec.ops.getCredential, async (c) => {
     const owner = await spec.resolve(c);
     const name = param(c, 'credential');
     if (owner.localAccount !== undefined && name === localPasswordName) {
@@ -80,7 +138,7 @@ export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec
     ok(c, credentialOut(ctx, cred));
   });
 
-  router.delete(`${base}/:credential`, need(spec.permission, 'd'), async (c) => {
+  route(router, spec.ops.deleteCredential, async (c) => {
     const owner = await spec.resolve(c);
     const name = param(c, 'credential');
     if (owner.localAccount !== undefined && name === localPasswordName) {
@@ -99,8 +157,8 @@ export function registerCredentials(router: ApiRouter, ctx: GatewayContext, spec
 }
 
 /** `PUT …/authorize/:rule/:dir` and `…/revoke/:rule/:dir` (the `rules` permission, as the reference). */
-export function registerAccess(router: ApiRouter, ctx: GatewayContext, spec: OwnerSpec): void {
-  router.put(`${spec.path}/authorize/:rule/:dir`, need('rules', 'w'), async (c) => {
+function registerAccess(router: ApiRouter, ctx: GatewayContext, spec: OwnerSpec): void {
+  route(router, spec.ops.authorize, async (c) => {
     const owner = await spec.resolve(c);
     const rule = await findRule(ctx, param(c, 'rule'), direction(c));
     const added = await ctx.stores.rules.authorize(rule.id, owner.target);
@@ -112,7 +170,7 @@ export function registerAccess(router: ApiRouter, ctx: GatewayContext, spec: Own
     });
   });
 
-  router.put(`${spec.path}/revoke/:rule/:dir`, need('rules', 'w'), async (c) => {
+  route(router, spec.ops.revoke, async (c) => {
     const owner = await spec.resolve(c);
     const rule = await findRule(ctx, param(c, 'rule'), direction(c));
     const removed = await ctx.stores.rules.revoke(rule.id, owner.target);

@@ -5,19 +5,24 @@
 import { accountSortKeys } from '../../db/stores/accounts.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { RemoteAccount } from '../../model/entities.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { remoteAccountOut } from '../dto/accounts.js';
 import { deleting } from '../errors.js';
 import type { ApiRouter } from '../http.js';
 import { created, location, noContent, ok, param } from '../http.js';
 import { findPartner, findRemoteAccount } from '../lookup.js';
-import { checkParams, listOptions } from '../paging.js';
-import { bodyOf } from '../validate.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
-import { registerAccess, registerCredentials } from './owned.js';
+import { ownedOperations, ownedRoutes } from './owned.js';
 
 const base = '/api/partners/:partner/accounts';
+const crud = crudOperations('RemoteAccount', `${base}/:login`, listQuery(Object.keys(accountSortKeys)));
+const owned = ownedOperations(`${base}/:login`, 'remote accounts', 'partners');
+
+export const remoteAccountOperations: Operation[] = [...Object.values(crud), ...Object.values(owned)];
 
 export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const accounts = ctx.stores.remoteAccounts;
@@ -31,14 +36,13 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
       value2: '',
     });
 
-  router.get(base, need('partners', 'r'), async (c) => {
-    checkParams(c.query, []);
+  route(router, crud.list, async (c, q) => {
     const p = await findPartner(ctx, param(c, 'partner'));
-    const list = await accounts.list(p.id, listOptions(c.query, accountSortKeys));
+    const list = await accounts.list(p.id, listOptions(q));
     ok(c, { remoteAccounts: await Promise.all(list.map((a) => remoteAccountOut(ctx, a))) });
   });
 
-  router.post(base, need('partners', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const p = await findPartner(ctx, param(c, 'partner'));
     const body = bodyOf('RemoteAccountIn', await readJson(c));
     const a = await accounts.create({ partnerId: p.id, login: body.login });
@@ -46,17 +50,16 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
     created(c, where(p.name, a.login), await remoteAccountOut(ctx, a));
   });
 
-  router.get(`${base}/:login`, need('partners', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     const p = await findPartner(ctx, param(c, 'partner'));
     ok(c, await remoteAccountOut(ctx, await findRemoteAccount(ctx, p, param(c, 'login'))));
   });
 
   for (const method of ['patch', 'put'] as const) {
-    router[method](`${base}/:login`, need('partners', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const p = await findPartner(ctx, param(c, 'partner'));
       const old = await findRemoteAccount(ctx, p, param(c, 'login'));
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('RemoteAccountPatch', json) : bodyOf('RemoteAccountIn', json);
+      const body = editBodyOf(method, 'RemoteAccount', await readJson(c));
       const login = body.login ?? old.login;
       if (login !== old.login) await accounts.update(old.id, login);
       if (body.password !== undefined) await setPassword(old, body.password);
@@ -64,7 +67,7 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
     });
   }
 
-  router.delete(`${base}/:login`, need('partners', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const p = await findPartner(ctx, param(c, 'partner'));
     const a = await findRemoteAccount(ctx, p, param(c, 'login'));
     await deleting(`remote account "${a.login}"`, () => accounts.delete(a.id));
@@ -72,8 +75,7 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
   });
 
   const owner: OwnerSpec = {
-    path: `${base}/:login`,
-    permission: 'partners',
+    ops: owned,
     resolve: async (c) => {
       const p = await findPartner(ctx, param(c, 'partner'));
       const a = await findRemoteAccount(ctx, p, param(c, 'login'));
@@ -84,6 +86,5 @@ export function remoteAccountRoutes(router: ApiRouter, ctx: GatewayContext): voi
       };
     },
   };
-  registerCredentials(router, ctx, owner);
-  registerAccess(router, ctx, owner);
+  ownedRoutes(router, ctx, owner);
 }

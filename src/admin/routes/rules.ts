@@ -3,16 +3,17 @@ import { ruleSortKeys } from '../../db/stores/rules.js';
 import type { RuleInput } from '../../db/stores/rules.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Rule } from '../../model/entities.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankRule, checkRulePath, mergeRule, normalizeRulePath, ruleOut } from '../dto/rules.js';
 import { deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { created, dirName, direction, location, noContent, ok, param } from '../http.js';
 import { findRule } from '../lookup.js';
-import { checkParams, listOptions } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, messageReply, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 
 /**
  * What the rule's writer needs beyond `rules:w` (src/admin/privileged.ts), for what it changes:
@@ -33,6 +34,20 @@ function checkPrivileges(ctx: GatewayContext, c: ApiContext, next: RuleInput, ol
   ]);
 }
 
+const item = '/api/rules/:rule/:dir';
+const crud = crudOperations('Rule', item, listQuery(Object.keys(ruleSortKeys)));
+const allowAll: Operation = {
+  method: 'put',
+  path: `${item}/allow_all`,
+  tag: 'rules',
+  summary: 'Open the rule to everyone',
+  perm: 'rules:w',
+  ok: [200, messageReply('Done')],
+  errs: [400, 404],
+};
+
+export const ruleOperations: Operation[] = [...Object.values(crud), allowAll];
+
 export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { rules } = ctx.stores;
   const where = (r: RuleInput): string => location('rules', r.name, dirName(r.isSend));
@@ -42,13 +57,12 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return next;
   };
 
-  router.get('/api/rules', need('rules', 'r'), async (c) => {
-    checkParams(c.query, []);
-    const list = await rules.list(listOptions(c.query, ruleSortKeys));
+  route(router, crud.list, async (c, q) => {
+    const list = await rules.list(listOptions(q));
     ok(c, { rules: await Promise.all(list.map((r) => ruleOut(ctx, r))) });
   });
 
-  router.post('/api/rules', need('rules', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const body = bodyOf('RuleIn', await readJson(c));
     const next = mergeRule(blankRule(), body);
     checkPrivileges(ctx, c, next);
@@ -56,18 +70,15 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     created(c, where(r), await ruleOut(ctx, r));
   });
 
-  router.get('/api/rules/:rule/:dir', need('rules', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     ok(c, await ruleOut(ctx, await findRule(ctx, param(c, 'rule'), direction(c))));
   });
 
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/api/rules/:rule/:dir', need('rules', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const old = await findRule(ctx, param(c, 'rule'), direction(c));
-      const json = await readJson(c);
-      const merged =
-        method === 'patch'
-          ? mergeRule(old, bodyOf('RulePatch', json))
-          : mergeRule(blankRule(), bodyOf('RuleIn', json));
+      const body = editBodyOf(method, 'Rule', await readJson(c));
+      const merged = mergeRule(method === 'patch' ? old : blankRule(), body);
       checkPrivileges(ctx, c, merged, old);
       const next = await prepare(merged, old.id);
       await rules.update(old.id, next);
@@ -75,13 +86,13 @@ export function ruleRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   }
 
-  router.delete('/api/rules/:rule/:dir', need('rules', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const r = await findRule(ctx, param(c, 'rule'), direction(c));
     await deleting(`${dirName(r.isSend)} rule "${r.name}"`, () => rules.delete(r.id));
     noContent(c);
   });
 
-  router.put('/api/rules/:rule/:dir/allow_all', need('rules', 'w'), async (c) => {
+  route(router, allowAll, async (c) => {
     const r = await findRule(ctx, param(c, 'rule'), direction(c));
     await rules.allowAll(r.id);
     ok(c, { message: `usage of the ${dirName(r.isSend)} rule "${r.name}" is now unrestricted` });

@@ -9,18 +9,19 @@ import type { ServerInput } from '../../db/stores/servers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Server } from '../../model/entities.js';
 import { proxyProtocolProblem } from '../../model/proxy-trust.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { blankServer, mergeServer, serverOut } from '../dto/servers.js';
 import { badRequest, deleting } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, noContent, ok, param } from '../http.js';
 import { findServer } from '../lookup.js';
-import { checkParams, listOptions, many } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { actionOperations, agentActions, crudOperations, route } from '../operation.js';
+import { listOptions, listQuery, protocolFilter } from '../query.js';
 import { PrivilegeCheck } from '../privileged.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 import type { OwnerSpec } from './owned.js';
-import { registerAccess, registerCredentials } from './owned.js';
+import { ownedOperations, ownedRoutes } from './owned.js';
 
 /**
  * A server's folders: the root outside GatewayHome needs `administration:w`, and none of the
@@ -47,19 +48,26 @@ function checkProxyTrust(ctx: GatewayContext, s: ServerInput): ServerInput {
   return s;
 }
 
+const item = '/api/servers/:server';
+const crud = crudOperations('Server', item, listQuery(Object.keys(serverSortKeys), protocolFilter));
+const actionOps = actionOperations(item, 'servers');
+const owned = ownedOperations(item, 'servers', 'servers');
+
+export const serverOperations: Operation[] = [
+  ...Object.values(crud),
+  ...Object.values(actionOps),
+  ...Object.values(owned),
+];
+
 export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { servers } = ctx.stores;
 
-  router.get('/api/servers', need('servers', 'r'), async (c) => {
-    checkParams(c.query, ['protocol']);
-    const list = await servers.list({
-      ...listOptions(c.query, serverSortKeys),
-      protocol: many(c.query, 'protocol'),
-    });
+  route(router, crud.list, async (c, q) => {
+    const list = await servers.list({ ...listOptions(q), protocol: q.protocol ?? [] });
     ok(c, { servers: await Promise.all(list.map((s) => serverOut(ctx, s))) });
   });
 
-  router.post('/api/servers', need('servers', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const body = bodyOf('ServerIn', await readJson(c));
     const next = checkProxyTrust(ctx, mergeServer(blankServer(), body));
     checkFolders(ctx, c, next);
@@ -67,42 +75,39 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
     created(c, location('servers', s.name), await serverOut(ctx, s));
   });
 
-  router.get('/api/servers/:server', need('servers', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     ok(c, await serverOut(ctx, await findServer(ctx, param(c, 'server'))));
   });
 
   // PATCH keeps omitted fields; PUT resets them (the listener state is kept: it has its own actions).
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/api/servers/:server', need('servers', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const old = await findServer(ctx, param(c, 'server'));
-      const json = await readJson(c);
-      const next =
-        method === 'patch'
-          ? mergeServer(old, bodyOf('ServerPatch', json))
-          : mergeServer(blankServer(old.enabled), bodyOf('ServerIn', json));
+      const body = editBodyOf(method, 'Server', await readJson(c));
+      const next = mergeServer(method === 'patch' ? old : blankServer(old.enabled), body);
       checkFolders(ctx, c, next, old);
       await servers.update(old.id, checkProxyTrust(ctx, next));
       created(c, location('servers', next.name), await serverOut(ctx, await findServer(ctx, next.name)));
     });
   }
 
-  router.delete('/api/servers/:server', need('servers', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const s = await findServer(ctx, param(c, 'server'));
     await deleting(`server "${s.name}"`, () => servers.delete(s.id));
     noContent(c);
   });
 
-  const actions = {
+  const run = {
     enable: (id: number) => servers.setEnabled(id, true),
     start: (id: number) => servers.setEnabled(id, true),
     disable: (id: number) => servers.setEnabled(id, false),
     stop: (id: number) => servers.setEnabled(id, false),
     restart: (id: number) => servers.touch(id),
   };
-  for (const [action, run] of Object.entries(actions)) {
-    router.put(`/api/servers/:server/${action}`, need('servers', 'w'), async (c) => {
+  for (const action of agentActions) {
+    route(router, actionOps[action], async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
-      await run(s.id);
+      await run[action](s.id);
       accepted(
         c,
         `server "${s.name}": ${action} requested; every node applies it`,
@@ -112,8 +117,7 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
   }
 
   const owner: OwnerSpec = {
-    path: '/api/servers/:server',
-    permission: 'servers',
+    ops: owned,
     resolve: async (c) => {
       const s = await findServer(ctx, param(c, 'server'));
       return {
@@ -124,6 +128,5 @@ export function serverRoutes(router: ApiRouter, ctx: GatewayContext): void {
       };
     },
   };
-  registerCredentials(router, ctx, owner);
-  registerAccess(router, ctx, owner);
+  ownedRoutes(router, ctx, owner);
 }

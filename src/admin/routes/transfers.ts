@@ -3,20 +3,23 @@
  * a cluster: waiting transfers are changed in the database directly; a RUNNING one gets a
  * requested action that the node running it carries out within a heartbeat.
  */
-import { transferSortKeys } from '../../db/stores/transfers.js';
+import { Type } from '@sinclair/typebox';
 import type { TransferFilter } from '../../db/stores/transfers.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { Transfer } from '../../model/entities.js';
 import { firstApplicable, statusesOf } from '../../model/transfer-lifecycle.js';
 import type { TransferStatus } from '../../model/transfer-state.js';
-import { isTransferStatus, liveStatuses } from '../../model/transfer-state.js';
-import { need } from '../auth.js';
+import { liveStatuses } from '../../model/transfer-state.js';
 import { readJson } from '../body.js';
 import { transferOut } from '../dto/transfers.js';
 import { badRequest, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
 import { accepted, created, location, ok, param } from '../http.js';
-import { checkParams, date, listOptions, many, one } from '../paging.js';
+import type { Operation } from '../operation.js';
+import { created as createdReply, listOf, messageReply, ref, reply, route } from '../operation.js';
+import { epochMs, listOptions, listQuery, names, oneOf, repeatable, rfc3339Param } from '../query.js';
+import { allStatuses } from '../../model/transfer-state.js';
+import { cancelTargets as cancelTargetNames, transferSortKeyNames } from '../../schema/lists.js';
 import { planTransfer, resolveParties, selectClient } from '../../transfer/planner.js';
 import { bodyOf, parseRfc3339 } from '../validate.js';
 
@@ -24,14 +27,6 @@ export function transferId(c: ApiContext): number {
   const raw = param(c, 'id');
   if (!/^\d{1,15}$/.test(raw)) throw badRequest(`the transfer id must be a positive integer, got "${raw}"`);
   return Number(raw);
-}
-
-export function statuses(values: string[]): TransferStatus[] {
-  return values.map((s) => {
-    const up = s.toUpperCase();
-    if (!isTransferStatus(up)) throw badRequest(`query parameter "status": unknown status "${s}"`);
-    return up;
-  });
 }
 
 /** The live row of a transfer; 400 when it is already in history, 404 when unknown. */
@@ -43,7 +38,7 @@ async function live(ctx: GatewayContext, id: number): Promise<Transfer> {
   throw notFound(`transfer ${id} not found`);
 }
 
-const cancelTargets: Record<string, readonly TransferStatus[]> = {
+const cancelTargets: Record<(typeof cancelTargetNames)[number], readonly TransferStatus[]> = {
   planned: ['PLANNED'],
   running: ['RUNNING'],
   paused: ['PAUSED'],
@@ -56,6 +51,84 @@ const cancelTargets: Record<string, readonly TransferStatus[]> = {
 const pauseEvents = ['pauseWaiting', 'requestAction'] as const;
 const cancelEvents = ['cancelWaiting', 'requestAction'] as const;
 
+const item = '/api/transfers/:id';
+const transfer = { tag: 'transfers', perm: 'transfers:w', errs: [400, 404] } as const;
+const action = (name: string, summary: string): Operation => ({
+  ...transfer,
+  method: 'put',
+  path: `${item}/${name}`,
+  summary,
+  ok: [202, messageReply('Accepted')],
+});
+/** `PUT …/:id/retry[?date=]` here and under /api/history. */
+export const retryOperation = (path: string, tag: string, summary: string, date: string): Operation => ({
+  method: 'put',
+  path,
+  tag,
+  summary,
+  perm: 'transfers:w',
+  query: Type.Object({ date: rfc3339Param(date) }),
+  ok: [201, createdReply('Transfer')],
+  errs: [400, 404],
+});
+export const statusFilter = (description: string) =>
+  repeatable(oneOf(allStatuses, { upperCase: true }), description);
+
+const ops = {
+  list: {
+    method: 'get',
+    path: '/api/transfers',
+    tag: 'transfers',
+    summary: 'List transfers (live and finished)',
+    perm: 'transfers:r',
+    query: listQuery(transferSortKeyNames, {
+      status: statusFilter('Only these statuses (repeatable).'),
+      rule: names('Only these rules (repeatable).'),
+      start: rfc3339Param('Started at or after (RFC 3339).'),
+    }),
+    ok: [200, reply('One page', listOf('transfers', 'Transfer'))],
+    errs: [400],
+  },
+  create: {
+    ...transfer,
+    method: 'post',
+    path: '/api/transfers',
+    summary: 'Plan a client transfer (status PLANNED)',
+    body: 'TransferIn',
+    ok: [201, createdReply('Transfer')],
+  },
+  cancelAll: {
+    method: 'delete',
+    path: '/api/transfers',
+    tag: 'transfers',
+    summary: 'Cancel every transfer of a status',
+    perm: 'transfers:w',
+    query: Type.Object({ target: oneOf(cancelTargetNames) }),
+    ok: [202, reply('Accepted', ref('CancelAllReply'))],
+    errs: [400],
+  },
+  get: {
+    method: 'get',
+    path: item,
+    tag: 'transfers',
+    summary: 'Get a transfer (live or finished)',
+    perm: 'transfers:r',
+    ok: [200, reply('The transfer', ref('Transfer'))],
+    errs: [400, 404],
+  },
+  pause: action('pause', 'Pause (PLANNED now; RUNNING: by its node within a heartbeat)'),
+  resume: action('resume', 'Resume a PAUSED, INTERRUPTED or ERROR client transfer'),
+  cancel: action('cancel', 'Cancel (waiting: to history now; RUNNING: by its node)'),
+  retry: retryOperation(
+    `${item}/retry`,
+    'transfers',
+    'Plan a new transfer copying this one',
+    'When to start (RFC 3339); default now.',
+  ),
+} satisfies Record<string, Operation>;
+
+export const transferOperations: Operation[] = Object.values(ops);
+
 export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { transfers } = ctx.stores;
   const show = async (c: ApiContext, id: number, status: 200 | 201): Promise<void> => {
@@ -65,16 +138,15 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     else ok(c, transferOut(t));
   };
 
-  router.get('/api/transfers', need('transfers', 'r'), async (c) => {
-    checkParams(c.query, ['status', 'rule', 'start']);
-    const filter: TransferFilter = { status: statuses(many(c.query, 'status')), rule: many(c.query, 'rule') };
-    const start = date(c.query, 'start');
+  route(router, ops.list, async (c, q) => {
+    const filter: TransferFilter = { status: q.status ?? [], rule: q.rule ?? [] };
+    const start = epochMs(q.start);
     if (start !== undefined) filter.startAfter = start;
-    const list = await transfers.listNormalized(filter, listOptions(c.query, transferSortKeys));
+    const list = await transfers.listNormalized(filter, listOptions(q));
     ok(c, { transfers: list.map(transferOut) });
   });
 
-  router.post('/api/transfers', need('transfers', 'w'), async (c) => {
+  route(router, ops.create, async (c) => {
     const body = bodyOf('TransferIn', await readJson(c));
     const parties = await resolveParties(ctx, body);
     const client = await selectClient(ctx, parties.partner.protocol, body.client);
@@ -92,13 +164,8 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     await show(c, t.id, 201);
   });
 
-  router.delete('/api/transfers', need('transfers', 'w'), async (c) => {
-    checkParams(c.query, ['target'], false);
-    const target = one(c.query, 'target');
-    const wanted = target === undefined ? undefined : cancelTargets[target];
-    if (wanted === undefined) {
-      throw badRequest(`query parameter "target" must be one of ${Object.keys(cancelTargets).join(', ')}`);
-    }
+  route(router, ops.cancelAll, async (c, q) => {
+    const wanted = cancelTargets[q.target];
     let cancelled = 0;
     let requested = 0;
     for (const id of await transfers.idsWithStatus([...wanted])) {
@@ -114,11 +181,11 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     };
   });
 
-  router.get('/api/transfers/:id', need('transfers', 'r'), async (c) => {
+  route(router, ops.get, async (c) => {
     await show(c, transferId(c), 200);
   });
 
-  router.put('/api/transfers/:id/pause', need('transfers', 'w'), async (c) => {
+  route(router, ops.pause, async (c) => {
     const id = transferId(c);
     // Two tries: the row may change status (be claimed, end) between the read and the write.
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -143,7 +210,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     throw badRequest(`cannot pause transfer ${id}: its status keeps changing, try again`);
   });
 
-  router.put('/api/transfers/:id/resume', need('transfers', 'w'), async (c) => {
+  route(router, ops.resume, async (c) => {
     const id = transferId(c);
     if (await transfers.resume(id, ctx.now())) {
       return accepted(c, `transfer ${id} resumed`, location('transfers', id));
@@ -155,7 +222,7 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     );
   });
 
-  router.put('/api/transfers/:id/cancel', need('transfers', 'w'), async (c) => {
+  route(router, ops.cancel, async (c) => {
     const id = transferId(c);
     for (let attempt = 0; attempt < 2; attempt++) {
       const t = await live(ctx, id);
@@ -174,14 +241,13 @@ export function transferRoutes(router: ApiRouter, ctx: GatewayContext): void {
     throw badRequest(`cannot cancel transfer ${id}: its status keeps changing, try again`);
   });
 
-  router.put('/api/transfers/:id/retry', need('transfers', 'w'), retryTransfer(ctx));
+  route(router, ops.retry, retryTransfer(ctx));
 }
 
 /** `PUT …/:id/retry[?date=]`: a NEW planned transfer copying a finished or live one (201). */
-export function retryTransfer(ctx: GatewayContext): (c: ApiContext) => Promise<void> {
+export function retryTransfer(ctx: GatewayContext): (c: ApiContext, q: { date?: string }) => Promise<void> {
   const { transfers } = ctx.stores;
-  return async (c) => {
-    checkParams(c.query, ['date'], false);
+  return async (c, q) => {
     const id = transferId(c);
     const old = await transfers.getNormalized(id);
     if (old === undefined) throw notFound(`transfer ${id} not found`);
@@ -200,7 +266,7 @@ export function retryTransfer(ctx: GatewayContext): (c: ApiContext) => Promise<v
       client,
       file: old.srcFilename,
       output: old.destFilename,
-      start: date(c.query, 'date') ?? ctx.now(),
+      start: epochMs(q.date) ?? ctx.now(),
       info: old.info,
     });
     const out = await transfers.getNormalized(t.id);

@@ -8,15 +8,16 @@ import { userSortKeys } from '../../db/stores/users.js';
 import type { GatewayContext } from '../../gateway/context.js';
 import type { User } from '../../model/entities.js';
 import { hasPermission, rightsBeyond } from '../../model/permissions.js';
-import { need } from '../auth.js';
 import { readJson } from '../body.js';
 import { editPermissions, userOut } from '../dto/users.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import type { ApiContext, ApiRouter } from '../http.js';
-import { newPasswordHash } from '../password-policy.js';
+import type { Operation } from '../operation.js';
+import { crudOperations, messageReply, route } from '../operation.js';
+import { listOptions, listQuery } from '../query.js';
+import { changedPasswordHash, newPasswordHash } from '../password-policy.js';
 import { created, location, noContent, ok, param } from '../http.js';
-import { checkParams, listOptions } from '../paging.js';
-import { bodyOf } from '../validate.js';
+import { bodyOf, editBodyOf } from '../validate.js';
 
 const lastManager = 'it is the last user with the "write" permission on "users"';
 
@@ -38,6 +39,19 @@ function mayManage(c: ApiContext, target: User): void {
   }
 }
 
+const crud = crudOperations('User', '/api/users/:user', listQuery(Object.keys(userSortKeys)));
+// No permission needed: the user is the one authenticated by this very request.
+const ownPassword: Operation = {
+  method: 'put',
+  path: '/api/me/password',
+  tag: 'users',
+  summary: 'Change your own password (every user may; the minimum length applies)',
+  body: 'OwnPasswordIn',
+  ok: [200, messageReply('Changed')],
+};
+
+export const userOperations: Operation[] = [ownPassword, ...Object.values(crud)];
+
 export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
   const { users } = ctx.stores;
   const find = async (name: string): Promise<User> => {
@@ -46,12 +60,11 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     return u;
   };
 
-  router.get('/api/users', need('users', 'r'), async (c) => {
-    checkParams(c.query, []);
-    ok(c, { users: (await users.list(listOptions(c.query, userSortKeys))).map(userOut) });
+  route(router, crud.list, async (c, q) => {
+    ok(c, { users: (await users.list(listOptions(q))).map(userOut) });
   });
 
-  router.post('/api/users', need('users', 'w'), async (c) => {
+  route(router, crud.create, async (c) => {
     const body = bodyOf('UserIn', await readJson(c));
     const permissions = editPermissions(0, body.perms ?? {});
     mayGrant(c, permissions);
@@ -63,17 +76,16 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     created(c, location('users', u.username), userOut(u));
   });
 
-  router.get('/api/users/:user', need('users', 'r'), async (c) => {
+  route(router, crud.get, async (c) => {
     ok(c, userOut(await find(param(c, 'user'))));
   });
 
   // PATCH edits the current permissions; PUT starts from none (and needs the password again).
   for (const method of ['patch', 'put'] as const) {
-    router[method]('/api/users/:user', need('users', 'w'), async (c) => {
+    route(router, crud[method], async (c) => {
       const old = await find(param(c, 'user'));
       mayManage(c, old);
-      const json = await readJson(c);
-      const body = method === 'patch' ? bodyOf('UserPatch', json) : bodyOf('UserIn', json);
+      const body = editBodyOf(method, 'User', await readJson(c));
       const permissions = editPermissions(method === 'patch' ? old.permissions : 0, body.perms ?? {});
       mayGrant(c, permissions);
       const demoted =
@@ -85,10 +97,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
       }
       const next = {
         username: body.username ?? old.username,
-        passwordHash:
-          body.password === undefined
-            ? old.passwordHash
-            : await newPasswordHash(ctx, body.password, 'password'),
+        passwordHash: await changedPasswordHash(ctx, body.password, old.passwordHash),
         permissions,
       };
       await users.update(old.id, next);
@@ -96,7 +105,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     });
   }
 
-  router.delete('/api/users/:user', need('users', 'd'), async (c) => {
+  route(router, crud.delete, async (c) => {
     const u = await find(param(c, 'user'));
     mayManage(c, u);
     if ((await users.delete(u.id)) === 'last-manager') {
@@ -105,8 +114,7 @@ export function userRoutes(router: ApiRouter, ctx: GatewayContext): void {
     noContent(c);
   });
 
-  // No permission needed: the user is the one authenticated by this very request.
-  router.put('/api/me/password', async (c) => {
+  route(router, ownPassword, async (c) => {
     const body = bodyOf('OwnPasswordIn', await readJson(c));
     const me = c.state.user;
     await users.setPasswordHash(me.id, await newPasswordHash(ctx, body.password, 'password'));

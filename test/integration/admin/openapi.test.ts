@@ -69,6 +69,14 @@ describe('request bodies follow the document', () => {
   }
   interface Op {
     requestBody?: { content: { 'application/json': { schema: { $ref: string } } } };
+    parameters?: { name: string; in: string; schema: QuerySchema }[];
+  }
+  interface QuerySchema {
+    type?: string;
+    enum?: string[];
+    format?: string;
+    maximum?: number;
+    items?: QuerySchema;
   }
   const params: Record<string, string> = {
     server: 's1',
@@ -149,5 +157,32 @@ describe('request bodies follow the document', () => {
     assert.equal(s.RuleIn?.properties.preTasks?.maxItems, 100);
     assert.equal(typeof s.ServerIn?.properties.name?.pattern, 'string');
     assert.equal(s.LocalAccountIn?.properties.ipAddresses?.maxItems, 256);
+  });
+
+  /** A value the documented schema of a query parameter refuses; none for a free string. */
+  function refused(schema: QuerySchema): string | undefined {
+    const one = schema.items ?? schema;
+    if (one.enum !== undefined) return 'not-one-of-them';
+    if (one.format === 'date-time') return 'yesterday';
+    if (one.type === 'integer') return String((one.maximum ?? 0) + 1);
+    return undefined;
+  }
+
+  it('refuses, for every documented query parameter, a value its documented schema refuses', async () => {
+    let checked = 0;
+    for (const [template, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const p of op.parameters ?? []) {
+          const value = p.in === 'query' ? refused(p.schema) : undefined;
+          if (value === undefined) continue;
+          const path = `${concrete(template)}?${p.name}=${encodeURIComponent(value)}`;
+          const r = await h.call(method.toUpperCase(), path);
+          assert.equal(r.status, 400, `${method} ${path}`);
+          assert.match(message(r), new RegExp(`query parameter "${p.name}"`), `${method} ${path}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 40, `expected every typed query parameter, checked ${checked}`);
   });
 });
