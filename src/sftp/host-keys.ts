@@ -4,6 +4,7 @@
  * shared settings, so every node of a cluster presents the same host key behind the balancer.
  */
 import type { SecretBox } from '../crypto/secret-box.js';
+import { checkPrivateKey } from '../crypto/ssh-keys.js';
 import { generateEd25519KeyPair } from '../crypto/ssh-keygen.js';
 import type { Stores } from '../db/stores/index.js';
 import type { Logger } from '../log.js';
@@ -49,13 +50,12 @@ export async function loadHostKeys(ctx: HostKeySources, server: Server): Promise
  */
 export async function gatewayHostKey(ctx: HostKeySources): Promise<string> {
   const make = (): string => ctx.secrets.encrypt(generateEd25519KeyPair().private);
-  let stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, make);
-  if (utils.parseKey(ctx.secrets.decrypt(stored)) instanceof Error) {
-    ctx.log.warn(
-      { setting: gatewayHostKeySetting },
-      'the generated host key cannot be loaded: replaced by a new one',
-    );
-    stored = await ctx.stores.settings.replace(gatewayHostKeySetting, stored, make());
-  }
-  return ctx.secrets.decrypt(stored);
+  const stored = await ctx.stores.settings.getOrCreate(gatewayHostKeySetting, make);
+  const key = ctx.secrets.decrypt(stored);
+  if (!('error' in checkPrivateKey(key))) return key;
+  ctx.log.warn(
+    { setting: gatewayHostKeySetting },
+    'the generated host key cannot be loaded: replaced by a new one',
+  );
+  return ctx.secrets.decrypt(await ctx.stores.settings.replace(gatewayHostKeySetting, stored, make()));
 }
